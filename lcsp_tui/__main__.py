@@ -1,0 +1,3 @@
+from lcsp_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Domain: pydantic models, personnummer, checklists, timeline and pure rules."""

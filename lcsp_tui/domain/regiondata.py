@@ -1,0 +1,217 @@
+"""Loading the region's data files (``data/*.toml``): checklists, timeline, municipalities.
+
+The files are validated once when loaded; a broken file is reported as one line naming the
+file and what is wrong (``RegionDataError``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+import unicodedata
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from data import DATA_DIR
+from lcsp_tui.domain.roles import ROLES
+
+STEPS = ("1", "2", "3", "4", "5A", "5B", "6", "7")
+SubjectKind = Literal["patient", "admission", "sip"]
+
+
+class RegionDataError(Exception):
+    """A data file is missing or invalid."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ChecklistItem(_Strict):
+    id: str
+    step: str
+    subject: SubjectKind
+    roles: tuple[str, ...]
+    label: str
+    prator_action: bool = False
+    applies: tuple[str, ...] = ()
+    waits_for: tuple[str, ...] = ()
+    closes: bool = False
+
+    @field_validator("applies", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: object) -> object:
+        return (v,) if isinstance(v, str) else v
+
+    @field_validator("step")
+    @classmethod
+    def _known_step(cls, v: str) -> str:
+        if v not in STEPS:
+            raise ValueError(f"unknown step {v!r}")
+        return v
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for r in v:
+            if r not in ROLES:
+                raise ValueError(f"unknown role {r!r}")
+        return v
+
+
+class Reminder(_Strict):
+    step: str
+    text: str
+
+
+class Checklists(_Strict):
+    conditions: dict[str, str]
+    item: tuple[ChecklistItem, ...]
+    reminder: tuple[Reminder, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Checklists:
+        ids = [i.id for i in self.item]
+        seen: set[str] = set()
+        for i in self.item:
+            if i.id in seen:
+                raise ValueError(f"duplicate item id {i.id!r}")
+            seen.add(i.id)
+            for c in i.applies:
+                if c not in self.conditions:
+                    raise ValueError(f"item {i.id}: unknown condition {c!r}")
+            for w in i.waits_for:
+                if w not in ids:
+                    raise ValueError(f"item {i.id}: waits for unknown item {w!r}")
+        return self
+
+    @property
+    def by_id(self) -> dict[str, ChecklistItem]:
+        return {i.id: i for i in self.item}
+
+    def for_role(self, role: str, subject: SubjectKind | None = None) -> list[ChecklistItem]:
+        return [
+            i for i in self.item if role in i.roles and (subject is None or i.subject == subject)
+        ]
+
+    def reminders(self, steps: tuple[str, ...]) -> list[str]:
+        return [r.text for r in self.reminder if r.step in steps]
+
+
+class Phase(_Strict):
+    id: str
+    opens: dt.datetime
+    due: dt.datetime | None = None
+    when: str
+    label: str
+    roles: tuple[str, ...] = ()
+    step: str | None = None
+    steps: tuple[str, ...] = ()
+
+    @property
+    def all_steps(self) -> tuple[str, ...]:
+        return ((self.step,) if self.step else ()) + self.steps
+
+
+class Milestones(_Strict):
+    discharge_ready_cutoff: dt.date
+    prator_read_only: dt.datetime
+    archiving: dt.datetime
+
+
+class Timeline(_Strict):
+    year: int
+    milestones: Milestones
+    phase: tuple[Phase, ...]
+
+    def window(self, step: str) -> Phase:
+        """The phase that holds ``step`` (its opens/due)."""
+        for p in self.phase:
+            if step in p.all_steps:
+                return p
+        raise KeyError(step)
+
+    def current_phases(self, now: dt.datetime) -> list[Phase]:
+        """Phases under way at ``now``; milestone phases (no due) last until the next phase."""
+        out = []
+        ordered = sorted(self.phase, key=lambda p: p.opens)
+        for idx, p in enumerate(ordered):
+            if p.opens > now:
+                continue
+            if p.due is not None:
+                if now < p.due:
+                    out.append(p)
+            else:
+                nxt = next((q.opens for q in ordered[idx + 1 :] if q.opens > p.opens), None)
+                if nxt is None or now < nxt:
+                    out.append(p)
+        return out
+
+
+class Municipality(_Strict):
+    name: str
+    aliases: tuple[str, ...] = ()
+    short: str | None = None
+    private_provider_step1: bool = True
+
+
+class Municipalities(_Strict):
+    municipality: tuple[Municipality, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [m.name for m in self.municipality]
+
+    def resolve(self, text: str) -> str | None:
+        """The canonical name for ``text`` (name or alias, case-insensitive), or None."""
+        key = fold_text(text)
+        for m in self.municipality:
+            if key in {fold_text(n) for n in (m.name, *m.aliases)}:
+                return m.name
+        return None
+
+    def get(self, name: str) -> Municipality:
+        for m in self.municipality:
+            if m.name == name:
+                return m
+        raise KeyError(name)
+
+
+def fold_text(text: str) -> str:
+    """Case-folded, whitespace-normalised text (keeps accents: Ånge is not Ange)."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def _load(path: Path, model: type[BaseModel]) -> BaseModel:
+    try:
+        with path.open("rb") as f:
+            raw = tomllib.load(f)
+        return model.model_validate(raw)
+    except FileNotFoundError:
+        raise RegionDataError(f"{path}: file is missing") from None
+    except tomllib.TOMLDecodeError as e:
+        raise RegionDataError(f"{path}: not valid TOML: {e}") from None
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise RegionDataError(f"{path}: {where}: {first['msg']}") from None
+
+
+class RegionData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    checklists: Checklists
+    timeline: Timeline
+    municipalities: Municipalities
+
+
+@cache
+def load_region(data_dir: Path = DATA_DIR) -> RegionData:
+    """Load and validate the region's data files (cached per directory)."""
+    return RegionData(
+        checklists=_load(data_dir / "checklists.toml", Checklists),
+        timeline=_load(data_dir / "timeline.toml", Timeline),
+        municipalities=_load(data_dir / "municipalities.toml", Municipalities),
+    )

@@ -1,0 +1,34 @@
+"""The roles of SPEC §2: id, Swedish name, and what they work on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    id: str
+    name: str  # Swedish, for the UI
+    steps: tuple[str, ...]
+    needs_unit: bool = True
+
+
+ROLES: dict[str, Role] = {
+    r.id: r
+    for r in (
+        Role("kommun-registrering", "Kommunens registrering (steg 1)", ("1",)),
+        Role("slutenvard-somatik", "Somatisk slutenvård", ("2", "6")),
+        Role("slutenvard-psykiatri", "Psykiatrisk slutenvård", ("2", "6")),
+        Role("primarvard", "Primärvården (hälsocentral)", ("3",)),
+        Role("psykiatri-oppenvard", "Psykiatrisk öppenvård", ("4",)),
+        Role("bistandshandlaggare", "Biståndshandläggare", ("5A",)),
+        Role("hsl-sjukskoterska", "HSL – sjuksköterska/distriktssköterska", ("5B",)),
+        Role("hsl-arbetsterapeut", "HSL – arbetsterapeut", ("5B",)),
+        Role("hsl-fysioterapeut", "HSL – fysioterapeut", ("5B",)),
+        Role("samordningsansvarig", "Samordningsansvarig (SIP)", ("7",)),
+        Role("support", "Support (central IT)", (), needs_unit=False),
+        Role("systemforvaltning", "Systemförvaltning", (), needs_unit=False),
+    )
+}
+
+HSL_ROLES = frozenset({"hsl-sjukskoterska", "hsl-arbetsterapeut", "hsl-fysioterapeut"})
