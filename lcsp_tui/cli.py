@@ -1,10 +1,346 @@
-"""The ``lcsp`` command (SPEC §9)."""
+"""The ``lcsp`` command (SPEC §9).
+
+Headless subcommands never import Textual; only the bare ``lcsp`` (and ``demo`` without
+``--no-tui``) start the app. Errors are one line on stderr with the exit codes of SPEC §9.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 2, 65, 69, 70
 
 
-def main(argv: list[str] | None = None) -> int:
-    print("lcsp: under construction", file=sys.stderr)
-    return 2
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(EXIT_USAGE, f"lcsp: {message} (see lcsp --help)\n")
+
+
+def _globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    d = argparse.SUPPRESS if suppress else None
+    g = parser.add_argument_group("global options (also environment variables)")
+    g.add_argument("--home", default=d, help="home directory (LCSP_HOME)")
+    g.add_argument("--ledger", default=d, help="SQLite file or postgresql:// URL (LCSP_LEDGER)")
+    g.add_argument("--user", default=d, help="user name recorded in the ledger (LCSP_USER)")
+    g.add_argument("--role", default=d, help="role id, e.g. primarvard (LCSP_ROLE)")
+    g.add_argument("--unit", default=d, help="operative unit id (LCSP_UNIT)")
+    g.add_argument("--today", default=d, help="simulated now: YYYY-MM-DD[THH:MM] (LCSP_TODAY)")
+    g.add_argument("--env", default=d, help="utbildning | acceptanstest | produktion (LCSP_ENV)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="lcsp",
+        description="Prator -> Lifecare SP cutover companion. Without a command: the TUI.",
+    )
+    _globals(p, suppress=False)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    common = _Parser(add_help=False)
+    _globals(common, suppress=True)
+
+    def cmd(name: str, help_: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_, description=help_, parents=[common])
+
+    c = cmd("demo", "fill an empty home with a fictitious region, then open the TUI")
+    c.add_argument("--size", choices=("small", "region", "large"), default="region")
+    c.add_argument("--seed", type=int, default=1)
+    c.add_argument("--no-tui", action="store_true", help="only fill the home")
+    c = cmd("import", "import a Prator export (CSV files) into the ledger")
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.add_argument("--dry-run", action="store_true", help="only show what would change")
+    c = cmd("sync", "push local work, then pull from the ledger")
+    c.add_argument("--json", action="store_true")
+    c = cmd("worklist", "the role's pending subjects at the unit")
+    c.add_argument("--json", action="store_true")
+    c = cmd("checklist", "one subject's checklist for the role")
+    c.add_argument("subject", metavar="SUBJECT")
+    c.add_argument("--json", action="store_true")
+    c = cmd("tick", "record a checklist item as done (or not, with --undo)")
+    c.add_argument("subject", metavar="SUBJECT")
+    c.add_argument("item", metavar="ITEM")
+    c.add_argument("--undo", action="store_true")
+    c.add_argument("--note", metavar="TEXT")
+    c = cmd("ack", "record the kvittering of a Prator message")
+    c.add_argument("message_id", metavar="MESSAGE_ID")
+    c = cmd("state-hash", "digest of the synced domain state")
+    c = cmd("audit", "the audit log (systemforvaltning)")
+    c.add_argument("--json", action="store_true")
+    return p
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    tty = sys.stderr.isatty()
+    last = [-1]
+
+    def show(done: int, total: int) -> None:
+        pct = 100 * done // max(total, 1)
+        if pct == last[0]:
+            return
+        last[0] = pct
+        if tty:
+            sys.stderr.write(f"\r{label}: {done:,}/{total:,} ({pct} %)")
+            if done >= total:
+                sys.stderr.write("\n")
+        elif pct % 25 == 0:
+            sys.stderr.write(f"{label}: {done:,}/{total:,} ({pct} %)\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _workstation(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from lcsp_tui.config import settings_from
+    from lcsp_tui.workstation import Workstation
+
+    s = settings_from(
+        **{
+            k: getattr(args, k, None)
+            for k in ("home", "ledger", "user", "role", "unit", "today", "env")
+        }
+    )
+    return Workstation(s)
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    ws = _workstation(args)
+    r = ws.sync()
+    if args.json:
+        _json({"pushed": r.pushed, "pulled": r.pulled, "cursor": r.cursor})
+    else:
+        _out(f"pushed {r.pushed}, pulled {r.pulled}, cursor {r.cursor}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    ws = _workstation(args)
+    paths = [Path(f) for f in args.files]
+    if not args.dry_run:
+        ws.sync()  # compare against the ledger's latest state
+    plan = ws.import_plan(paths)
+    width = max(len(n) for n in plan.counts) if plan.counts else 0
+    for name, c in plan.counts.items():
+        _out(
+            f"{name:<{width}}  new {c['new']:>6}  changed {c['changed']:>6}  unchanged {c['unchanged']:>6}"
+        )
+    if args.dry_run:
+        _out(f"dry run: {len(plan.events)} record(s) would change; nothing written")
+        return EXIT_OK
+    if not plan.events:
+        _out("nothing to import: the ledger already has these records")
+        return EXIT_OK
+    r = ws.publish(plan.events, {"files": sorted(plan.counts), "records": len(plan.events)})
+    _out(f"imported {len(plan.events)} record(s); cursor {r.cursor}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from lcsp_tui.demo import generate
+    from lcsp_tui.importer import diff_events
+    from lcsp_tui.workstation import UsageError
+
+    ws = _workstation(args)
+    if ws.env == "produktion":
+        raise UsageError("lcsp demo refuses a production home: fictitious patients never go there")
+    ws.sync()
+    if ws.store.cursor > 0:
+        _out("the home already has data; demo data not added")
+    else:
+        big = args.size != "small"
+        gen_progress = _progress("genererar") if big else None
+        records = generate(
+            args.size, args.seed, (lambda _ph, d, t: gen_progress(d, t)) if gen_progress else None
+        )
+        plan = diff_events(records, ws.known())
+        r = ws.publish(
+            plan.events,
+            {"demo": args.size, "seed": args.seed, "records": len(plan.events)},
+            progress=_progress("skriver till liggaren") if big else None,
+        )
+        _out(
+            f"demo region '{args.size}' (seed {args.seed}): {len(plan.events)} records; cursor {r.cursor}"
+        )
+    if args.no_tui:
+        return EXIT_OK
+    return run_tui(ws)
+
+
+def cmd_worklist(args: argparse.Namespace) -> int:
+    ws = _workstation(args)
+    role, unit = ws.require_role()
+    rows = ws.view().worklist(role, unit)
+    if args.json:
+        _json([r.as_json() for r in rows])
+        return EXIT_OK
+    _out(f"{role} @ {unit}: {len(rows)} pending")
+    for r in rows:
+        due = r.due.strftime("%Y-%m-%d %H:%M") if r.due else "-"
+        flags = " ".join(
+            f
+            for f, on in (
+                ("FÖRSENAD", r.overdue),
+                ("VÄNTAR", r.waiting),
+                (f"OKVITTERADE:{r.unacknowledged}", r.unacknowledged),
+                ("FLYTTA-TILL-LCSP", r.flagged),
+            )
+            if on
+        )
+        _out(
+            f"{r.subject:<14} {r.kind:<9} steg {r.step:<3} {r.done}/{r.total:<3} {due}  {flags}".rstrip()
+        )
+    return EXIT_OK
+
+
+def cmd_checklist(args: argparse.Namespace) -> int:
+    from lcsp_tui.domain import rules
+    from lcsp_tui.workstation import UsageError
+
+    ws = _workstation(args)
+    role, unit = ws.require_role()
+    view = ws.view()
+    ctx = view.subject_context(role, unit, args.subject)
+    if ctx is None:
+        if view.find_subject_kind(args.subject) is None:
+            raise UsageError(f"unknown subject {args.subject!r}")
+        raise UsageError(f"{args.subject} is not on the worklist of {role} at {unit}")
+    ws.audit_read(args.subject, "checklista öppnad")
+    states = rules.checklist(role, ctx, view.now, ws.region)
+    if args.json:
+        _json(
+            {
+                "subject": args.subject,
+                "items": [
+                    {
+                        "id": s.item.id,
+                        "step": s.item.step,
+                        "label": s.item.label,
+                        "done": s.done,
+                        "applies": s.applies,
+                        "waiting": s.waiting,
+                        "prator_action": s.item.prator_action,
+                    }
+                    for s in states
+                ],
+            }
+        )
+        return EXIT_OK
+    done, total = rules.progress(states)
+    _out(f"{args.subject}: {done}/{total}")
+    for s in states:
+        box = "[x]" if s.done else "[ ]" if s.applies else "[-]"
+        extra = []
+        if s.item.prator_action:
+            extra.append("Prator" + (" (låst)" if s.locked else ""))
+        if not s.applies:
+            extra.append(f"gäller ej: {s.reason}")
+        if s.waiting:
+            extra.append(f"väntar på {s.waiting}")
+        tail = f"  ({'; '.join(extra)})" if extra else ""
+        _out(f"{box} {s.item.id:<28} {s.item.label}{tail}")
+    if ctx.unacknowledged:
+        owing = ", ".join(rules.units_owing_kvittering(ctx.unacknowledged))
+        _out(f"okvitterade meddelanden hos: {owing}")
+    return EXIT_OK
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    ws = _workstation(args)
+    ws.tick(args.subject, args.item, done=not args.undo, note=args.note)
+    _out(
+        f"{args.subject} {args.item}: {'ångrad' if args.undo else 'klar'} (sparad lokalt; synkas med lcsp sync)"
+    )
+    return EXIT_OK
+
+
+def cmd_ack(args: argparse.Namespace) -> int:
+    ws = _workstation(args)
+    ev = ws.ack(args.message_id)
+    if ev is None:
+        _out(f"{args.message_id}: redan kvitterat")
+    else:
+        _out(f"{args.message_id}: kvitterat (sparad lokalt; synkas med lcsp sync)")
+    return EXIT_OK
+
+
+def cmd_state_hash(args: argparse.Namespace) -> int:
+    ws = _workstation(args)
+    _out(ws.store.state_hash())
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from lcsp_tui.workstation import UsageError
+
+    ws = _workstation(args)
+    if ws.role != "systemforvaltning":
+        raise UsageError("the audit log is for systemforvaltning: give --role systemforvaltning")
+    rows = ws.store.conn.execute(
+        "SELECT seq, recorded_at, actor, role, unit, kind, subject, what, outcome "
+        "FROM audit ORDER BY seq"
+    ).fetchall()
+    keys = ("seq", "at", "user", "role", "unit", "kind", "subject", "what", "outcome")
+    if args.json:
+        _json([dict(zip(keys, r, strict=True)) for r in rows])
+        return EXIT_OK
+    for r in rows:
+        _out("  ".join("" if v is None else str(v) for v in r))
+    return EXIT_OK
+
+
+def run_tui(ws) -> int:  # type: ignore[no-untyped-def]
+    from lcsp_tui.app import run_app
+
+    return run_app(ws)
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    return run_tui(_workstation(args))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": cmd_demo,
+    "import": cmd_import,
+    "sync": cmd_sync,
+    "worklist": cmd_worklist,
+    "checklist": cmd_checklist,
+    "tick": cmd_tick,
+    "ack": cmd_ack,
+    "state-hash": cmd_state_hash,
+    "audit": cmd_audit,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from lcsp_tui.errors import exit_code_for
+
+    try:
+        handler = COMMANDS.get(args.command or "", cmd_tui)
+        return handler(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("lcsp: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # every error is one line, never a traceback
+        code, lines = exit_code_for(e)
+        for line in lines:
+            sys.stderr.write(f"lcsp: {line}\n" if code != EXIT_DATA else f"{line}\n")
+        return code

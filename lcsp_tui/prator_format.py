@@ -33,7 +33,12 @@ FILES: dict[str, FileSpec] = {
         FileSpec(
             "enheter.csv",
             Unit,
-            (("enhet_id", "unit_id"), ("namn", "name"), ("typ", "type"), ("kommun", "municipality")),
+            (
+                ("enhet_id", "unit_id"),
+                ("namn", "name"),
+                ("typ", "type"),
+                ("kommun", "municipality"),
+            ),
         ),
         FileSpec(
             "patienter.csv",

@@ -119,6 +119,8 @@ class SubjectContext:
     admission: Admission | None = None
     sip: Sip | None = None
     has_ongoing_admission: bool = False
+    has_ongoing_sip: bool = False
+    earliest_discharge_ready: dt.date | None = None
     sip_decision: SipDecision | None = None
     done: Mapping[str, bool] = field(default_factory=dict)
     unacknowledged: tuple[Message, ...] = ()

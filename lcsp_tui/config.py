@@ -1,0 +1,103 @@
+"""Global options (SPEC §9): each a flag and an environment variable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ENVIRONMENTS = ("utbildning", "acceptanstest", "produktion")
+ENV_LABELS = {
+    "utbildning": "UTBILDNING",
+    "acceptanstest": "ACCEPTANSTEST",
+    "produktion": "PRODUKTION",
+}
+
+
+class ConfigError(ValueError):
+    """A bad option value; one line for the user (exit 2)."""
+
+
+def default_home() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("lcsp-tui", appauthor=False))
+
+
+def parse_today(text: str) -> dt.datetime:
+    """``YYYY-MM-DD`` (midnight) or ``YYYY-MM-DDTHH:MM``."""
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+    raise ConfigError(f"--today: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, got {text!r}")
+
+
+@dataclass
+class Settings:
+    home: Path
+    ledger: str | None  # None: the home's remembered ledger, else the default SQLite file
+    user: str
+    role: str | None
+    unit: str | None
+    today: dt.datetime | None  # None: the real clock
+    env: str | None  # None: the home's environment (utbildning for a new home)
+
+    @property
+    def simulated(self) -> bool:
+        return self.today is not None
+
+    def now(self) -> dt.datetime:
+        return self.today if self.today is not None else dt.datetime.now().replace(microsecond=0)
+
+    @property
+    def store_path(self) -> Path:
+        return self.home / "store.sqlite"
+
+    @property
+    def default_ledger(self) -> str:
+        return str(self.home / "ledger.sqlite")
+
+
+def _opt(value: str | None, env: str) -> str | None:
+    if value is not None:
+        return value
+    v = os.environ.get(env)
+    return v if v else None
+
+
+def settings_from(
+    home: str | None = None,
+    ledger: str | None = None,
+    user: str | None = None,
+    role: str | None = None,
+    unit: str | None = None,
+    today: str | None = None,
+    env: str | None = None,
+) -> Settings:
+    from lcsp_tui.domain.roles import ROLES
+
+    home_s = _opt(home, "LCSP_HOME")
+    role_s = _opt(role, "LCSP_ROLE")
+    if role_s is not None and role_s not in ROLES:
+        raise ConfigError(f"unknown role {role_s!r}; one of: {', '.join(ROLES)}")
+    env_s = _opt(env, "LCSP_ENV")
+    if env_s is not None and env_s not in ENVIRONMENTS:
+        raise ConfigError(f"unknown environment {env_s!r}; one of: {', '.join(ENVIRONMENTS)}")
+    today_s = _opt(today, "LCSP_TODAY")
+    try:
+        login = getpass.getuser()
+    except Exception:  # no login name in some containers
+        login = "okand"
+    return Settings(
+        home=Path(home_s).expanduser() if home_s else default_home(),
+        ledger=_opt(ledger, "LCSP_LEDGER"),
+        user=_opt(user, "LCSP_USER") or login,
+        role=role_s,
+        unit=_opt(unit, "LCSP_UNIT"),
+        today=parse_today(today_s) if today_s else None,
+        env=env_s,
+    )

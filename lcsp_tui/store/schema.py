@@ -1,0 +1,75 @@
+"""Schema of the local store (SQLite)."""
+
+from __future__ import annotations
+
+STORE_SCHEMA_VERSION = 1
+
+# Domain tables: folded from ledger events; these (and only these) make the state hash.
+DOMAIN_TABLES: dict[str, str] = {
+    "units": """
+        CREATE TABLE units (
+            unit_id TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL,
+            municipality TEXT)""",
+    "patients": """
+        CREATE TABLE patients (
+            patient_id TEXT PRIMARY KEY, personnummer TEXT NOT NULL, first_name TEXT NOT NULL,
+            last_name TEXT NOT NULL, municipality TEXT NOT NULL, housing TEXT NOT NULL,
+            housing_unit TEXT, home_health_unit TEXT, assistance_unit TEXT, health_centre TEXT,
+            psych_outpatient_unit TEXT, visiting_address TEXT, next_of_kin TEXT,
+            protected_identity INTEGER NOT NULL DEFAULT 0)""",
+    "admissions": """
+        CREATE TABLE admissions (
+            admission_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, care_form TEXT NOT NULL,
+            ward TEXT NOT NULL, admitted TEXT NOT NULL, discharge_ready TEXT,
+            status TEXT NOT NULL, earliest_discharge_ready TEXT)""",
+    "sips": """
+        CREATE TABLE sips (
+            sip_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, coordinator_org TEXT NOT NULL,
+            responsible_unit TEXT NOT NULL, municipality TEXT NOT NULL, started TEXT NOT NULL,
+            last_meeting TEXT, status TEXT NOT NULL)""",
+    "messages": """
+        CREATE TABLE messages (
+            message_id TEXT PRIMARY KEY, admission_id TEXT NOT NULL, type TEXT NOT NULL,
+            recipient_unit TEXT NOT NULL, sent TEXT NOT NULL, acknowledged TEXT,
+            acked_seq INTEGER, acked_by TEXT, acked_role TEXT)""",
+    "items": """
+        CREATE TABLE items (
+            subject TEXT NOT NULL, item TEXT NOT NULL, done INTEGER NOT NULL, note TEXT,
+            actor TEXT, role TEXT, unit TEXT, seq INTEGER NOT NULL,
+            PRIMARY KEY (subject, item))""",
+    "decisions": """
+        CREATE TABLE decisions (
+            sip_id TEXT PRIMARY KEY, decision TEXT NOT NULL, actor TEXT, role TEXT,
+            unit TEXT, seq INTEGER NOT NULL)""",
+}
+
+OTHER_TABLES: dict[str, str] = {
+    "meta": "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+    # The audit trail as pulled from the ledger (not part of the state hash).
+    "audit": """
+        CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, kind TEXT NOT NULL,
+            actor TEXT, role TEXT, unit TEXT, recorded_at TEXT, subject TEXT, what TEXT,
+            outcome TEXT)""",
+    # Local events not yet confirmed by the ledger, in the order they were made.
+    "outbox": """
+        CREATE TABLE outbox (
+            origin_seq INTEGER PRIMARY KEY, event_id TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,
+            actor TEXT, role TEXT, unit TEXT, recorded_at TEXT, payload TEXT NOT NULL)""",
+}
+
+INDEXES = (
+    "CREATE INDEX patients_housing_unit ON patients(housing_unit)",
+    "CREATE INDEX patients_home_health_unit ON patients(home_health_unit)",
+    "CREATE INDEX patients_assistance_unit ON patients(assistance_unit)",
+    "CREATE INDEX patients_health_centre ON patients(health_centre)",
+    "CREATE INDEX patients_psych_unit ON patients(psych_outpatient_unit)",
+    "CREATE INDEX patients_name ON patients(last_name)",
+    "CREATE INDEX admissions_patient ON admissions(patient_id)",
+    "CREATE INDEX admissions_ward ON admissions(ward)",
+    "CREATE INDEX sips_patient ON sips(patient_id)",
+    "CREATE INDEX sips_unit ON sips(responsible_unit)",
+    "CREATE INDEX messages_admission ON messages(admission_id)",
+    "CREATE INDEX messages_recipient ON messages(recipient_unit)",
+    "CREATE INDEX audit_subject ON audit(subject)",
+)

@@ -1,0 +1,220 @@
+"""The local store: one SQLite file per workstation home.
+
+It holds the confirmed state folded from the ledger, the outbox of local events that the
+ledger has not confirmed yet, and the pull cursor. The view the user sees is the confirmed
+state with the pending outbox replayed on top (see ``lcsp_tui.view``), so local edits never
+leak into confirmed state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from lcsp_tui.domain.models import Event
+from lcsp_tui.store.fold import fold, payload_json
+from lcsp_tui.store.schema import DOMAIN_TABLES, INDEXES, OTHER_TABLES, STORE_SCHEMA_VERSION
+
+
+class StoreError(Exception):
+    """The local store cannot be used; one line for the user."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def _crash_point(name: str) -> None:
+    """Crash tests kill the process at named points (LCSP_CRASH_AT=name)."""
+    if os.environ.get("LCSP_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class LocalStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        new = not path.exists()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.conn = connect(path)
+            if new:
+                os.chmod(path, 0o600)
+                self._create()
+            else:
+                self._check_schema()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"cannot open local store {path}: {e}") from None
+
+    # ------------------------------------------------------------ schema and meta
+
+    def _create(self) -> None:
+        with self.transaction():
+            for ddl in (*OTHER_TABLES.values(), *DOMAIN_TABLES.values(), *INDEXES):
+                self.conn.execute(ddl)
+            self.conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [
+                    ("schema_version", str(STORE_SCHEMA_VERSION)),
+                    ("replica_id", str(uuid.uuid4())),
+                    ("cursor", "0"),
+                    ("origin_seq", "0"),
+                ],
+            )
+
+    def _check_schema(self) -> None:
+        try:
+            version = self.get_meta("schema_version")
+        except sqlite3.OperationalError:
+            version = None
+        if version != str(STORE_SCHEMA_VERSION):
+            raise StoreError(
+                f"{self.path} is not an lcsp local store of schema {STORE_SCHEMA_VERSION}"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An explicit ``BEGIN IMMEDIATE`` transaction."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.transaction():
+            self._set_meta(key, value)
+
+    def _set_meta(self, key: str, value: str | None) -> None:
+        if value is None:
+            self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    @property
+    def replica_id(self) -> str:
+        return self.get_meta("replica_id") or ""
+
+    @property
+    def cursor(self) -> int:
+        return int(self.get_meta("cursor") or 0)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ------------------------------------------------------------ outbox
+
+    def record(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        actor: str,
+        role: str,
+        unit: str,
+        recorded_at: str,
+    ) -> Event:
+        """Append a local event to the outbox (one transaction); it syncs later."""
+        with self.transaction() as c:
+            origin = int(self.get_meta("origin_seq") or 0) + 1
+            self._set_meta("origin_seq", str(origin))
+            ev = Event(
+                replica_id=self.replica_id,
+                origin_seq=origin,
+                kind=kind,
+                actor=actor,
+                role=role,
+                unit=unit,
+                recorded_at=recorded_at,
+                payload=payload,
+            )
+            c.execute(
+                "INSERT INTO outbox (origin_seq, event_id, kind, actor, role, unit, "
+                "recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (origin, ev.event_id, kind, actor, role, unit, recorded_at, payload_json(payload)),
+            )
+        return ev
+
+    def outbox(self, limit: int | None = None) -> list[Event]:
+        sql = (
+            "SELECT event_id, origin_seq, kind, actor, role, unit, recorded_at, payload "
+            "FROM outbox ORDER BY origin_seq"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rid = self.replica_id
+        return [
+            Event(
+                event_id=r[0],
+                replica_id=rid,
+                origin_seq=r[1],
+                kind=r[2],
+                actor=r[3] or "",
+                role=r[4] or "",
+                unit=r[5] or "",
+                recorded_at=r[6] or "",
+                payload=json.loads(r[7]),
+            )
+            for r in self.conn.execute(sql)
+        ]
+
+    def pending_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    # ------------------------------------------------------------ applying pulled events
+
+    def apply_pulled(self, events: Sequence[Event]) -> int:
+        """Fold a batch pulled from the ledger and advance the cursor, in one transaction.
+
+        The batch must continue the cursor densely; anything else is a bug and stops loudly.
+        """
+        if not events:
+            return self.cursor
+        with self.transaction() as c:
+            cursor = int(self.get_meta("cursor") or 0)
+            for i, e in enumerate(events, start=cursor + 1):
+                if e.seq != i:
+                    raise StoreError(f"ledger sequence gap: expected seq {i}, got {e.seq}")
+            fold(c, events)
+            c.executemany("DELETE FROM outbox WHERE event_id = ?", [(e.event_id,) for e in events])
+            _crash_point("after_fold")
+            new_cursor = cursor + len(events)
+            self._set_meta("cursor", str(new_cursor))
+        return new_cursor
+
+    # ------------------------------------------------------------ state hash
+
+    def state_hash(self) -> str:
+        """Digest of the confirmed domain state; equal on replicas at the same cursor."""
+        h = hashlib.sha256()
+        for table in sorted(DOMAIN_TABLES):
+            cols = [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")]
+            pk = [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})") if r[5]]
+            h.update(f"\x1e{table}\x1f{','.join(cols)}".encode())
+            order = ", ".join(pk)
+            for row in self.conn.execute(f"SELECT * FROM {table} ORDER BY {order}"):
+                h.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
+                h.update(b"\n")
+        return h.hexdigest()

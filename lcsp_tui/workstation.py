@@ -1,0 +1,234 @@
+"""A workstation: one home (local store) working as one user, role and unit.
+
+The actions of the CLI and the TUI live here, so both behave the same: every change is
+checked against the rules, written to the local outbox first, and synced with the ledger.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from lcsp_tui.config import Settings
+from lcsp_tui.domain import models as m
+from lcsp_tui.domain import rules
+from lcsp_tui.domain.regiondata import RegionData, load_region
+from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.ledger.base import Ledger, LedgerMismatch, open_ledger
+from lcsp_tui.store.store import LocalStore
+from lcsp_tui.sync import SyncResult, check_identity, pull, sync
+from lcsp_tui.view import View
+
+
+class UsageError(rules.Refusal):
+    """Bad usage or a refused action: exit 2, one line."""
+
+
+class Workstation:
+    def __init__(self, settings: Settings, region: RegionData | None = None) -> None:
+        self.settings = settings
+        self.region = region or load_region()
+        home = settings.home
+        home.mkdir(parents=True, exist_ok=True)
+        os.chmod(home, 0o700)
+        self.store = LocalStore(settings.store_path)
+        self.env = self._resolve_env(settings.env)
+
+    def _resolve_env(self, wanted: str | None) -> str:
+        known = self.store.get_meta("env")
+        if known is None:
+            env = wanted or "utbildning"
+            self.store.set_meta("env", env)
+            return env
+        if wanted is not None and wanted != known:
+            raise UsageError(
+                f"this home is a {known} home; it cannot be used as {wanted} (use another --home)"
+            )
+        return known
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ------------------------------------------------------------ who, where, when
+
+    @property
+    def user(self) -> str:
+        return self.settings.user
+
+    @property
+    def role(self) -> str | None:
+        return self.settings.role or self.store.get_meta("role")
+
+    @property
+    def unit(self) -> str | None:
+        return self.settings.unit or self.store.get_meta("unit")
+
+    def remember(self, role: str, unit: str | None) -> None:
+        """Save the chosen role and unit in the home (the TUI's first start, or a switch)."""
+        self.settings.role, self.settings.unit = role, unit
+        self.store.set_meta("role", role)
+        self.store.set_meta("unit", unit)
+
+    def now(self) -> object:
+        return self.settings.now()
+
+    def view(self) -> View:
+        return View(self.store, self.region, self.settings.now())
+
+    def require_role(self, *, unit: bool = True) -> tuple[str, str | None]:
+        role = self.role
+        if role is None:
+            raise UsageError("no role: give --role (or LCSP_ROLE)")
+        needs_unit = ROLES[role].needs_unit and unit
+        u = self.unit
+        if needs_unit:
+            if u is None:
+                raise UsageError(f"role {role} works at a unit: give --unit (or LCSP_UNIT)")
+            if not self.view().unit_exists(u):
+                raise UsageError(f"unknown unit {u!r} (run lcsp sync if it was just imported)")
+        return role, u if needs_unit else u
+
+    def _record(self, kind: str, payload: dict[str, object]) -> m.Event:
+        return self.store.record(
+            kind,
+            payload,
+            actor=self.user,
+            role=self.role or "",
+            unit=self.unit or "",
+            recorded_at=self.settings.now().isoformat(timespec="minutes"),
+        )
+
+    # ------------------------------------------------------------ ledger
+
+    def ledger_spec(self) -> str:
+        return self.settings.ledger or self.store.get_meta("ledger") or self.settings.default_ledger
+
+    def open_ledger(self) -> Ledger:
+        spec = self.ledger_spec()
+        ledger = open_ledger(spec, create=self.store.get_meta("ledger_id") is None)
+        try:
+            check_identity(self.store, ledger)
+        except LedgerMismatch:
+            ledger.close()
+            raise
+        if self.store.get_meta("ledger") != spec:
+            self.store.set_meta("ledger", spec)
+        self._check_ledger_env(ledger)
+        return ledger
+
+    def _check_ledger_env(self, ledger: Ledger) -> None:
+        """Nothing to check yet: the environment is a property of the home."""
+
+    def sync(self) -> SyncResult:
+        ledger = self.open_ledger()
+        try:
+            return sync(self.store, ledger)
+        finally:
+            ledger.close()
+
+    # ------------------------------------------------------------ actions
+
+    def tick(
+        self, subject: str, item_id: str, *, done: bool = True, note: str | None = None
+    ) -> m.Event:
+        role, unit = self.require_role()
+        item = self.region.checklists.by_id.get(item_id)
+        if item is None:
+            raise UsageError(f"unknown checklist item {item_id!r}")
+        if role not in item.roles:
+            raise UsageError(
+                f"{item_id} is not ticked by role {role} (it is {', '.join(item.roles)})"
+            )
+        view = self.view()
+        ctx = view.subject_context(role, unit, subject)
+        if ctx is None:
+            if view.find_subject_kind(subject) is None:
+                raise UsageError(f"unknown subject {subject!r}")
+            raise UsageError(f"{subject} is not on the worklist of {role} at {unit}")
+        if ctx.kind != item.subject:
+            raise UsageError(
+                f"{item_id} is an item for a {item.subject}, {subject} is a {ctx.kind}"
+            )
+        state = rules.item_state(item, ctx, view.now, self.region)
+        rules.check_tick(state, ctx, done)
+        payload: dict[str, object] = {"subject": subject, "item": item_id, "done": done}
+        if note:
+            payload["note"] = note
+        return self._record(m.ITEM_TICKED, payload)
+
+    def ack(self, message_id: str) -> m.Event | None:
+        """Record the kvittering of a Prator message; None when it already was acknowledged."""
+        role = self.role
+        if role is None:
+            raise UsageError("no role: give --role (or LCSP_ROLE)")
+        view = self.view()
+        msg = view.message(message_id)
+        if msg is None:
+            raise UsageError(f"unknown message {message_id!r}")
+        if role != "support" and self.unit != msg["recipient_unit"]:
+            raise UsageError(
+                f"message {message_id} is for unit {msg['recipient_unit']}; only that unit "
+                "or support on its behalf can acknowledge it"
+            )
+        if view.is_acknowledged(msg):
+            return None
+        payload: dict[str, object] = {"message_id": message_id}
+        if role == "support":
+            payload["on_behalf_of"] = msg["recipient_unit"]
+        return self._record(m.MESSAGE_ACKED, payload)
+
+    def decide_sip(self, sip_id: str, decision: m.SipDecision) -> m.Event:
+        role, unit = self.require_role()
+        if role != "samordningsansvarig":
+            raise UsageError("only samordningsansvarig decides whether a SIP is current")
+        if self.view().subject_context(role, unit, sip_id) is None:
+            raise UsageError(f"{sip_id} is not an ongoing SIP of unit {unit}")
+        return self._record(m.SIP_DECIDED, {"sip_id": sip_id, "decision": decision.value})
+
+    def audit_read(self, subject: str | None, what: str, outcome: str = "ok") -> m.Event:
+        """Every read of a patient's data is an audit event in the ledger."""
+        return self._record(m.AUDIT_READ, {"subject": subject, "what": what, "outcome": outcome})
+
+    # ------------------------------------------------------------ import and demo
+
+    def known(self) -> Callable[[str, str], dict[str, object] | None]:
+        from lcsp_tui.store.records import known_lookup
+
+        return known_lookup(self.store.conn)
+
+    def import_plan(self, paths: Sequence[Path]):  # type: ignore[no-untyped-def]
+        from lcsp_tui.importer import plan_import
+
+        return plan_import(paths, self.region, self.known(), self.settings.now().date())
+
+    def publish(
+        self,
+        events: Sequence[m.Event],
+        summary: dict[str, object],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SyncResult:
+        """Write record events straight into the ledger (import, demo), then pull them."""
+        ledger = self.open_ledger()
+        try:
+            pushed = sync(self.store, ledger).pushed
+            envelope = {
+                "replica_id": self.store.replica_id,
+                "actor": self.user,
+                "role": self.role or "",
+                "unit": self.unit or "",
+                "recorded_at": self.settings.now().isoformat(timespec="minutes"),
+            }
+            batch = 5000
+            stamped = [e.model_copy(update=envelope) for e in events]
+            stamped.append(
+                m.Event(kind="import.completed", payload={"what": "import", **summary}, **envelope)
+            )
+            for i in range(0, len(stamped), batch):
+                ledger.push(stamped[i : i + batch])
+                if progress:
+                    progress(min(i + batch, len(stamped)), len(stamped))
+            pulled = pull(self.store, ledger)
+            return SyncResult(pushed=pushed + len(stamped), pulled=pulled, cursor=self.store.cursor)
+        finally:
+            ledger.close()
