@@ -1,0 +1,222 @@
+"""The SQLite ledger: one file, one machine.
+
+``seq`` is the table's ``INTEGER PRIMARY KEY``. Every insert runs under ``BEGIN IMMEDIATE``
+(one writer at a time) and rows are never deleted, so SQLite hands out ``max(seq) + 1``:
+seq is dense and equals commit order. Do not put this file on a network share — many
+workstations use the PostgreSQL ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import threading
+import urllib.parse
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lcsp_tui.domain.models import Event
+from lcsp_tui.ledger.base import LEDGER_SCHEMA_VERSION, LedgerMismatch, LedgerUnreachable
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT UNIQUE NOT NULL,
+    replica_id TEXT NOT NULL,
+    origin_seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    role TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+"""
+
+_COLUMNS = "event_id, replica_id, origin_seq, kind, schema_version, actor, role, unit, recorded_at, payload"
+_INSERT = (
+    f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(event_id) DO NOTHING"
+)
+_SELECT = f"SELECT seq, {_COLUMNS} FROM events"
+_CHUNK = 500  # ids per "IN (…)" lookup, well under SQLite's variable limit
+
+
+def _crash_point(name: str) -> None:
+    """Crash tests set LCSP_CRASH_AT to die (SIGKILL, no cleanup) at a named point."""
+    if os.environ.get("LCSP_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _row(event: Event) -> tuple[Any, ...]:
+    return (
+        event.event_id,
+        event.replica_id,
+        event.origin_seq,
+        event.kind,
+        event.schema_version,
+        event.actor,
+        event.role,
+        event.unit,
+        event.recorded_at,
+        json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")),
+    )
+
+
+def _event(row: tuple[Any, ...]) -> Event:
+    # The rows were validated when they were pushed; model_construct skips re-validation on
+    # the hot pull path (100k events).
+    return Event.model_construct(
+        seq=row[0],
+        event_id=row[1],
+        replica_id=row[2],
+        origin_seq=row[3],
+        kind=row[4],
+        schema_version=row[5],
+        actor=row[6],
+        role=row[7],
+        unit=row[8],
+        recorded_at=row[9],
+        payload=json.loads(row[10]),
+    )
+
+
+class SqliteLedger:
+    """A ledger in one SQLite file (see module doc)."""
+
+    ledger_id: str
+
+    def __init__(self, path: Path | str, create: bool = True) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        existed = self.path.exists()
+        if not existed and not create:
+            raise LedgerUnreachable(f"ledger file not found: {self.path}")
+        try:
+            if not existed:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # Make the file ourselves so it is private (0600) from the first byte.
+                os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+            mode = "rwc" if create else "rw"
+            uri = f"file:{urllib.parse.quote(str(self.path.absolute()))}?mode={mode}"
+            self._conn = sqlite3.connect(
+                uri, uri=True, isolation_level=None, timeout=10.0, check_same_thread=False
+            )
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise LedgerUnreachable(f"cannot open ledger file {self.path}: {exc}") from None
+        try:
+            self.ledger_id = self._open(create)
+        except sqlite3.OperationalError as exc:
+            self._conn.close()
+            raise LedgerUnreachable(f"cannot open ledger file {self.path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+            self._conn.close()
+            raise LedgerMismatch(f"not an lcsp ledger: {self.path} ({exc})") from None
+        except LedgerMismatch:
+            self._conn.close()
+            raise
+
+    def _open(self, create: bool) -> str:
+        conn = self._conn
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if not tables and create:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [
+                        ("ledger_id", str(uuid.uuid4())),
+                        ("schema_version", str(LEDGER_SCHEMA_VERSION)),
+                    ],
+                )
+                tables = {"meta", "events"}
+            if not {"meta", "events"} <= tables:
+                raise LedgerMismatch(f"not an lcsp ledger: {self.path}")
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        version = meta.get("schema_version")
+        if version != str(LEDGER_SCHEMA_VERSION):
+            raise LedgerMismatch(
+                f"ledger {self.path} has schema version {version}; "
+                f"this lcsp knows version {LEDGER_SCHEMA_VERSION}"
+            )
+        if not meta.get("ledger_id"):
+            raise LedgerMismatch(f"not an lcsp ledger (no ledger id): {self.path}")
+        return str(meta["ledger_id"])
+
+    def push(self, events: Sequence[Event]) -> dict[str, int]:
+        if not events:
+            return {}
+        rows = [_row(e) for e in events]
+        ids = list(dict.fromkeys(r[0] for r in rows))
+        result: dict[str, int] = {}
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.executemany(_INSERT, rows)
+                    for start in range(0, len(ids), _CHUNK):
+                        chunk = ids[start : start + _CHUNK]
+                        marks = ",".join("?" * len(chunk))
+                        result.update(
+                            conn.execute(
+                                f"SELECT event_id, seq FROM events WHERE event_id IN ({marks})",
+                                chunk,
+                            ).fetchall()
+                        )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                raise LedgerUnreachable(f"ledger {self.path}: {exc}") from None
+        _crash_point("after_ledger_commit")
+        return {i: result[i] for i in ids}  # batch order
+
+    def pull(self, after_seq: int, limit: int = 5000) -> list[Event]:
+        with self._lock:
+            try:
+                rows = self._conn.execute(
+                    f"{_SELECT} WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit)
+                ).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise LedgerUnreachable(f"ledger {self.path}: {exc}") from None
+        return [_event(r) for r in rows]
+
+    def head(self) -> int:
+        with self._lock:
+            try:
+                (value,) = self._conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+            except sqlite3.OperationalError as exc:
+                raise LedgerUnreachable(f"ledger {self.path}: {exc}") from None
+        return int(value)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SqliteLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SqliteLedger({str(self.path)!r})"
