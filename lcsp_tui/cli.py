@@ -66,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--note", metavar="TEXT")
     c = cmd("ack", "record the kvittering of a Prator message")
     c.add_argument("message_id", metavar="MESSAGE_ID")
+    c = cmd("lookup", "support lookup by initial + surname and birth year (never personnummer)")
+    c.add_argument("name", metavar="NAME", help='initial and surname, e.g. "A Larsson"')
+    c.add_argument("birth_year", metavar="BIRTH_YEAR", help="four digits, e.g. 1945")
+    c.add_argument("--json", action="store_true")
+    c = cmd("stats", "statistics for the whole region (systemforvaltning)")
+    g = c.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true")
+    g.add_argument("--csv", action="store_true", help="for Excel: UTF-8 with BOM, semicolons")
     c = cmd("state-hash", "digest of the synced domain state")
     c = cmd("audit", "the audit log (systemforvaltning)")
     c.add_argument("--json", action="store_true")
@@ -279,6 +287,79 @@ def cmd_ack(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_lookup(args: argparse.Namespace) -> int:
+    from lcsp_tui.domain.lookup import LookupRefused, parse_query
+    from lcsp_tui.lookup import lookup
+    from lcsp_tui.workstation import UsageError
+
+    ws = _workstation(args)
+    if ws.role not in ("support", "systemforvaltning"):
+        raise UsageError("lookup is for the support desk: give --role support")
+    try:
+        query = parse_query(args.name, args.birth_year)
+    except LookupRefused as e:
+        ws.audit_read(None, "sökning", outcome="nekad")  # what was typed is never kept
+        raise UsageError(str(e)) from None
+    matches = lookup(ws.view(), query)
+    ws.audit_read(
+        ",".join(sorted(_match_ids(ws, query))) or None,
+        "sökning",
+        outcome=f"{len(matches)} träffar",
+    )
+    if args.json:
+        _json({"matches": matches})
+        return EXIT_OK
+    if not matches:
+        _out("inga träffar")
+    for m in matches:
+        _out(f"{m['name']} ({m['birth_year']}) {m['municipality'] or ''}".rstrip())
+        _out("  enheter: " + ", ".join(f"{u['name']} ({u['id']})" for u in m["units"]))
+        for a in m["admissions"]:
+            _out(f"  vårdtillfälle {a['id']} {a['ward_name']}: {a['cutover']}")
+        for sp in m["sips"]:
+            _out(f"  SIP {sp['id']} ({sp['coordinator']}): {sp['cutover']}")
+        for u in m["unacknowledged"]:
+            _out(f"  okvitterat {u['message_id']} ({u['type']}) hos {u['unit_name']} ({u['unit']})")
+    if len(matches) > 1:
+        _out(f"{len(matches)} träffar: fråga efter enhet för att veta vem det gäller")
+    return EXIT_OK
+
+
+def _match_ids(ws, query) -> list[str]:  # type: ignore[no-untyped-def]
+    return [
+        r[0]
+        for r in ws.store.conn.execute(
+            "SELECT patient_id FROM patients WHERE lookup_key = ?", (query.key,)
+        )
+    ]
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    import csv
+
+    from lcsp_tui.stats import compute, csv_rows
+    from lcsp_tui.workstation import UsageError
+
+    ws = _workstation(args)
+    if ws.role != "systemforvaltning":
+        raise UsageError(
+            "statistics for the region are for systemforvaltning: give --role systemforvaltning"
+        )
+    stats = compute(ws.store.conn, ws.region)
+    if args.json:
+        _json(stats)
+        return EXIT_OK
+    rows = csv_rows(stats, ws.region)
+    if args.csv:
+        sys.stdout.reconfigure(encoding="utf-8-sig", newline="")  # type: ignore[union-attr]
+        w = csv.writer(sys.stdout, delimiter=";", lineterminator="\r\n")
+        w.writerows(rows)
+        return EXIT_OK
+    for r in rows:
+        _out("  ".join(f"{c:>12}" if i else f"{c:<20}" for i, c in enumerate(r)))
+    return EXIT_OK
+
+
 def cmd_state_hash(args: argparse.Namespace) -> int:
     ws = _workstation(args)
     _out(ws.store.state_hash())
@@ -322,6 +403,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "checklist": cmd_checklist,
     "tick": cmd_tick,
     "ack": cmd_ack,
+    "lookup": cmd_lookup,
+    "stats": cmd_stats,
     "state-hash": cmd_state_hash,
     "audit": cmd_audit,
 }

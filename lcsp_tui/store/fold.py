@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from lcsp_tui.domain import models as m
+from lcsp_tui.domain.lookup import lookup_key
 from lcsp_tui.domain.models import Event
 
 FOLD_VERSION = 1
@@ -94,12 +95,14 @@ def _apply_admissions(conn: sqlite3.Connection, events: Sequence[Event]) -> None
 
 
 def _apply_patients(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    sql = _upsert_sql("patients", _PATIENT_COLS)
+    sql = _upsert_sql("patients", (*_PATIENT_COLS, "lookup_key"))
     rows = []
     for e in events:
         p = e.payload
+        key = lookup_key(p["first_name"], p["last_name"], int(p["personnummer"][:4]))
         rows.append(
-            tuple(p.get(c) for c in _PATIENT_COLS[:-1]) + (1 if p.get("protected_identity") else 0,)
+            tuple(p.get(c) for c in _PATIENT_COLS[:-1])
+            + (1 if p.get("protected_identity") else 0, key)
         )
     conn.executemany(sql, rows)
 

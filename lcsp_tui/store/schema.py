@@ -16,7 +16,7 @@ DOMAIN_TABLES: dict[str, str] = {
             last_name TEXT NOT NULL, municipality TEXT NOT NULL, housing TEXT NOT NULL,
             housing_unit TEXT, home_health_unit TEXT, assistance_unit TEXT, health_centre TEXT,
             psych_outpatient_unit TEXT, visiting_address TEXT, next_of_kin TEXT,
-            protected_identity INTEGER NOT NULL DEFAULT 0)""",
+            protected_identity INTEGER NOT NULL DEFAULT 0, lookup_key TEXT NOT NULL)""",
     "admissions": """
         CREATE TABLE admissions (
             admission_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, care_form TEXT NOT NULL,
@@ -64,7 +64,7 @@ INDEXES = (
     "CREATE INDEX patients_assistance_unit ON patients(assistance_unit)",
     "CREATE INDEX patients_health_centre ON patients(health_centre)",
     "CREATE INDEX patients_psych_unit ON patients(psych_outpatient_unit)",
-    "CREATE INDEX patients_name ON patients(last_name)",
+    "CREATE INDEX patients_lookup ON patients(lookup_key)",
     "CREATE INDEX admissions_patient ON admissions(patient_id)",
     "CREATE INDEX admissions_ward ON admissions(ward)",
     "CREATE INDEX sips_patient ON sips(patient_id)",
