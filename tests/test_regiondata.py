@@ -53,7 +53,15 @@ def test_reminders_of_the_seed() -> None:
 
 def test_municipalities_and_alias() -> None:
     m = REGION.municipalities
-    assert m.names == ["Härnösand", "Timrå", "Kramfors", "Sollefteå", "Ånge", "Örnsköldsvik", "Sundsvall"]
+    assert m.names == [
+        "Härnösand",
+        "Timrå",
+        "Kramfors",
+        "Sollefteå",
+        "Ånge",
+        "Örnsköldsvik",
+        "Sundsvall",
+    ]
     assert m.resolve("Övik") == "Örnsköldsvik"
     assert m.resolve(" övik ") == "Örnsköldsvik"
     assert m.resolve("SUNDSVALL") == "Sundsvall"
@@ -69,7 +77,9 @@ def _copy(tmp_path: Path) -> Path:
 def test_a_region_changes_the_timeline_without_code(tmp_path: Path) -> None:
     d = _copy(tmp_path)
     tl = d / "timeline.toml"
-    tl.write_text(tl.read_text().replace("prator_read_only = 2025-10-16", "prator_read_only = 2025-10-20"))
+    tl.write_text(
+        tl.read_text().replace("prator_read_only = 2025-10-16", "prator_read_only = 2025-10-20")
+    )
     region = load_region(d)
     assert region.timeline.milestones.prator_read_only.day == 20
 
@@ -83,7 +93,9 @@ def test_a_region_changes_the_timeline_without_code(tmp_path: Path) -> None:
         (("\n[conditions]\n", "\n[conditions\n"), "not valid TOML"),
     ],
 )
-def test_broken_checklist_file_is_one_clear_error(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+def test_broken_checklist_file_is_one_clear_error(
+    tmp_path: Path, edit: tuple[str, str], message: str
+) -> None:
     d = _copy(tmp_path)
     f = d / "checklists.toml"
     f.write_text(f.read_text().replace(*edit, 1))

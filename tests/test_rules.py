@@ -65,7 +65,11 @@ def msg(unit: str, mid: str = "M1") -> Message:
 def ctx_adm(**kw: object) -> rules.SubjectContext:
     adm = kw.pop("admission", admission())
     return rules.SubjectContext(
-        kind="admission", subject_id="V1", patient=patient(), admission=adm, **kw  # type: ignore[arg-type]
+        kind="admission",
+        subject_id="V1",
+        patient=patient(),
+        admission=adm,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -73,7 +77,7 @@ def ctx_adm(**kw: object) -> rules.SubjectContext:
 
 
 def test_cutoff_29_vs_30_september() -> None:
-    assert CUTOFF == dt.date(2025, 9, 29)
+    assert dt.date(2025, 9, 29) == CUTOFF
     on_cutoff = admission(discharge_ready=dt.date(2025, 9, 29))
     after = admission(discharge_ready=dt.date(2025, 9, 30))
     assert rules.finished_in_prator(on_cutoff, CUTOFF)
@@ -177,7 +181,10 @@ def test_sip_branch() -> None:
         (False, "s7.skapa_sip_utanfor", "s7.erbjud_sip"),
         (True, "s7.erbjud_sip", "s7.skapa_sip_utanfor"),
     ):
-        states = {s.item.id: s for s in rules.checklist("samordningsansvarig", sip_ctx(has_adm), now, REGION)}
+        states = {
+            s.item.id: s
+            for s in rules.checklist("samordningsansvarig", sip_ctx(has_adm), now, REGION)
+        }
         assert states[start].applies
         assert not states[other].applies
         assert not states["s7.avsluta_ej_aktuell"].applies
@@ -216,9 +223,7 @@ def test_due_and_overdue_step2_at_noon() -> None:
     assert before.due == dt.datetime(2025, 9, 30, 12, 0)
     assert not before.overdue
     assert at.overdue
-    done = rules.item_state(
-        item, ctx_adm(done={item.id: True}), dt.datetime(2025, 10, 1), REGION
-    )
+    done = rules.item_state(item, ctx_adm(done={item.id: True}), dt.datetime(2025, 10, 1), REGION)
     assert not done.overdue
 
 
