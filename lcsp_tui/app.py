@@ -1,0 +1,398 @@
+"""The Textual app shell: header, screens, command palette and background sync.
+
+The one core module that imports Textual. The screens live in the top-level ``screens``
+package. Database work on the UI thread is the local store (fast, local); the ledger is
+only touched by the sync worker, in its own thread with its own Workstation (SQLite
+connections belong to the thread that made them), and the worker never touches widgets:
+it posts ``SyncFinished`` and the handler here updates the header and the screens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from functools import partial
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.ledger.base import LedgerMismatch, LedgerUnreachable
+from lcsp_tui.workstation import Workstation
+from screens.checklist import ChecklistScreen
+from screens.kvittering import KvitteringScreen
+from screens.palette import LcspCommands, PaletteCommand
+from screens.setup import RoleScreen, UnitScreen, units_for_role
+from screens.widgets import (
+    HeaderInfo,
+    StatusHeader,
+    SyncState,
+    fmt_due,
+    phase_line,
+    role_today,
+)
+from screens.worklist import WorklistScreen
+
+SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
+SYNC_INTERVAL = 30.0  # seconds between background syncs
+PALETTE_SUBJECTS = 300  # at most this many "öppna: …" commands
+
+
+class SyncFinished(Message):
+    """Posted by the sync worker (from its thread) when a sync attempt ends."""
+
+    def __init__(
+        self, outcome: str, detail: str = "", pushed: int = 0, pulled: int = 0, manual: bool = False
+    ) -> None:
+        super().__init__()
+        self.outcome = outcome  # ok | offline | mismatch | error
+        self.detail = detail
+        self.pushed = pushed
+        self.pulled = pulled
+        self.manual = manual
+
+
+class LcspApp(App[int]):
+    """The cutover companion for one workstation (role + unit)."""
+
+    TITLE = "lcsp – Prator → Lifecare SP"
+    CSS_PATH = str(SCREENS_DIR / "app.tcss")
+    COMMANDS = {LcspCommands}
+    BINDINGS = [
+        # r, e, s are shown in the worklist's footer (its own bindings to the same actions);
+        # elsewhere they work but stay out of the footer so it fits 80 columns.
+        Binding(
+            "r", "choose_role", "Byt roll", id="app.roll", show=False, tooltip="Välj en annan roll"
+        ),
+        Binding(
+            "e",
+            "choose_unit",
+            "Byt enhet",
+            id="app.enhet",
+            show=False,
+            tooltip="Välj en annan operativ enhet",
+        ),
+        Binding(
+            "s",
+            "sync",
+            "Synka",
+            id="app.synka",
+            show=False,
+            tooltip="Skicka ditt arbete och hämta de andras från liggaren",
+        ),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Avsluta",
+            id="app.avsluta",
+            show=False,
+            tooltip="Stäng programmet (ditt arbete är sparat)",
+        ),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Kommandon",
+            id="app.kommandon",
+            tooltip="Sök bland alla kommandon",
+        ),
+        Binding("ctrl+c", "help_quit", show=False, system=True, id="app.ctrl-c"),
+    ]
+
+    def __init__(self, ws: Workstation, *, sync_interval: float | None = SYNC_INTERVAL) -> None:
+        super().__init__()
+        self.ws = ws
+        self.sync_interval = sync_interval
+        self.sync_state = SyncState(pending=ws.store.pending_count())
+        self._sync_lock = threading.Lock()
+        self._sync_running = False
+        theme = ws.store.get_meta("tui_theme")
+        if theme and theme in self.available_themes:
+            self.theme = theme
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader()
+        yield Static(
+            "Välkommen! Välj din roll och operativa enhet för att komma igång.", id="welcome"
+        )
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.start_sync()
+        if self.sync_interval:
+            self.set_interval(self.sync_interval, self.start_sync)
+        if self._needs_setup():
+            self.choose(ask_role=False, ask_unit=False, first=True)
+        else:
+            self.push_screen(WorklistScreen())
+
+    def _needs_setup(self) -> bool:
+        role = self.ws.role
+        if role is None or role not in ROLES:
+            return True
+        return ROLES[role].needs_unit and self.ws.unit is None
+
+    # ------------------------------------------------------------ header
+
+    def _unit_name(self, unit: str | None) -> str | None:
+        if unit is None:
+            return None
+        row = self.ws.store.conn.execute(
+            "SELECT name FROM units WHERE unit_id = ?", (unit,)
+        ).fetchone()
+        return row[0] if row else unit
+
+    def header_info(self) -> HeaderInfo:
+        ws = self.ws
+        now = ws.settings.now()
+        role = ws.role
+        return HeaderInfo(
+            env=ws.env,
+            simulated=ws.settings.simulated,
+            role_name=ROLES[role].name if role in ROLES else "Ingen roll vald",
+            unit_name=self._unit_name(ws.unit) if role in ROLES else None,
+            now=now,
+            phases=phase_line(now, ws.region.timeline),
+            today=role_today(role, now, ws.region.timeline),
+            sync=self.sync_state,
+        )
+
+    def update_headers(self) -> None:
+        info = self.header_info()
+        for screen in self.screen_stack:
+            for header in screen.query(StatusHeader):
+                header.show(info)
+
+    def local_change(self) -> None:
+        """A screen wrote to the local store: the pending count changed."""
+        self.sync_state = dataclasses.replace(
+            self.sync_state, pending=self.ws.store.pending_count()
+        )
+        self.update_headers()
+
+    # ------------------------------------------------------------ sync
+
+    def start_sync(self, manual: bool = False) -> None:
+        if self._sync_running:
+            if manual:
+                self.notify("Synk pågår redan", timeout=2)
+            return
+        self._sync_running = True
+        self.sync_state = dataclasses.replace(self.sync_state, syncing=True)
+        self.update_headers()
+        self._sync_worker(manual)
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _sync_worker(self, manual: bool) -> None:
+        """Sync in this thread with a Workstation of its own; never touch widgets here."""
+        msg = SyncFinished("error", "okänt fel", manual=manual)
+        try:
+            with self._sync_lock:
+                ws = Workstation(self.ws.settings, self.ws.region)
+                try:
+                    r = ws.sync()
+                    msg = SyncFinished("ok", pushed=r.pushed, pulled=r.pulled, manual=manual)
+                finally:
+                    ws.close()
+        except LedgerUnreachable as e:
+            msg = SyncFinished("offline", str(e), manual=manual)
+        except LedgerMismatch as e:
+            msg = SyncFinished("mismatch", str(e), manual=manual)
+        except Exception as e:  # the UI must survive any sync failure
+            msg = SyncFinished("error", f"{type(e).__name__}: {e}", manual=manual)
+        finally:
+            self.post_message(msg)
+
+    @on(SyncFinished)
+    def _sync_finished(self, msg: SyncFinished) -> None:
+        self._sync_running = False
+        before = self.sync_state
+        pending = self.ws.store.pending_count()
+        if msg.outcome == "ok":
+            self.sync_state = SyncState(
+                online=True, pending=pending, last_sync=self.ws.settings.now()
+            )
+            if before.online is False:
+                self.notify("Liggaren går att nå igen: allt är synkat", title="Online")
+            elif msg.manual:
+                self.notify(f"Synkat: {msg.pushed} skickade, {msg.pulled} hämtade", timeout=3)
+            if msg.pulled:
+                for screen in self.screen_stack:
+                    refresh = getattr(screen, "refresh_data", None)
+                    if callable(refresh):
+                        refresh()
+        elif msg.outcome == "offline":
+            self.sync_state = dataclasses.replace(
+                before, online=False, syncing=False, pending=pending, problem=None
+            )
+            if before.online is not False or msg.manual:
+                self.notify(
+                    "Liggaren kan inte nås. Ditt arbete sparas lokalt och skickas vid nästa synk.",
+                    title="Offline",
+                    severity="warning",
+                    timeout=8,
+                )
+        else:
+            self.sync_state = dataclasses.replace(
+                before, syncing=False, pending=pending, problem=msg.detail
+            )
+            title = "Fel liggare" if msg.outcome == "mismatch" else "Synkfel"
+            self.notify(msg.detail, title=title, severity="error", timeout=15)
+        self.update_headers()
+
+    def action_sync(self) -> None:
+        self.start_sync(manual=True)
+
+    # ------------------------------------------------------------ role and unit
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("choose_role", "choose_unit") and isinstance(self.screen, ModalScreen):
+            return False
+        if action == "choose_unit":
+            role = self.ws.role
+            return role is not None and ROLES[role].needs_unit
+        return True
+
+    def action_choose_role(self) -> None:
+        self.choose(ask_role=True, ask_unit=False)
+
+    def action_choose_unit(self) -> None:
+        role = self.ws.role
+        if role is None or not ROLES[role].needs_unit:
+            self.notify("Din roll arbetar för hela regionen och har ingen enhet", timeout=3)
+            return
+        self.choose(ask_role=False, ask_unit=True)
+
+    def _units(self, role: str) -> list[tuple[str, str, str]]:
+        return units_for_role(self.ws.store.conn, role)
+
+    @work(exclusive=True, group="choose")
+    async def choose(self, ask_role: bool, ask_unit: bool, first: bool = False) -> None:
+        """Ask for the role and/or the unit, then remember them and show the worklist."""
+        ws = self.ws
+        role, unit = ws.role if ws.role in ROLES else None, ws.unit
+        if ask_role or role is None:
+            picked = await self.push_screen_wait(
+                RoleScreen(role, cancellable=not first and role is not None)
+            )
+            if picked is None:
+                return
+            if picked != role:
+                ask_unit = True
+            role = picked
+        if ROLES[role].needs_unit:
+            fitting = {u for u, _, _ in self._units(role)}
+            if ask_unit or unit is None or (fitting and unit not in fitting):
+                picked_unit = await self.push_screen_wait(
+                    UnitScreen(
+                        role,
+                        partial(self._units, role),
+                        unit if unit in fitting else None,
+                        cancellable=not first,
+                    )
+                )
+                if picked_unit is None:
+                    return
+                unit = picked_unit
+        else:
+            unit = None
+        changed = (role, unit) != (ws.role, ws.unit)
+        ws.remember(role, unit)
+        await self.show_main()
+        if changed and not first:
+            where = f" på {self._unit_name(unit)}" if unit else ""
+            self.notify(f"Du arbetar nu som {ROLES[role].name}{where}", timeout=4)
+
+    # ------------------------------------------------------------ navigation
+
+    async def show_main(self) -> None:
+        """Back to the worklist (pushing it the first time), freshly loaded."""
+        main = next((s for s in self.screen_stack if isinstance(s, WorklistScreen)), None)
+        if main is None:
+            await self.push_screen(WorklistScreen())
+        else:
+            while self.screen is not main and len(self.screen_stack) > 1:
+                await self.pop_screen()
+            main.reload()
+        self.update_headers()
+        self.refresh_bindings()
+
+    def open_subject(self, subject: str) -> None:
+        self.push_screen(ChecklistScreen(subject))
+
+    async def _open_from_palette(self, subject: str) -> None:
+        await self.show_main()
+        self.open_subject(subject)
+
+    def action_kvittering(self) -> None:
+        if self.ws.unit is None:
+            self.notify("Välj en operativ enhet (e) för att se dess meddelanden", timeout=3)
+            return
+        if not isinstance(self.screen, KvitteringScreen):
+            self.push_screen(KvitteringScreen())
+
+    def action_help_quit(self) -> None:
+        self.notify("Tryck Ctrl+Q för att avsluta", title="Vill du avsluta?")
+
+    # ------------------------------------------------------------ palette
+
+    def _set_theme(self, name: str) -> None:
+        self.theme = name
+        self.ws.store.set_meta("tui_theme", name)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        cmds = [
+            PaletteCommand("roll: byt roll", "Välj en annan roll", self.action_choose_role),
+            PaletteCommand(
+                "enhet: byt enhet", "Välj en annan operativ enhet", self.action_choose_unit
+            ),
+            PaletteCommand(
+                "synka nu",
+                "Skicka ditt arbete och hämta de andras från liggaren",
+                self.action_sync,
+            ),
+            PaletteCommand(
+                "kvittera: okvitterade meddelanden",
+                "Enhetens okvitterade Prator-meddelanden",
+                self.action_kvittering,
+            ),
+            PaletteCommand("arbetslista: visa", "Tillbaka till arbetslistan", self.show_main),
+            PaletteCommand(
+                "tangenter: visa hjälp",
+                "Visa tangenterna för det du står på",
+                self.action_show_help_panel,
+            ),
+            PaletteCommand("avsluta", "Stäng programmet (ditt arbete är sparat)", self.action_quit),
+        ]
+        for name in sorted(self.available_themes):
+            cmds.append(
+                PaletteCommand(
+                    f"tema: {name}", "Byt färgtema", partial(self._set_theme, name), discover=False
+                )
+            )
+        role, unit = self.ws.role, self.ws.unit
+        if role in ROLES and ROLES[role].steps and unit is not None:
+            rows = self.ws.view().worklist(role, unit)
+            for i, r in enumerate(rows[:PALETTE_SUBJECTS]):
+                cmds.append(
+                    PaletteCommand(
+                        f"öppna: {r.title} {r.subject}",
+                        f"steg {r.step} · klart {r.done}/{r.total} · senast {fmt_due(r.due)}",
+                        partial(self._open_from_palette, r.subject),
+                        discover=i < 10,
+                    )
+                )
+        return cmds
+
+
+def run_app(ws: Workstation) -> int:
+    """Run the TUI for this workstation; the exit code for the CLI."""
+    app = LcspApp(ws)
+    app.run()
+    return app.return_code or 0

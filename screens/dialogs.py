@@ -1,0 +1,72 @@
+"""Small modal dialogs: confirm a question, write a note."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; dismisses with True for yes."""
+
+    BINDINGS = [
+        Binding("j,y", "answer(True)", "Ja", id="bekrafta.ja", tooltip="Ja, gör det"),
+        Binding("n,escape", "answer(False)", "Nej", id="bekrafta.nej", tooltip="Nej, avbryt"),
+    ]
+
+    def __init__(self, question: str, detail: str | None = None) -> None:
+        super().__init__(classes="dialog-screen")
+        self.question = question
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title")
+            if self.detail:
+                yield Static(self.detail, classes="dialog-detail")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Ja (j)", variant="primary", id="yes")
+                yield Button("Nej (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """One line of text for a checklist item; None when cancelled."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Avbryt", id="anteckning.avbryt", tooltip="Spara inte"),
+    ]
+
+    def __init__(self, about: str, initial: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.about = about
+        self.initial = initial
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Anteckning", classes="dialog-title")
+            yield Static(self.about, classes="dialog-detail")
+            yield Input(
+                self.initial, placeholder="Skriv en kort anteckning (Enter sparar)", id="note"
+            )
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        self.dismiss(text or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

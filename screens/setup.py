@@ -1,0 +1,186 @@
+"""Choosing the role and the operative unit (first start, or a switch at any time)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from lcsp_tui.domain.regiondata import fold_text
+from lcsp_tui.domain.roles import HSL_ROLES, ROLES
+
+# The unit types at which a role works (SPEC §2, §7); roles not listed take any unit.
+UNIT_TYPES_OF_ROLE: dict[str, tuple[str, ...]] = {
+    "kommun-registrering": ("boendeenhet", "hemsjukvardsenhet", "bistandsenhet"),
+    "slutenvard-somatik": ("slutenvard_somatik",),
+    "slutenvard-psykiatri": ("slutenvard_psykiatri",),
+    "primarvard": ("halsocentral",),
+    "psykiatri-oppenvard": ("psykiatrisk_oppenvard",),
+    "bistandshandlaggare": ("bistandsenhet",),
+    **{r: ("hemsjukvardsenhet",) for r in HSL_ROLES},
+    "samordningsansvarig": (
+        "bistandsenhet",
+        "halsocentral",
+        "slutenvard_somatik",
+        "slutenvard_psykiatri",
+    ),
+}
+
+UNIT_TYPE_NAMES = {
+    "slutenvard_somatik": "somatisk slutenvård",
+    "slutenvard_psykiatri": "psykiatrisk slutenvård",
+    "halsocentral": "hälsocentral",
+    "psykiatrisk_oppenvard": "psykiatrisk öppenvård",
+    "bistandsenhet": "biståndsenhet",
+    "boendeenhet": "boendeenhet",
+    "hemsjukvardsenhet": "hemsjukvårdsenhet",
+    "hemtjanstgrupp": "hemtjänstgrupp",
+}
+
+
+def units_for_role(conn: sqlite3.Connection, role: str) -> list[tuple[str, str, str]]:
+    """(unit_id, name, type) of the units that fit ``role``, by name."""
+    rows = conn.execute("SELECT unit_id, name, type FROM units ORDER BY name, unit_id").fetchall()
+    types = UNIT_TYPES_OF_ROLE.get(role)
+    return [(u, n, t) for u, n, t in rows if types is None or t in types]
+
+
+class RoleScreen(ModalScreen[str | None]):
+    """Pick a role from ROLES; None when cancelled (only when a role is already set)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Avbryt", id="roll.avbryt", tooltip="Behåll nuvarande roll"),
+    ]
+
+    def __init__(self, current: str | None, cancellable: bool) -> None:
+        super().__init__(classes="dialog-screen")
+        self.current = current
+        self.cancellable = cancellable
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog chooser"):
+            yield Label("Välj din roll", classes="dialog-title")
+            yield Static(
+                "Rollen styr vilken arbetslista och checklista du ser. Du kan byta när som helst (r).",
+                classes="dialog-detail",
+            )
+            options = []
+            for role in ROLES.values():
+                prompt = Text(role.name)
+                if role.id == self.current:
+                    prompt.append("  (nuvarande)", style="dim")
+                options.append(Option(prompt, id=role.id))
+            yield OptionList(*options, id="roles")
+
+    def on_mount(self) -> None:
+        ol = self.query_one(OptionList)
+        if self.current in ROLES:
+            ol.highlighted = list(ROLES).index(self.current)
+        else:
+            ol.highlighted = 0
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        if self.cancellable:
+            self.dismiss(None)
+        else:
+            self.notify("Välj en roll för att börja", severity="warning")
+
+
+class UnitScreen(ModalScreen[str | None]):
+    """Pick the operative unit from the units that fit the role, with a filter."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Avbryt", id="enhet.avbryt", tooltip="Behåll nuvarande enhet"),
+        Binding("down", "to_list", "Lista", id="enhet.lista", show=False),
+    ]
+
+    def __init__(
+        self,
+        role: str,
+        load: Callable[[], list[tuple[str, str, str]]],
+        current: str | None,
+        cancellable: bool,
+    ) -> None:
+        super().__init__(classes="dialog-screen")
+        self.role = role
+        self.load = load
+        self.units = load()
+        self.current = current
+        self.cancellable = cancellable
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog chooser"):
+            yield Label("Välj din operativa enhet", classes="dialog-title")
+            yield Static(f"Roll: {ROLES[self.role].name}", classes="dialog-detail")
+            yield Input(placeholder="Skriv för att filtrera (namn eller id)", id="unit-filter")
+            yield OptionList(id="units")
+            yield Static("", id="unit-empty", classes="dialog-detail")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#unit-filter", Input).focus()
+
+    def _fill(self, query: str) -> None:
+        key = fold_text(query)
+        ol = self.query_one("#units", OptionList)
+        ol.clear_options()
+        shown = []
+        for unit_id, name, typ in self.units:
+            if key and key not in fold_text(f"{name} {unit_id}"):
+                continue
+            prompt = Text(name, style="bold" if unit_id == self.current else "")
+            prompt.append(f"  {unit_id} · {UNIT_TYPE_NAMES.get(typ, typ)}", style="dim")
+            shown.append(Option(prompt, id=unit_id))
+        ol.add_options(shown)
+        ids = [o.id for o in shown]
+        if shown:
+            ol.highlighted = ids.index(self.current) if self.current in ids else 0
+        empty = self.query_one("#unit-empty", Static)
+        if not self.units:
+            empty.update("Inga enheter finns ännu: synka (s) eller importera data från Prator.")
+        elif not shown:
+            empty.update("Ingen enhet matchar filtret.")
+        else:
+            empty.update(f"{len(shown)} av {len(self.units)} enheter · Enter väljer")
+
+    def refresh_data(self) -> None:
+        """After a sync: units may have arrived."""
+        self.units = self.load()
+        self._fill(self.query_one("#unit-filter", Input).value)
+
+    @on(Input.Changed, "#unit-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#unit-filter")
+    def _submit_filter(self, event: Input.Submitted) -> None:
+        ol = self.query_one("#units", OptionList)
+        if ol.highlighted is not None and ol.option_count:
+            self.dismiss(ol.get_option_at_index(ol.highlighted).id)
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_to_list(self) -> None:
+        self.query_one("#units", OptionList).focus()
+
+    def action_cancel(self) -> None:
+        if self.cancellable:
+            self.dismiss(None)
+        else:
+            self.notify("Välj en enhet för att börja", severity="warning")

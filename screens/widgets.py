@@ -1,0 +1,200 @@
+"""Widgets and text helpers shared by the screens: the status header, dates, phase lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Static
+
+from lcsp_tui.config import ENV_LABELS
+from lcsp_tui.domain.regiondata import Phase, Timeline
+from lcsp_tui.domain.roles import ROLES
+
+WEEKDAYS = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
+
+
+# ------------------------------------------------------------------ dates
+
+
+def _midnight_as_24(when: dt.datetime) -> tuple[dt.date, str]:
+    """A due time of 00:00 means "by the end of the day before": show it as 24:00."""
+    if when.hour == 0 and when.minute == 0:
+        return (when - dt.timedelta(days=1)).date(), "24:00"
+    return when.date(), when.strftime("%H:%M")
+
+
+def fmt_due(when: dt.datetime | None) -> str:
+    """``30/09 12:00`` (dd/mm HH:MM); midnight as 24:00 of the day before."""
+    if when is None:
+        return "–"
+    day, clock = _midnight_as_24(when)
+    return f"{day:%d/%m} {clock}"
+
+
+def fmt_day(when: dt.datetime, *, midnight_as_24: bool = True) -> str:
+    """``tis 30/9 12:00``."""
+    if midnight_as_24:
+        day, clock = _midnight_as_24(when)
+    else:
+        day, clock = when.date(), when.strftime("%H:%M")
+    return f"{WEEKDAYS[day.weekday()]} {day.day}/{day.month} {clock}"
+
+
+def fmt_now(when: dt.datetime) -> str:
+    return fmt_day(when, midnight_as_24=False)
+
+
+# ------------------------------------------------------------------ timeline text
+
+
+def _steps_text(phase: Phase) -> str:
+    steps = phase.all_steps
+    if not steps:
+        return ""
+    return "Steg " + "–".join(steps) + ": "
+
+
+def phase_line(now: dt.datetime, timeline: Timeline) -> str:
+    """What is under way in the timeline now."""
+    phases = timeline.current_phases(now)
+    if not phases:
+        return "Inget steg i tidplanen pågår just nu"
+    parts = []
+    for p in phases:
+        until = f" (till {fmt_day(p.due)})" if p.due else ""
+        parts.append(f"{_steps_text(p)}{p.label}{until}")
+    return " · ".join(parts)
+
+
+def role_today(role: str | None, now: dt.datetime, timeline: Timeline) -> str:
+    """One short line: what the timeline means for this role at ``now``."""
+    if role is None or role not in ROLES:
+        return "Välj din roll och operativa enhet för att se din arbetslista"
+    r = ROLES[role]
+    tail = ""
+    if now >= timeline.milestones.prator_read_only:
+        tail = " · Prator är i läsläge: Prator-åtgärder kan inte längre bockas av"
+    if not r.steps:
+        if role == "support":
+            return "Support: uppslag och kvitteringshjälp kommer i en senare version" + tail
+        return "Systemförvaltning: tidplanen nedan; import och statistik via kommandoraden" + tail
+    mine = sorted(
+        (p for p in timeline.phase if set(p.all_steps) & set(r.steps)), key=lambda p: p.opens
+    )
+    current = [p for p in mine if p.opens <= now and (p.due is None or now < p.due)]
+    if current:
+        parts = [
+            f"steg {'–'.join(s for s in p.all_steps if s in r.steps)} "
+            + (f"senast {fmt_day(p.due)}" if p.due else "pågår")
+            for p in current
+        ]
+        return "Din tur nu: " + ", ".join(parts) + tail
+    upcoming = [p for p in mine if p.opens > now]
+    if upcoming:
+        p = upcoming[0]
+        steps = "–".join(s for s in p.all_steps if s in r.steps)
+        return (
+            f"Ditt steg {steps} börjar {fmt_day(p.opens, midnight_as_24=False)} ({p.when})" + tail
+        )
+    return "Dina steg skulle vara klara: det som återstår är FÖRSENAT" + tail
+
+
+# ------------------------------------------------------------------ header
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """The sync indicator: ``online`` None means "not synced yet in this session"."""
+
+    online: bool | None = None
+    syncing: bool = False
+    pending: int = 0
+    last_sync: dt.datetime | None = None
+    problem: str | None = None  # mismatch or another error, short
+
+    def text(self) -> Text:
+        t = Text()
+        if self.problem:
+            t.append("● SYNKFEL", style="bold red")
+        elif self.online is None:
+            t.append("○ ", style="dim")
+            t.append("synkar…" if self.syncing else "ej synkad", style="dim")
+        elif self.online:
+            t.append("● online", style="bold green")
+        else:
+            t.append("● OFFLINE", style="bold red")
+        if self.last_sync is not None and not self.problem:
+            t.append(f" {self.last_sync:%H:%M}", style="dim" if self.online else "")
+        if self.pending:
+            t.append(
+                f" · {self.pending} ej synkad{'' if self.pending == 1 else 'e'}", style="yellow"
+            )
+        if self.syncing and self.online is not None:
+            t.append(" ⟳", style="dim")
+        return t
+
+
+@dataclass(frozen=True)
+class HeaderInfo:
+    env: str
+    simulated: bool
+    role_name: str
+    unit_name: str | None
+    now: dt.datetime
+    phases: str
+    today: str
+    sync: SyncState
+
+
+class StatusHeader(Widget):
+    """Always visible: environment, who and where, sync state, timeline now, role today."""
+
+    DEFAULT_CSS = """
+    StatusHeader { height: auto; dock: top; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="hdr-top"):
+            yield Static(id="hdr-env")
+            yield Static(id="hdr-who")
+        with Horizontal(id="hdr-mid"):
+            yield Static(id="hdr-phase")
+            yield Static(id="hdr-sync")
+        yield Static(id="hdr-today")
+
+    def on_mount(self) -> None:
+        info = getattr(self.app, "header_info", None)
+        if callable(info):
+            self.show(info())
+
+    def show(self, info: HeaderInfo) -> None:
+        env = self.query_one("#hdr-env", Static)
+        label = ENV_LABELS.get(info.env, info.env.upper())
+        badge = Text(f" {label} ", style="bold")
+        if info.simulated:
+            badge.append(" ÖVNING ", style="bold reverse")
+        env.update(badge)
+        env.set_classes(f"env-{info.env}")
+        who = Text(info.role_name, style="bold")
+        if info.unit_name:
+            who.append(" · ")
+            who.append(info.unit_name)
+        self.query_one("#hdr-who", Static).update(who)
+        self.query_one("#hdr-sync", Static).update(info.sync.text())
+        phase = Text()
+        phase.append(f"{fmt_now(info.now)}  ", style="bold")
+        phase.append(info.phases)
+        self.query_one("#hdr-phase", Static).update(phase)
+        self.query_one("#hdr-today", Static).update(Text(info.today, style="italic"))
+
+
+def shorten(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` cells with an ellipsis."""
+    if width <= 0:
+        return ""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"

@@ -1,0 +1,337 @@
+"""The worklist: one role's pending subjects at its unit, sorted by due time, filterable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from lcsp_tui.domain.regiondata import fold_text
+from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.view import WorkRow
+from screens.widgets import StatusHeader, fmt_day, fmt_due, shorten
+
+if TYPE_CHECKING:
+    from lcsp_tui.app import LcspApp
+
+ROW_CAP = 500  # never more rows than this in the table: filter to see the rest
+WIDE = 110  # from this width the subject id gets its own column
+
+
+class WorkTable(DataTable[object]):
+    """The worklist table; Enter opens the highlighted subject."""
+
+    BINDINGS = [
+        Binding(
+            "enter",
+            "select_cursor",
+            "Öppna",
+            id="arbetslista.oppna",
+            tooltip="Öppna checklistan för raden",
+        ),
+    ]
+
+
+def status_flags(row: WorkRow, short: bool) -> list[tuple[str, str]]:
+    """The row's status as (text, style) pairs, long or short."""
+    flags: list[tuple[str, str]] = []
+    if row.flagged:
+        flags.append(("FLYTTA TILL LCSP" if short else "MÅSTE FLYTTAS TILL LCSP", "bold magenta"))
+    if row.overdue:
+        flags.append(("FÖRSENAD", "bold red"))
+    if row.waiting:
+        flags.append(("VÄNTAR" if short else "VÄNTAR på annan roll", "yellow"))
+    if row.unacknowledged:
+        n = row.unacknowledged
+        text = f"{n} okv." if short else f"{n} okvitterat" if n == 1 else f"{n} okvitterade"
+        flags.append((text, "cyan"))
+    return flags
+
+
+def status_text(row: WorkRow, width: int) -> Text:
+    for short in (False, True):
+        flags = status_flags(row, short)
+        plain = " · ".join(f for f, _ in flags)
+        if len(plain) <= width or short:
+            break
+    out = Text()
+    for i, (text, style) in enumerate(flags):
+        if i:
+            out.append(" · ", style="dim")
+        out.append(text, style=style)
+    out.truncate(width, overflow="ellipsis")
+    return out
+
+
+def title_text(title: str, width: int) -> str:
+    """The title, without its "– what" part when that does not fit."""
+    if len(title) > width and " – " in title:
+        title = title.split(" – ", 1)[0]
+    return shorten(title, width)
+
+
+class WorklistScreen(Screen[None]):
+    """The main screen. Roles without a worklist see what is coming and the timeline."""
+
+    BINDINGS = [
+        Binding(
+            "slash",
+            "filter",
+            "Filtrera",
+            id="arbetslista.filtrera",
+            show=False,  # the filter's placeholder shows the key; keeps the footer in 80 columns
+            tooltip="Filtrera listan",
+        ),
+        Binding(
+            "k",
+            "kvittering",
+            "Kvittera",
+            id="arbetslista.kvittera",
+            tooltip="Enhetens okvitterade Prator-meddelanden",
+        ),
+        Binding("r", "app.choose_role", "Byt roll", id="arbetslista.roll", tooltip="Välj roll"),
+        Binding("e", "app.choose_unit", "Byt enhet", id="arbetslista.enhet", tooltip="Välj enhet"),
+        Binding(
+            "s",
+            "app.sync",
+            "Synka",
+            id="arbetslista.synka",
+            tooltip="Skicka ditt arbete och hämta de andras från liggaren",
+        ),
+        Binding(
+            "ctrl+q",
+            "app.quit",
+            "Avsluta",
+            id="arbetslista.avsluta",
+            tooltip="Stäng programmet (ditt arbete är sparat)",
+        ),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Rensa filter",
+            id="arbetslista.rensa",
+            show=False,
+            tooltip="Töm filtret och gå till listan",
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="worklist-screen")
+        self._rows: list[WorkRow] = []
+        self._unit_unacked = 0
+        self._width = 0
+
+    @property
+    def lcsp(self) -> LcspApp:
+        return cast("LcspApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader()
+        yield Input(placeholder="Filtrera: namn, födelseår eller id  ( / )", id="filter")
+        yield WorkTable(id="worklist", cursor_type="row", zebra_stripes=True)
+        yield Static(id="empty")
+        yield Static(id="later")
+        yield DataTable(id="timeline", cursor_type="row", show_cursor=False)
+        yield Static(id="summary")
+        yield Footer(show_command_palette=False, compact=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+        target = "#worklist" if self.has_worklist else "#timeline"
+        self.query_one(target).focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def refresh_data(self) -> None:
+        self.reload()
+
+    def on_resize(self, event: Resize) -> None:
+        if event.size.width != self._width:
+            self._render_rows()
+
+    # ------------------------------------------------------------ data
+
+    @property
+    def has_worklist(self) -> bool:
+        role = self.lcsp.ws.role
+        return role is not None and bool(ROLES[role].steps) and self.lcsp.ws.unit is not None
+
+    def reload(self) -> None:
+        ws = self.lcsp.ws
+        has = self.has_worklist
+        for wid in ("#filter", "#worklist", "#summary"):
+            self.query_one(wid).display = has
+        self.query_one("#later").display = not has
+        self.query_one("#timeline").display = not has
+        if not has:
+            self.query_one("#empty").display = False
+            self._show_later()
+            return
+        role, unit = ws.role, ws.unit
+        assert role is not None and unit is not None
+        view = ws.view()
+        self._rows = view.worklist(role, unit)
+        self._unit_unacked = len(view.unacknowledged(unit))
+        self._render_rows()
+
+    def _filtered(self) -> list[WorkRow]:
+        key = fold_text(self.query_one("#filter", Input).value)
+        if not key:
+            return self._rows
+        return [r for r in self._rows if key in fold_text(f"{r.title} {r.subject}")]
+
+    def _render_rows(self) -> None:
+        if not self.has_worklist or not self.is_mounted:
+            return
+        table = self.query_one("#worklist", WorkTable)
+        width = self.size.width or self.app.size.width
+        self._width = width
+        keep = None
+        if table.row_count and table.cursor_row is not None:
+            try:
+                keep = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            except Exception:
+                keep = None
+        wide = width >= WIDE
+        # Each column has one cell of padding either side; keep 2 for the scrollbar.
+        fixed = {"steg": 4, "klart": 5, "senast": 11}
+        if wide:
+            fixed["id"] = 9
+        ncols = len(fixed) + 2
+        rest = max(width - 2 - 2 * ncols - sum(fixed.values()), 30)
+        status_w = min(40, max(15, int(rest * 0.38)))
+        title_w = rest - status_w
+        table.clear(columns=True)
+        table.add_column("Patient/vad", width=title_w, key="title")
+        if wide:
+            table.add_column("Id", width=fixed["id"], key="id")
+        table.add_column("Steg", width=fixed["steg"], key="steg")
+        table.add_column("Klart", width=fixed["klart"], key="klart")
+        table.add_column("Senast", width=fixed["senast"], key="senast")
+        table.add_column("Status", width=status_w, key="status")
+        rows = self._filtered()
+        for r in rows[:ROW_CAP]:
+            due = Text(fmt_due(r.due), style="bold red" if r.overdue else "")
+            cells: list[object] = [title_text(r.title, title_w)]
+            if wide:
+                cells.append(r.subject)
+            cells += [r.step, f"{r.done}/{r.total}", due, status_text(r, status_w)]
+            table.add_row(*cells, key=r.subject)
+        if keep is not None and keep in {r.subject for r in rows[:ROW_CAP]}:
+            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self._update_summary(rows)
+
+    def _update_summary(self, shown: list[WorkRow]) -> None:
+        ws = self.lcsp.ws
+        empty = self.query_one("#empty", Static)
+        role_name = ROLES[ws.role].name if ws.role else ""
+        unit_name = ws.view().unit_name(ws.unit) if ws.unit else ""
+        if not self._rows:
+            empty.update(
+                f"Inget att göra för {role_name} på {unit_name} just nu.\n"
+                "Listan uppdateras när något nytt kommer vid synk (s)."
+            )
+        elif not shown:
+            value = self.query_one("#filter", Input).value
+            empty.update(f"Inget på listan matchar ”{value}”. Esc rensar filtret.")
+        empty.display = not shown
+        self.query_one("#worklist").display = bool(shown)
+        s = Text()
+        n = len(self._rows)
+        s.append(f"{n} att göra", style="bold")
+        if len(shown) != n:
+            s.append(f" (visar {min(len(shown), ROW_CAP)})")
+        elif n > ROW_CAP:
+            s.append(f" (visar {ROW_CAP}: filtrera för att se fler)")
+        late = sum(r.overdue for r in self._rows)
+        if late:
+            s.append(" · ")
+            s.append(f"{late} försenade", style="bold red")
+        waiting = sum(r.waiting for r in self._rows)
+        if waiting:
+            s.append(" · ")
+            s.append(f"{waiting} väntar på annan roll", style="yellow")
+        s.append(" · ")
+        if self._unit_unacked:
+            s.append(
+                f"{self._unit_unacked} okvitterade meddelanden till din enhet (k)",
+                style="bold cyan",
+            )
+        else:
+            s.append("inga okvitterade meddelanden till din enhet", style="dim")
+        self.query_one("#summary", Static).update(s)
+
+    def _show_later(self) -> None:
+        ws = self.lcsp.ws
+        role = ws.role
+        if role == "support":
+            text = (
+                "Support: uppslag av patient (initial + efternamn och födelseår) och "
+                "kvitteringshjälp kommer i en senare version. Tidplanen nedan gäller hela regionen."
+            )
+        elif role == "systemforvaltning":
+            text = (
+                "Systemförvaltning: översikt med statistik och framdrift kommer i en senare "
+                "version. Tills vidare: lcsp import, lcsp stats och lcsp audit på kommandoraden."
+            )
+        elif role is not None and ROLES[role].needs_unit and ws.unit is None:
+            text = "Välj din operativa enhet (e) för att se arbetslistan."
+        else:
+            text = "Välj din roll (r) för att se arbetslistan."
+        self.query_one("#later", Static).update(Text(text))
+        table = self.query_one("#timeline", DataTable)
+        table.clear(columns=True)
+        table.add_column("När", key="nar")
+        table.add_column("Vad", key="vad")
+        table.add_column("", key="status")
+        now = ws.settings.now()
+        current = {p.id for p in ws.region.timeline.current_phases(now)}
+        for p in sorted(ws.region.timeline.phase, key=lambda p: p.opens):
+            if p.id in current:
+                status = Text("pågår", style="bold green")
+            elif p.opens > now:
+                status = Text(f"från {fmt_day(p.opens, midnight_as_24=False)}", style="dim")
+            else:
+                status = Text("klart", style="dim")
+            table.add_row(p.when, p.label, status, key=p.id)
+
+    # ------------------------------------------------------------ actions
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._render_rows()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.query_one("#worklist").focus()
+
+    @on(DataTable.RowSelected, "#worklist")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.lcsp.open_subject(str(event.row_key.value))
+
+    def action_filter(self) -> None:
+        if self.has_worklist:
+            self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        f = self.query_one("#filter", Input)
+        if f.value:
+            f.value = ""
+        if self.has_worklist:
+            self.query_one("#worklist").focus()
+
+    def action_kvittering(self) -> None:
+        self.lcsp.action_kvittering()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("filter", "kvittering", "clear_filter"):
+            return self.has_worklist
+        return True
