@@ -159,7 +159,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# The demo home rehearses the morning of step 2 unless --today says otherwise.
+DEMO_TODAY = "2025-09-30T10:00"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    from lcsp_tui.config import parse_today
     from lcsp_tui.demo import generate
     from lcsp_tui.importer import diff_events
     from lcsp_tui.workstation import UsageError
@@ -185,6 +190,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _out(
             f"demo region '{args.size}' (seed {args.seed}): {len(plan.events)} records; cursor {r.cursor}"
         )
+        if not ws.settings.simulated:
+            ws.store.set_meta("today", DEMO_TODAY)
+            ws.settings.today = parse_today(DEMO_TODAY)
+            _out(f"simulated today for this demo home: {DEMO_TODAY} (override with --today)")
     if args.no_tui:
         return EXIT_OK
     return run_tui(ws)

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from lcsp_tui.config import Settings
+from lcsp_tui.config import Settings, parse_today
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain import rules
 from lcsp_tui.domain.regiondata import RegionData, load_region
@@ -34,6 +34,9 @@ class Workstation:
         os.chmod(home, 0o700)
         self.store = LocalStore(settings.store_path)
         self.env = self._resolve_env(settings.env)
+        if settings.today is None and (saved := self.store.get_meta("today")):
+            # A rehearsal home (the demo) keeps its simulated day unless --today is given.
+            settings.today = parse_today(saved)
 
     def _resolve_env(self, wanted: str | None) -> str:
         known = self.store.get_meta("env")
