@@ -19,6 +19,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from lcsp_tui.domain.roles import ROLES
@@ -40,6 +41,7 @@ from screens.worklist import WorklistScreen
 
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
 SYNC_INTERVAL = 30.0  # seconds between background syncs
+SYNC_SOON = 3.0  # seconds after local work before it is pushed
 PALETTE_SUBJECTS = 300  # at most this many "öppna: …" commands
 
 
@@ -90,7 +92,7 @@ class LcspApp(App[int]):
             "quit",
             "Avsluta",
             id="app.avsluta",
-            show=False,
+            priority=True,  # also from a dialog with a text field
             tooltip="Stäng programmet (ditt arbete är sparat)",
         ),
         Binding(
@@ -110,6 +112,7 @@ class LcspApp(App[int]):
         self.sync_state = SyncState(pending=ws.store.pending_count())
         self._sync_lock = threading.Lock()
         self._sync_running = False
+        self._sync_soon: Timer | None = None
         theme = ws.store.get_meta("tui_theme")
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -175,6 +178,12 @@ class LcspApp(App[int]):
             self.sync_state, pending=self.ws.store.pending_count()
         )
         self.update_headers()
+        if self.sync_interval and self._sync_soon is None:
+            self._sync_soon = self.set_timer(SYNC_SOON, self._sync_after_change)
+
+    def _sync_after_change(self) -> None:
+        self._sync_soon = None
+        self.start_sync()
 
     # ------------------------------------------------------------ sync
 

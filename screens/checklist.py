@@ -77,9 +77,7 @@ def item_prompt(
         notes.append((f"gäller ej: {state.reason}", "dim"))
     if state.waiting:
         what = short_label(labels.get(state.waiting, state.waiting))
-        notes.append((f"väntar på {what} (annan roll)", "yellow"))
-    if state.overdue and not state.waiting and not state.locked:
-        notes.append(("FÖRSENAD", "bold red"))
+        notes.append((f"väntar på annan roll: {what}", "yellow"))
     note, actor = mark
     if state.done and actor:
         notes.append((f"klar av {actor}", "green"))
@@ -239,10 +237,12 @@ class ChecklistScreen(Screen[None]):
         t = Text()
         t.append(row.title, style="bold")
         t.append(f"  {self.subject}", style="dim")
-        t.append("  Klart ")
+        t.append("\nKlart ")
         t.append(f"{done}/{total}", style="bold green" if done == total else "bold")
         if row.due is not None and done < total:
             t.append(f"  senast {fmt_day(row.due)}", style="bold red" if row.overdue else "")
+            if row.overdue:
+                t.append(" – FÖRSENAD", style="bold red")
         if row.flagged:
             t.append("  MÅSTE FLYTTAS TILL LCSP", style="bold magenta")
         if ctx.kind == "sip":

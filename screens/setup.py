@@ -150,7 +150,10 @@ class UnitScreen(ModalScreen[str | None]):
             ol.highlighted = ids.index(self.current) if self.current in ids else 0
         empty = self.query_one("#unit-empty", Static)
         if not self.units:
-            empty.update("Inga enheter finns ännu: synka (s) eller importera data från Prator.")
+            empty.update(
+                "Inga enheter finns ännu: data från Prator måste först importeras "
+                "(lcsp import) och synkas hit."
+            )
         elif not shown:
             empty.update("Ingen enhet matchar filtret.")
         else:

@@ -17,6 +17,14 @@ from lcsp_tui.domain.roles import ROLES
 
 WEEKDAYS = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
 
+# The environment badge: never to be mistaken for another (SPEC §10).
+ENV_STYLES = {
+    "utbildning": "bold #ffffff on #1d6b2e",
+    "acceptanstest": "bold #000000 on #e0a000",
+    "produktion": "bold #ffffff on #b3001b",
+}
+SIMULATED_STYLE = "bold #ffffff on #6a3fa0"
+
 
 # ------------------------------------------------------------------ dates
 
@@ -80,9 +88,7 @@ def role_today(role: str | None, now: dt.datetime, timeline: Timeline) -> str:
     if now >= timeline.milestones.prator_read_only:
         tail = " · Prator är i läsläge: Prator-åtgärder kan inte längre bockas av"
     if not r.steps:
-        if role == "support":
-            return "Support: uppslag och kvitteringshjälp kommer i en senare version" + tail
-        return "Systemförvaltning: tidplanen nedan; import och statistik via kommandoraden" + tail
+        return "Du arbetar för hela regionen (ingen egen enhet)" + tail
     mine = sorted(
         (p for p in timeline.phase if set(p.all_steps) & set(r.steps)), key=lambda p: p.opens
     )
@@ -175,9 +181,9 @@ class StatusHeader(Widget):
     def show(self, info: HeaderInfo) -> None:
         env = self.query_one("#hdr-env", Static)
         label = ENV_LABELS.get(info.env, info.env.upper())
-        badge = Text(f" {label} ", style="bold")
+        badge = Text(f" {label} ", style=ENV_STYLES.get(info.env, "bold reverse"))
         if info.simulated:
-            badge.append(" ÖVNING ", style="bold reverse")
+            badge.append(" ÖVNING ", style=SIMULATED_STYLE)
         env.update(badge)
         env.set_classes(f"env-{info.env}")
         who = Text(info.role_name, style="bold")

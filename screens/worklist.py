@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
@@ -105,13 +107,6 @@ class WorklistScreen(Screen[None]):
             tooltip="Skicka ditt arbete och hämta de andras från liggaren",
         ),
         Binding(
-            "ctrl+q",
-            "app.quit",
-            "Avsluta",
-            id="arbetslista.avsluta",
-            tooltip="Stäng programmet (ditt arbete är sparat)",
-        ),
-        Binding(
             "escape",
             "clear_filter",
             "Rensa filter",
@@ -134,17 +129,18 @@ class WorklistScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusHeader()
         yield Input(placeholder="Filtrera: namn, födelseår eller id  ( / )", id="filter")
-        yield WorkTable(id="worklist", cursor_type="row", zebra_stripes=True)
         yield Static(id="empty")
-        yield Static(id="later")
-        yield DataTable(id="timeline", cursor_type="row", show_cursor=False)
+        yield WorkTable(id="worklist", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="later-box"):
+            yield Static(id="later")
+            yield Static(id="timeline")
         yield Static(id="summary")
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.reload()
-        target = "#worklist" if self.has_worklist else "#timeline"
-        self.query_one(target).focus()
+        self.query_one("#worklist" if self.has_worklist else "#later-box").focus()
+        self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -168,8 +164,9 @@ class WorklistScreen(Screen[None]):
         has = self.has_worklist
         for wid in ("#filter", "#worklist", "#summary"):
             self.query_one(wid).display = has
-        self.query_one("#later").display = not has
-        self.query_one("#timeline").display = not has
+        self.query_one("#later-box").display = not has
+        if self.is_current and (self.focused is None or not self.focused.display):
+            self.query_one("#worklist" if has else "#later-box").focus()
         if not has:
             self.query_one("#empty").display = False
             self._show_later()
@@ -207,7 +204,9 @@ class WorklistScreen(Screen[None]):
         ncols = len(fixed) + 2
         rest = max(width - 2 - 2 * ncols - sum(fixed.values()), 30)
         status_w = min(40, max(15, int(rest * 0.38)))
-        title_w = rest - status_w
+        longest = max((len(r.title) for r in self._rows), default=20)
+        title_w = min(rest - status_w, max(longest, 20))
+        status_w = rest - title_w  # what the titles do not need goes to the status
         table.clear(columns=True)
         table.add_column("Patient/vad", width=title_w, key="title")
         if wide:
@@ -242,7 +241,9 @@ class WorklistScreen(Screen[None]):
             value = self.query_one("#filter", Input).value
             empty.update(f"Inget på listan matchar ”{value}”. Esc rensar filtret.")
         empty.display = not shown
-        self.query_one("#worklist").display = bool(shown)
+        # The table stays (and keeps the focus, so the keys work) even when empty.
+        f = self.query_one("#filter", Input)
+        f.display = bool(self._rows) or bool(f.value)
         s = Text()
         n = len(self._rows)
         s.append(f"{n} att göra", style="bold")
@@ -286,21 +287,21 @@ class WorklistScreen(Screen[None]):
         else:
             text = "Välj din roll (r) för att se arbetslistan."
         self.query_one("#later", Static).update(Text(text))
-        table = self.query_one("#timeline", DataTable)
-        table.clear(columns=True)
-        table.add_column("När", key="nar")
-        table.add_column("Vad", key="vad")
-        table.add_column("", key="status")
+        grid = Table(expand=True, box=None, show_edge=False, pad_edge=False, header_style="bold")
+        grid.add_column("", width=14, no_wrap=True)
+        grid.add_column("När", ratio=1)
+        grid.add_column("Vad", ratio=2)
         now = ws.settings.now()
         current = {p.id for p in ws.region.timeline.current_phases(now)}
         for p in sorted(ws.region.timeline.phase, key=lambda p: p.opens):
             if p.id in current:
                 status = Text("pågår", style="bold green")
             elif p.opens > now:
-                status = Text(f"från {fmt_day(p.opens, midnight_as_24=False)}", style="dim")
+                status = Text(f"{fmt_day(p.opens, midnight_as_24=False)}", style="")
             else:
                 status = Text("klart", style="dim")
-            table.add_row(p.when, p.label, status, key=p.id)
+            grid.add_row(status, p.when, p.label)
+        self.query_one("#timeline", Static).update(grid)
 
     # ------------------------------------------------------------ actions
 
@@ -325,8 +326,8 @@ class WorklistScreen(Screen[None]):
         f = self.query_one("#filter", Input)
         if f.value:
             f.value = ""
-        if self.has_worklist:
-            self.query_one("#worklist").focus()
+        self.query_one("#worklist" if self.has_worklist else "#later-box").focus()
+        self.refresh_bindings()
 
     def action_kvittering(self) -> None:
         self.lcsp.action_kvittering()

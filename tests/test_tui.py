@@ -1,0 +1,490 @@
+"""The TUI: pilot tests for behaviour (asserting on the store, not pixels) and snapshots.
+
+``run_test`` is opened in each test body, never in a fixture (textual#4998).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from lcsp_tui.domain import models as m
+from lcsp_tui.workstation import Workstation
+from screens.checklist import ChecklistScreen, item_marks
+from screens.dialogs import ConfirmScreen, NoteScreen
+from screens.kvittering import KvitteringScreen
+from screens.setup import RoleScreen, UnitScreen
+from screens.widgets import StatusHeader, fmt_due, role_today
+from screens.worklist import WorklistScreen
+from tests.snapshot_app import (
+    USER,
+    build_demo_home,
+    copy_home,
+    make_app,
+    make_workstation,
+    open_first,
+    settle,
+)
+
+SIZE = (120, 36)
+SOMATIK, AVD11 = "slutenvard-somatik", "SUS-AVD11"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo home for the session, built by the CLI; tests work on copies."""
+    return build_demo_home(tmp_path_factory.mktemp("demo") / "home")
+
+
+@pytest.fixture
+def home(demo_template: Path, tmp_path: Path) -> Path:
+    return copy_home(demo_template, tmp_path / "home")
+
+
+def outbox(ws: Workstation, kind: str) -> list[m.Event]:
+    return [e for e in ws.store.outbox() if e.kind == kind]
+
+
+def plain(static: Static) -> str:
+    """What a Static shows, as plain text (Text or any Rich renderable)."""
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(static.content)
+    return console.export_text()
+
+
+def header_text(app) -> str:  # type: ignore[no-untyped-def]
+    header = app.screen.query_one(StatusHeader)
+    return " ".join(plain(s) for s in header.query(Static))
+
+
+def worklist_row(ws: Workstation, subject: str):  # type: ignore[no-untyped-def]
+    assert ws.role and ws.unit
+    return next(r for r in ws.view().worklist(ws.role, ws.unit) if r.subject == subject)
+
+
+ROLE_OF_UNIT_TYPE = {
+    "slutenvard_somatik": SOMATIK,
+    "slutenvard_psykiatri": "slutenvard-psykiatri",
+    "halsocentral": "primarvard",
+    "psykiatrisk_oppenvard": "psykiatri-oppenvard",
+    "bistandsenhet": "bistandshandlaggare",
+    "hemsjukvardsenhet": "hsl-sjukskoterska",
+}
+
+
+def busiest_unit(home: Path) -> tuple[str, str, int]:
+    """(role, unit, n): the unit with the most unacknowledged messages, and a role there.
+
+    Found from the data so the tests do not hang on one demo generator's choices.
+    """
+    ws = make_workstation(home)
+    try:
+        for unit, typ, n in ws.store.conn.execute(
+            "SELECT m.recipient_unit, u.type, count(*) FROM messages m "
+            "JOIN units u ON u.unit_id = m.recipient_unit "
+            "WHERE m.acknowledged IS NULL AND m.acked_seq IS NULL "
+            "GROUP BY 1, 2 ORDER BY 3 DESC, 1"
+        ):
+            if typ in ROLE_OF_UNIT_TYPE:
+                return ROLE_OF_UNIT_TYPE[typ], unit, n
+    finally:
+        ws.close()
+    raise AssertionError("the demo has no unacknowledged messages")
+
+
+def gated_admission(home: Path) -> tuple[str, str]:
+    """(unit, subject): a slutenvård admission with unacknowledged messages."""
+    ws = make_workstation(home)
+    try:
+        view = ws.view()
+        for (unit,) in ws.store.conn.execute(
+            "SELECT unit_id FROM units WHERE type = 'slutenvard_somatik' ORDER BY unit_id"
+        ):
+            for r in view.worklist(SOMATIK, unit):
+                if r.unacknowledged:
+                    return unit, r.subject
+    finally:
+        ws.close()
+    raise AssertionError("the demo has no admission with unacknowledged messages")
+
+
+def record_notifications(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    seen: list[tuple[str, str]] = []
+    original = app.notify
+
+    def notify(message, *, title="", severity="information", **kw):  # type: ignore[no-untyped-def]
+        seen.append((str(message), severity))
+        return original(message, title=title, severity=severity, **kw)
+
+    app.notify = notify
+    return seen
+
+
+# ------------------------------------------------------------------ worklist and checklist
+
+
+async def test_worklist_open_tick_undo_back(home: Path) -> None:
+    app = make_app(home, SOMATIK, AVD11)
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WorklistScreen)
+        table = app.screen.query_one("#worklist", DataTable)
+        expected = [r.subject for r in ws.view().worklist(SOMATIK, AVD11)]
+        assert table.row_count == len(expected) == 3
+        first = expected[0]
+        assert table.coordinate_to_cell_key((0, 0)).row_key.value == first
+
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen) and screen.subject == first
+        audits = [e for e in outbox(ws, m.AUDIT_READ) if e.payload["subject"] == first]
+        assert [e.payload["what"] for e in audits] == ["checklista öppnad"]
+
+        item = screen.states[0].item.id
+        await pilot.press("space")
+        await pilot.pause()
+        ticks = outbox(ws, m.ITEM_TICKED)
+        assert [(e.payload["item"], e.payload["done"]) for e in ticks] == [(item, True)]
+        assert worklist_row(ws, first).done == 1
+        assert "Klart 1/7" in str(screen.query_one("#subject-title", Static).render())
+        assert "1 ej synkad" in header_text(app) or "2 ej synkade" in header_text(app)
+
+        await pilot.press("u")
+        await pilot.pause()
+        assert outbox(ws, m.ITEM_TICKED)[-1].payload == {
+            "subject": first,
+            "item": item,
+            "done": False,
+        }
+        assert worklist_row(ws, first).done == 0
+        assert "Klart 0/7" in str(screen.query_one("#subject-title", Static).render())
+
+        await pilot.press("space", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, WorklistScreen)
+        table = app.screen.query_one("#worklist", DataTable)
+        assert str(table.get_cell(first, "klart")) == "1/7"
+        # Opening the checklist once audited once, however many times it was redrawn.
+        audits = [e for e in outbox(ws, m.AUDIT_READ) if e.payload["subject"] == first]
+        assert len(audits) == 1
+
+
+async def test_refused_tick_is_a_notification_and_changes_nothing(home: Path) -> None:
+    unit, subject = gated_admission(home)
+    app = make_app(home, SOMATIK, unit)
+    ws = app.ws
+    seen = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rows = ws.view().worklist(SOMATIK, unit)
+        gated = next(i for i, r in enumerate(rows) if r.subject == subject)
+        app.screen.query_one("#worklist", DataTable).move_cursor(row=gated)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen)
+        assert screen.ctx is not None and screen.ctx.unacknowledged
+        closing = next(i for i, s in enumerate(screen.states) if s.item.closes)
+        screen.query_one("#items", OptionList).highlighted = closing
+        before = ws.store.pending_count()
+        await pilot.press("space")
+        await pilot.pause()
+        assert ws.store.pending_count() == before
+        errors = [msg for msg, sev in seen if sev == "error"]
+        assert errors and "okvitterade meddelanden" in errors[-1]
+        assert isinstance(app.screen, ChecklistScreen)  # still there, no crash
+        gate = str(screen.query_one("#gate", Static).render())
+        assert "Kan inte avslutas" in gate
+
+
+async def test_note_is_recorded_with_the_current_state(home: Path) -> None:
+    app = make_app(home, SOMATIK, AVD11)
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(pilot)
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen)
+        item = screen.states[0].item.id
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteScreen)
+        await pilot.press(*"ring avd", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistScreen)
+        last = outbox(ws, m.ITEM_TICKED)[-1].payload
+        assert last == {"subject": screen.subject, "item": item, "done": False, "note": "ring avd"}
+        assert item_marks(ws, screen.subject)[item] == ("ring avd", USER)
+
+
+async def test_filter_narrows_the_worklist(home: Path) -> None:
+    app = make_app(home, SOMATIK, AVD11)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rows = app.ws.view().worklist(SOMATIK, AVD11)
+        target = rows[1]
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*target.subject.lower())
+        await pilot.pause()
+        table = app.screen.query_one("#worklist", DataTable)
+        assert table.row_count == 1
+        await pilot.press("enter", "enter")  # to the table, then open
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistScreen) and app.screen.subject == target.subject
+
+
+# ------------------------------------------------------------------ kvittering
+
+
+async def test_kvittering_of_one_message(home: Path) -> None:
+    role, unit, n = busiest_unit(home)
+    assert n >= 2
+    app = make_app(home, role, unit)
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = [str(r["message_id"]) for r in ws.view().unacknowledged(unit)]
+        assert len(before) == n
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, KvitteringScreen)
+        table = app.screen.query_one("#messages", DataTable)
+        assert table.row_count == len(before)
+        await pilot.press("a")
+        await pilot.pause()
+        acks = outbox(ws, m.MESSAGE_ACKED)
+        assert [e.payload["message_id"] for e in acks] == [before[0]]  # the oldest
+        after = [str(r["message_id"]) for r in ws.view().unacknowledged(unit)]
+        assert after == before[1:]
+        assert table.row_count == len(after)
+
+
+async def test_kvittering_of_several_asks_first(home: Path) -> None:
+    role, unit, _ = busiest_unit(home)
+    app = make_app(home, role, unit)
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = [str(r["message_id"]) for r in ws.view().unacknowledged(unit)]
+        await pilot.press("k", "space", "space", "a")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question == "Kvittera 2 meddelanden?"
+        await pilot.press("n")
+        await pilot.pause()
+        assert outbox(ws, m.MESSAGE_ACKED) == []
+        await pilot.press("a", "j")
+        await pilot.pause()
+        acked = sorted(e.payload["message_id"] for e in outbox(ws, m.MESSAGE_ACKED))
+        assert acked == sorted(before[:2])
+
+
+# ------------------------------------------------------------------ role and unit
+
+
+async def test_first_start_asks_role_then_unit(home: Path) -> None:
+    app = make_app(home)
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, RoleScreen)
+        await pilot.press("escape")  # not cancellable at first start
+        assert isinstance(app.screen, RoleScreen)
+        roles = app.screen.query_one(OptionList)
+        roles.highlighted = [o.id for o in roles._options].index("primarvard")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, UnitScreen)
+        units = app.screen.query_one("#units", OptionList)
+        ids = [units.get_option_at_index(i).id for i in range(units.option_count)]
+        assert ids and all(i.startswith("HC-") for i in ids)  # health centres only
+        await pilot.press(*"skönsberg")
+        await pilot.pause()
+        assert units.option_count == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (ws.role, ws.unit) == ("primarvard", "HC-SKONSBERG")
+        assert ws.store.get_meta("role") == "primarvard"
+        assert ws.store.get_meta("unit") == "HC-SKONSBERG"
+        assert isinstance(app.screen, WorklistScreen)
+        assert "Hälsocentral Skönsberg" in header_text(app)
+
+
+async def test_switch_role_and_unit(home: Path) -> None:
+    app = make_app(home, SOMATIK, AVD11)
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(pilot)
+        assert isinstance(app.screen, ChecklistScreen)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, RoleScreen)
+        await pilot.press("down", "down", "enter")  # somatik -> psykiatri -> primärvård
+        await pilot.pause()
+        assert isinstance(app.screen, UnitScreen)
+        await pilot.press(*"HC-TIMRA", "enter")
+        await pilot.pause()
+        assert (ws.role, ws.unit) == ("primarvard", "HC-TIMRA")
+        assert isinstance(app.screen, WorklistScreen)  # the checklist was left
+        assert len(app.screen_stack) == 2
+        assert "Primärvården" in header_text(app)
+
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, UnitScreen)
+        await pilot.press("escape")  # a switch can be cancelled
+        await pilot.pause()
+        assert ws.unit == "HC-TIMRA"
+        await pilot.press("e", *"skönsberg", "enter")
+        await pilot.pause()
+        assert ws.unit == "HC-SKONSBERG"
+        table = app.screen.query_one("#worklist", DataTable)
+        assert table.row_count == len(ws.view().worklist("primarvard", "HC-SKONSBERG")) > 0
+
+
+async def test_roles_without_worklist_see_what_is_coming(home: Path) -> None:
+    app = make_app(home, "support")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, WorklistScreen)
+        assert not screen.query_one("#worklist").display
+        assert "senare version" in str(screen.query_one("#later", Static).render())
+        timeline = plain(screen.query_one("#timeline", Static))
+        for phase in app.ws.region.timeline.phase:
+            assert phase.when in timeline
+
+
+async def test_palette_opens_a_subject(home: Path) -> None:
+    app = make_app(home, SOMATIK, AVD11)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        texts = [c.text for c in app.palette_commands()]
+        assert {"roll: byt roll", "enhet: byt enhet", "synka nu"} <= set(texts)
+        assert any(t.startswith("tema: ") for t in texts)
+        target = app.ws.view().worklist(SOMATIK, AVD11)[-1].subject
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*f"öppna {target}")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistScreen) and app.screen.subject == target
+
+
+# ------------------------------------------------------------------ sync
+
+
+async def test_sync_pushes_local_work(home: Path) -> None:
+    app = make_app(home, SOMATIK, AVD11)
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(pilot)
+        await pilot.press("space")
+        await pilot.pause()
+        assert ws.store.pending_count() == 2  # the audit read and the tick
+        await pilot.press("s")
+        await settle(pilot)
+        assert ws.store.pending_count() == 0
+        assert app.sync_state.online is True
+        assert "online" in header_text(app) and "ej synkad" not in header_text(app)
+        assert isinstance(app.screen, ChecklistScreen)
+        assert app.screen.states[0].done  # confirmed by the ledger now
+
+
+async def test_unreachable_ledger_shows_offline(home: Path, tmp_path: Path) -> None:
+    app = make_app(home, SOMATIK, AVD11, ledger=str(tmp_path / "moved" / "ledger.sqlite"))
+    ws = app.ws
+    seen = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.sync_state.online is False
+        assert "OFFLINE" in header_text(app)
+        assert any("Liggaren kan inte nås" in msg for msg, _ in seen)
+        assert not (tmp_path / "moved").exists()  # never silently recreated
+        # Work goes on locally.
+        await pilot.press("enter", "space")
+        await pilot.pause()
+        assert ws.store.pending_count() == 2
+        assert "2 ej synkade" in header_text(app)
+        await pilot.press("s")
+        await settle(pilot)
+        assert app.sync_state.online is False and ws.store.pending_count() == 2
+
+
+# ------------------------------------------------------------------ text helpers
+
+
+def test_due_midnight_reads_as_24() -> None:
+    import datetime as dt
+
+    assert fmt_due(dt.datetime(2025, 10, 1, 0, 0)) == "30/09 24:00"
+    assert fmt_due(dt.datetime(2025, 9, 30, 12, 0)) == "30/09 12:00"
+    assert fmt_due(None) == "–"
+
+
+def test_role_today_follows_the_timeline(demo_template: Path) -> None:
+    import datetime as dt
+
+    from lcsp_tui.domain.regiondata import load_region
+
+    tl = load_region().timeline
+    at = dt.datetime(2025, 9, 30, 9, 0)
+    assert role_today("slutenvard-somatik", at, tl).startswith("Din tur nu: steg 2")
+    assert role_today("primarvard", at, tl).startswith("Ditt steg 3 börjar tis 30/9 12:00")
+    assert "FÖRSENAT" in role_today("kommun-registrering", at, tl)
+    late = dt.datetime(2025, 10, 20, 9, 0)
+    assert "Prator är i läsläge" in role_today("samordningsansvarig", late, tl)
+
+
+# ------------------------------------------------------------------ snapshots
+
+SNAP_ROLES = [
+    ("slutenvard-somatik", "SUS-AVD11"),
+    ("primarvard", "HC-SKONSBERG"),
+    ("samordningsansvarig", "SVL-BIST-01"),
+]
+SNAP_SIZES = [(80, 24), (120, 36)]
+
+
+def _id(v: object) -> str:
+    return f"{v[0]}x{v[1]}" if isinstance(v, tuple) and isinstance(v[0], int) else str(v[0])  # type: ignore[index]
+
+
+@pytest.mark.parametrize("size", SNAP_SIZES, ids=_id)
+@pytest.mark.parametrize("role_unit", SNAP_ROLES, ids=_id)
+class TestSnapshots:
+    def test_worklist(self, snap_compare, home: Path, role_unit, size) -> None:  # type: ignore[no-untyped-def]
+        app = make_app(home, *role_unit)
+        assert snap_compare(app, terminal_size=size, run_before=settle)
+
+    def test_checklist(self, snap_compare, home: Path, role_unit, size) -> None:  # type: ignore[no-untyped-def]
+        app = make_app(home, *role_unit)
+        assert snap_compare(app, terminal_size=size, run_before=open_first)
+
+
+def test_snapshot_kvittering(snap_compare, home: Path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(home, "bistandshandlaggare", "SVL-BIST-01")
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("k", "space")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_snapshot_first_start(snap_compare, home: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(make_app(home), terminal_size=(80, 24), run_before=settle)
+
+
+def test_snapshot_offline(snap_compare, home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(home, SOMATIK, AVD11, ledger=str(tmp_path / "gone.sqlite"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
