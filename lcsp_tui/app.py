@@ -17,6 +17,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -102,7 +103,15 @@ class LcspApp(App[int]):
             id="app.kommandon",
             tooltip="Sök bland alla kommandon",
         ),
-        Binding("ctrl+c", "help_quit", show=False, system=True, id="app.ctrl-c"),
+        Binding(
+            "ctrl+c",
+            "help_quit",
+            "Hur avslutar jag?",
+            show=False,
+            system=True,
+            id="app.ctrl-c",
+            tooltip="Ctrl+C avslutar inte: visar hur man avslutar",
+        ),
     ]
 
     def __init__(self, ws: Workstation, *, sync_interval: float | None = SYNC_INTERVAL) -> None:
@@ -124,7 +133,7 @@ class LcspApp(App[int]):
         yield Static(
             "Välkommen! Välj din roll och operativa enhet för att komma igång.", id="welcome"
         )
-        yield Footer(show_command_palette=False)
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.start_sync()
@@ -136,10 +145,17 @@ class LcspApp(App[int]):
             self.push_screen(WorklistScreen())
 
     def _needs_setup(self) -> bool:
-        role = self.ws.role
+        role, unit = self.ws.role, self.ws.unit
         if role is None or role not in ROLES:
             return True
-        return ROLES[role].needs_unit and self.ws.unit is None
+        if not ROLES[role].needs_unit:
+            return False
+        if unit is None:
+            return True
+        # A unit the store does not know (a typo in --unit) is asked for again.
+        conn = self.ws.store.conn
+        known = conn.execute("SELECT 1 FROM units WHERE unit_id = ?", (unit,)).fetchone()
+        return known is None and conn.execute("SELECT 1 FROM units LIMIT 1").fetchone() is not None
 
     # ------------------------------------------------------------ header
 
@@ -345,6 +361,15 @@ class LcspApp(App[int]):
             return
         if not isinstance(self.screen, KvitteringScreen):
             self.push_screen(KvitteringScreen())
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(
+                    placeholder="Sök kommando: roll, enhet, öppna …, synka, tema …",
+                    id="--command-palette",
+                )
+            )
 
     def action_help_quit(self) -> None:
         self.notify("Tryck Ctrl+Q för att avsluta", title="Vill du avsluta?")

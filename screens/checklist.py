@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain import rules
 from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.view import WorkRow
 from lcsp_tui.workstation import Workstation
 from screens.dialogs import NoteScreen
 from screens.widgets import StatusHeader, fmt_day
@@ -228,12 +229,11 @@ class ChecklistScreen(Screen[None]):
             elif enabled:
                 first_open = next((i for i in enabled if not self.states[i].done), enabled[0])
                 items.highlighted = first_open
-        title.update(self._title(ctx, view.unit_name, done, total))
+        title.update(self._title(view.work_row(role, ctx), ctx, done, total))
         self._update_side(ctx, role, view.unit_name)
         self.refresh_bindings()
 
-    def _title(self, ctx: rules.SubjectContext, unit_name, done: int, total: int) -> Text:  # type: ignore[no-untyped-def]
-        row = self.lcsp.ws.view().work_row(self.lcsp.ws.role or "", ctx)
+    def _title(self, row: WorkRow, ctx: rules.SubjectContext, done: int, total: int) -> Text:
         t = Text()
         t.append(row.title, style="bold")
         t.append(f"  {self.subject}", style="dim")

@@ -6,6 +6,12 @@
 from __future__ import annotations
 
 import io
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,13 +19,14 @@ from rich.console import Console
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from lcsp_tui.domain import models as m
+from lcsp_tui.view import WorkRow
 from lcsp_tui.workstation import Workstation
 from screens.checklist import ChecklistScreen, item_marks
 from screens.dialogs import ConfirmScreen, NoteScreen
 from screens.kvittering import KvitteringScreen
 from screens.setup import RoleScreen, UnitScreen
 from screens.widgets import StatusHeader, fmt_due, role_today
-from screens.worklist import WorklistScreen
+from screens.worklist import WorklistScreen, status_text, title_text
 from tests.snapshot_app import (
     USER,
     build_demo_home,
@@ -348,6 +355,16 @@ async def test_switch_role_and_unit(home: Path) -> None:
         assert table.row_count == len(ws.view().worklist("primarvard", "HC-SKONSBERG")) > 0
 
 
+async def test_unknown_unit_is_asked_for_again(home: Path) -> None:
+    app = make_app(home, SOMATIK, "SUS-AVD99")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, UnitScreen)
+        await pilot.press(*"AVD11", "enter")
+        await pilot.pause()
+        assert app.ws.unit == AVD11 and isinstance(app.screen, WorklistScreen)
+
+
 async def test_roles_without_worklist_see_what_is_coming(home: Path) -> None:
     app = make_app(home, "support")
     async with app.run_test(size=SIZE) as pilot:
@@ -422,6 +439,27 @@ async def test_unreachable_ledger_shows_offline(home: Path, tmp_path: Path) -> N
 # ------------------------------------------------------------------ text helpers
 
 
+def test_status_text_fits_its_column() -> None:
+    row = WorkRow(
+        subject="VT1",
+        kind="admission",
+        step="2",
+        done=0,
+        total=7,
+        due=None,
+        overdue=True,
+        waiting=True,
+        unacknowledged=2,
+        title="A. Berg (1950) – vårdtillfälle somatik",
+        flagged=True,
+    )
+    wide = status_text(row, 80).plain
+    assert wide == "MÅSTE FLYTTAS TILL LCSP · FÖRSENAD · VÄNTAR på annan roll · 2 okvitterade"
+    narrow = status_text(row, 30).plain
+    assert len(narrow) <= 30 and narrow.startswith("FLYTTA TILL LCSP · FÖRSENAD")
+    assert title_text(row.title, 24) == "A. Berg (1950)"
+
+
 def test_due_midnight_reads_as_24() -> None:
     import datetime as dt
 
@@ -488,3 +526,78 @@ def test_snapshot_first_start(snap_compare, home: Path) -> None:  # type: ignore
 def test_snapshot_offline(snap_compare, home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     app = make_app(home, SOMATIK, AVD11, ledger=str(tmp_path / "gone.sqlite"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+# ------------------------------------------------------------------ a real terminal
+
+
+def _tmux(*args: str) -> str:
+    return subprocess.run(
+        ["tmux", *args], check=True, capture_output=True, text=True, timeout=10
+    ).stdout
+
+
+def _wait_for(session: str, text: str, seconds: float = 20.0) -> str:
+    deadline = time.monotonic() + seconds
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = _tmux("capture-pane", "-p", "-t", session)
+        if text in screen:
+            return screen
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} did not appear on the screen:\n{screen}")
+
+
+@pytest.mark.skipif(
+    shutil.which("tmux") is None, reason="needs tmux for the real-terminal smoke test"
+)
+def test_smoke_in_a_real_terminal_under_tmux(home: Path) -> None:
+    session = f"lcsp-smoke-{os.getpid()}"
+    cmd = [
+        sys.executable, "-m", "lcsp_tui",
+        "--home", str(home), "--ledger", str(home / "ledger.sqlite"),
+        "--role", SOMATIK, "--unit", AVD11, "--today", "2025-09-30T09:00", "--user", "smoke",
+    ]  # fmt: skip
+    line = " ".join(shlex.quote(c) for c in cmd) + "; echo EXIT=$?; sleep 60"
+    _tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", line)
+    try:
+        screen = _wait_for(session, "att göra")
+        assert "UTBILDNING" in screen and "ÖVNING" in screen
+        assert "Somatisk slutenvård · Avd 11 Medicin Sundsvall" in screen
+        _tmux("send-keys", "-t", session, "Enter")
+        _wait_for(session, "Klart 0/7")
+        _tmux("send-keys", "-t", session, "Space")
+        _wait_for(session, "Klart 1/7")
+        _tmux("send-keys", "-t", session, "C-q")
+        _wait_for(session, "EXIT=0")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    ws = make_workstation(home, SOMATIK, AVD11)
+    try:
+        assert sum(r.done for r in ws.view().worklist(SOMATIK, AVD11)) == 1
+    finally:
+        ws.close()
+
+
+def test_every_binding_has_an_id_and_a_description() -> None:
+    import importlib
+
+    from textual.binding import Binding
+
+    modules = [
+        "lcsp_tui.app",
+        "screens.worklist",
+        "screens.checklist",
+        "screens.kvittering",
+        "screens.setup",
+        "screens.dialogs",
+    ]
+    seen = 0
+    for name in modules:
+        module = importlib.import_module(name)
+        for obj in vars(module).values():
+            if isinstance(obj, type) and obj.__module__ == name:
+                for b in obj.__dict__.get("BINDINGS", []):
+                    assert isinstance(b, Binding) and b.id and b.description, (name, obj, b)
+                    seen += 1
+    assert seen >= 20
