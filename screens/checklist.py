@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain import rules
+from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.view import WorkRow
 from lcsp_tui.workstation import Workstation
@@ -95,6 +96,19 @@ def item_prompt(
     grid.add_column(ratio=1)
     grid.add_row(box, body)
     return grid
+
+
+def step_heading(step: str, region: RegionData) -> Text:
+    """A heading between the steps of one checklist (slutenvård has steps 2 and 6)."""
+    t = Text(f"Steg {step}", style="bold underline")
+    try:
+        phase = region.timeline.window(step)
+    except KeyError:
+        return t
+    t.append(f" – {phase.label}", style="bold")
+    if phase.due is not None:
+        t.append(f" (senast {fmt_day(phase.due)})", style="dim")
+    return t
 
 
 class ItemList(OptionList):
@@ -212,23 +226,34 @@ class ChecklistScreen(Screen[None]):
         done, total = rules.progress(self.states)
         labels = {i.id: i.label for i in ws.region.checklists.item}
         marks = item_marks(ws, self.subject)
-        keep = items.highlighted
-        items.clear_options()
-        items.add_options(
-            Option(
-                item_prompt(s, labels, marks.get(s.item.id, (None, None))),
-                id=s.item.id,
-                disabled=not s.applies,
+        keep = self._selected_id()
+        options: list[Option] = []
+        steps = {s.item.step for s in self.states}
+        step = None
+        for st in self.states:
+            if len(steps) > 1 and st.item.step != step:
+                step = st.item.step
+                options.append(
+                    Option(step_heading(step, ws.region), id=f"steg-{step}", disabled=True)
+                )
+            options.append(
+                Option(
+                    item_prompt(st, labels, marks.get(st.item.id, (None, None))),
+                    id=st.item.id,
+                    disabled=not st.applies,
+                )
             )
-            for s in self.states
-        )
-        if self.states:
-            enabled = [i for i, s in enumerate(self.states) if s.applies]
-            if keep is not None and keep < len(self.states) and self.states[keep].applies:
-                items.highlighted = keep
-            elif enabled:
-                first_open = next((i for i in enabled if not self.states[i].done), enabled[0])
-                items.highlighted = first_open
+        items.clear_options()
+        items.add_options(options)
+        by_id = {st.item.id: st for st in self.states}
+        ids = [o.id for o in options]
+        target = keep if keep in by_id and by_id[keep].applies else None
+        if target is None:
+            usable = [st for st in self.states if st.applies]
+            first_open = next((st for st in usable if not st.done), usable[0] if usable else None)
+            target = first_open.item.id if first_open else None
+        if target is not None:
+            items.highlighted = ids.index(target)
         title.update(self._title(view.work_row(role, ctx), ctx, done, total))
         self._update_side(ctx, role, view.unit_name)
         self.refresh_bindings()
@@ -275,11 +300,15 @@ class ChecklistScreen(Screen[None]):
         self.query_one("#reminders").display = bool(reminders)
         self.query_one("#side").display = bool(reminders) or bool(gate.plain)
 
-    def _selected(self) -> rules.ItemState | None:
-        idx = self.query_one("#items", ItemList).highlighted
-        if idx is None or idx >= len(self.states):
+    def _selected_id(self) -> str | None:
+        items = self.query_one("#items", ItemList)
+        if items.highlighted is None or items.highlighted >= items.option_count:
             return None
-        return self.states[idx]
+        return items.get_option_at_index(items.highlighted).id
+
+    def _selected(self) -> rules.ItemState | None:
+        item_id = self._selected_id()
+        return next((s for s in self.states if s.item.id == item_id), None)
 
     # ------------------------------------------------------------ actions
 
@@ -287,11 +316,22 @@ class ChecklistScreen(Screen[None]):
         try:
             self.lcsp.ws.tick(self.subject, state.item.id, done=done, note=note)
         except rules.Refusal as e:  # UsageError is a Refusal too
-            self.notify(str(e), title="Går inte", severity="error")
+            self.notify(self._readable(str(e)), title="Går inte", severity="error")
             return False
         self.lcsp.local_change()
         self.reload()
         return True
+
+    def _readable(self, message: str) -> str:
+        """The refusal with item labels and unit names instead of ids."""
+        ws = self.lcsp.ws
+        for item in sorted(ws.region.checklists.item, key=lambda i: -len(i.id)):
+            message = message.replace(item.id, f"”{short_label(item.label)}”")
+        if self.ctx is not None:
+            view = ws.view()
+            for unit in rules.units_owing_kvittering(self.ctx.unacknowledged):
+                message = message.replace(unit, view.unit_name(unit))
+        return message
 
     def action_toggle(self) -> None:
         state = self._selected()

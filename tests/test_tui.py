@@ -119,6 +119,11 @@ def gated_admission(home: Path) -> tuple[str, str]:
     raise AssertionError("the demo has no admission with unacknowledged messages")
 
 
+def unit_names_only(message: str, ws: Workstation) -> bool:
+    ids = [u for (u,) in ws.store.conn.execute("SELECT unit_id FROM units")]
+    return not any(u in message for u in ids)
+
+
 def record_notifications(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     seen: list[tuple[str, str]] = []
     original = app.notify
@@ -197,14 +202,16 @@ async def test_refused_tick_is_a_notification_and_changes_nothing(home: Path) ->
         screen = app.screen
         assert isinstance(screen, ChecklistScreen)
         assert screen.ctx is not None and screen.ctx.unacknowledged
-        closing = next(i for i, s in enumerate(screen.states) if s.item.closes)
-        screen.query_one("#items", OptionList).highlighted = closing
+        closing = next(s.item for s in screen.states if s.item.closes)
+        items = screen.query_one("#items", OptionList)
+        items.highlighted = items.get_option_index(closing.id)
         before = ws.store.pending_count()
         await pilot.press("space")
         await pilot.pause()
         assert ws.store.pending_count() == before
         errors = [msg for msg, sev in seen if sev == "error"]
         assert errors and "okvitterade meddelanden" in errors[-1]
+        assert unit_names_only(errors[-1], ws)  # names, not ids, for the user
         assert isinstance(app.screen, ChecklistScreen)  # still there, no crash
         gate = str(screen.query_one("#gate", Static).render())
         assert "Kan inte avslutas" in gate
