@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lcsp_tui.domain.personnummer import looks_like_personnummer
 
@@ -19,6 +20,7 @@ class LookupRefused(ValueError):
     """The input was refused; the message is one Swedish line."""
 
 
+@lru_cache(maxsize=65536)
 def fold_name(text: str) -> str:
     """Lower case, no accents, letters and single spaces only."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
