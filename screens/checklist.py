@@ -100,7 +100,7 @@ def item_prompt(
 
 def step_heading(step: str, region: RegionData) -> Text:
     """A heading between the steps of one checklist (slutenvård has steps 2 and 6)."""
-    t = Text(f"Steg {step}", style="bold underline")
+    t = Text(f"Steg {step}", style="bold")
     try:
         phase = region.timeline.window(step)
     except KeyError:

@@ -126,12 +126,17 @@ class KvitteringScreen(Screen[None]):
             )
         if self.messages:
             table.move_cursor(row=min(keep, len(self.messages) - 1), animate=False)
-        unit_name = view.unit_name(ws.unit) if ws.unit else "regionen"
         title = Text()
-        title.append(f"Okvitterade Prator-meddelanden för {unit_name}", style="bold")
-        title.append(f"  {len(self.messages)} st, äldst först", style="dim")
+        title.append("Okvitterade Prator-meddelanden till din enhet: ", style="bold")
+        title.append(f"{len(self.messages)}", style="bold")
+        title.append(" (äldst först)", style="dim")
         if self.marked:
-            title.append(f"  · {len(self.marked)} markerade", style="bold cyan")
+            n = len(self.marked)
+            title.append(f" · {n} markerad{'' if n == 1 else 'e'}", style="bold cyan")
+        title.append(
+            "\nKvittera här när det är gjort i Prator. Mellanslag markerar, a kvitterar.",
+            style="dim",
+        )
         self.query_one("#kv-title", Static).update(title)
         empty = self.query_one("#kv-empty", Static)
         empty.update("Inga okvitterade meddelanden till enheten.")
