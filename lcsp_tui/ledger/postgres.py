@@ -277,8 +277,7 @@ class PostgresLedger:
             ).fetchall()
 
         return [
-            # Validated on push; model_construct keeps the 100k-event pull fast.
-            Event.model_construct(
+            Event(
                 seq=r[0],
                 event_id=r[1],
                 replica_id=r[2],

@@ -69,9 +69,8 @@ def _row(event: Event) -> tuple[Any, ...]:
 
 
 def _event(row: tuple[Any, ...]) -> Event:
-    # The rows were validated when they were pushed; model_construct skips re-validation on
-    # the hot pull path (100k events).
-    return Event.model_construct(
+    # Plain construction validates the row and is faster than model_construct here.
+    return Event(
         seq=row[0],
         event_id=row[1],
         replica_id=row[2],
