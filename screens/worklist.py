@@ -111,7 +111,6 @@ class WorklistScreen(Screen[None]):
             "clear_filter",
             "Rensa filter",
             id="arbetslista.rensa",
-            show=False,
             tooltip="Töm filtret och gå till listan",
         ),
     ]
@@ -308,6 +307,7 @@ class WorklistScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self._render_rows()
+        self.refresh_bindings()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
@@ -333,6 +333,9 @@ class WorklistScreen(Screen[None]):
         self.lcsp.action_kvittering()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("filter", "kvittering", "clear_filter"):
+        if action == "clear_filter":
+            f = self.query_one("#filter", Input)
+            return self.has_worklist and (bool(f.value) or f.has_focus)
+        if action in ("filter", "kvittering"):
             return self.has_worklist
         return True
