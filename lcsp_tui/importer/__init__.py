@@ -1,0 +1,29 @@
+"""Prator export (CSV files, SPEC §7) -> validated records -> upsert events, all or nothing.
+
+``read_records`` reads any subset of the five export files, checks every row and every
+reference (to rows of this import or to records the ledger already has) and either returns
+all records or raises ``ImportFailed`` listing every error as ``file:line: column: what is
+wrong``. ``diff_events`` turns records into upsert events for what is new or changed
+compared with ``known``; ``plan_import`` does both.
+
+The rooms: ``csvfile`` (bytes -> header and numbered rows), ``values`` (what each column
+must hold; cell text -> value), ``checks`` (duplicates, kommun of units, references),
+``records`` (read_records), ``diff`` (diff_events, plan_import), ``errors`` (the report).
+"""
+
+from lcsp_tui.importer.diff import ImportPlan, diff_events, plan_import, record_id
+from lcsp_tui.importer.errors import MAX_ERRORS, ImportFailed
+from lcsp_tui.importer.kinds import KIND_OF, Known
+from lcsp_tui.importer.records import read_records
+
+__all__ = [
+    "KIND_OF",
+    "MAX_ERRORS",
+    "ImportFailed",
+    "ImportPlan",
+    "Known",
+    "diff_events",
+    "plan_import",
+    "read_records",
+    "record_id",
+]

@@ -1,0 +1,78 @@
+"""How an import reports what is wrong: ``file:line: column: what is wrong``, all or nothing.
+
+Error lines never carry a personnummer, a name or an address: ids pass through ``show``,
+and value checks echo only date-like text (see ``values``).
+"""
+
+from __future__ import annotations
+
+from lcsp_tui.domain.personnummer import looks_like_personnummer
+
+MAX_ERRORS = 200
+
+
+class ImportFailed(Exception):
+    """The import was rejected; ``errors`` holds one line per error, at most MAX_ERRORS of
+    them plus a last line saying how many more there were (``total`` counts them all)."""
+
+    def __init__(self, errors: list[str], total: int) -> None:
+        super().__init__(f"import rejected: {total} error(s), nothing imported")
+        self.errors = errors
+        self.total = total
+
+
+def show(value: str) -> str:
+    """An id as it may appear in an error line: never anything shaped like a personnummer."""
+    if looks_like_personnummer(value):
+        return "(hidden: looks like a personnummer)"
+    return value if len(value) <= 40 else value[:40] + "…"
+
+
+class ErrorLog:
+    """Every error of one import, reported in file order, then line, then column."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[int, int, int, str]] = []
+
+    def for_file(self, file_index: int, file_name: str) -> FileErrors:
+        return FileErrors(self, file_index, file_name)
+
+    def add(self, file_index: int, line: int, column_index: int, text: str) -> None:
+        self._items.append((file_index, line, column_index, text))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def truncate(self, size: int) -> None:
+        """Forget the errors added since the log had ``size`` of them."""
+        del self._items[size:]
+
+    def failure(self) -> ImportFailed:
+        items = sorted(self._items, key=lambda e: e[:3])
+        lines = [e[3] for e in items]
+        total = len(lines)
+        if total > MAX_ERRORS:
+            lines = lines[:MAX_ERRORS] + [f"… and {total - MAX_ERRORS} more errors"]
+        return ImportFailed(lines, total)
+
+
+class FileErrors:
+    """The errors of one of the files given (``file_index`` is its place among them)."""
+
+    def __init__(self, log: ErrorLog, file_index: int, file_name: str) -> None:
+        self.log = log
+        self.file_index = file_index
+        self.file_name = file_name
+
+    def add(self, line: int, column_index: int, column: str, what: str) -> None:
+        """``column_index`` orders errors within a line: -1 for the whole line, the column's
+        place in the export format for a value, 1000 + position for a header cell."""
+        text = f"{self.file_name}:{line}: {column}: {what}"
+        self.log.add(self.file_index, line, column_index, text)
+
+    def mark(self) -> int:
+        return len(self.log)
+
+    def forget_since(self, mark: int) -> None:
+        """Drop the errors added after ``mark`` (files are read one at a time)."""
+        self.log.truncate(mark)

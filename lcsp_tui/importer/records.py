@@ -1,0 +1,145 @@
+"""``read_records``: export files -> checked records, or ImportFailed with every error."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lcsp_tui.domain.models import Record, Unit
+from lcsp_tui.domain.regiondata import RegionData
+from lcsp_tui.importer.checks import (
+    ExportFile,
+    check_duplicates,
+    check_references,
+    check_unit_kommun,
+)
+from lcsp_tui.importer.csvfile import CsvRows, decode, match_header
+from lcsp_tui.importer.errors import ErrorLog, FileErrors
+from lcsp_tui.importer.kinds import KIND_OF, Known
+from lcsp_tui.importer.values import Column, ValueChecks
+from lcsp_tui.prator_format import FILES, FileSpec
+
+
+def read_records(
+    paths: Sequence[Path],
+    region: RegionData,
+    known: Known,
+    reference_date: dt.date,
+) -> list[Record]:
+    """Read and check export files: every record in dependency order, or ImportFailed with
+    every error. ``reference_date`` decides the century of 10-digit personnummer."""
+    log = ErrorLog()
+    checks = ValueChecks(region, reference_date)
+    files: dict[type[Record], ExportFile] = {}
+    ids: dict[str, set[str]] = {}  # kind -> the ids of its file
+    unreadable: set[str] = set()  # kinds whose file was given but could not be read
+    for file_index, given in enumerate(paths):
+        path = Path(given)
+        errors = log.for_file(file_index, path.name)
+        spec = FILES.get(path.name.lower())
+        if spec is None:
+            errors.add(1, -1, "-", "unknown file, expected one of " + ", ".join(FILES))
+            continue
+        kind = KIND_OF[spec.record]
+        if spec.record in files or kind in unreadable:
+            errors.add(1, -1, "-", f"{spec.name} given more than once")
+            continue
+        f = _read_file(path, spec, checks, errors)
+        if f is None:
+            unreadable.add(kind)
+            continue
+        files[spec.record] = f
+        ids[kind] = check_duplicates(f)
+    if Unit in files:
+        check_unit_kommun(files[Unit])
+    check_references(files, ids, unreadable, known)
+    if log:
+        raise log.failure()
+    return [record for cls in KIND_OF if cls in files for record in _records(cls, files[cls])]
+
+
+def _records(cls: type[Record], f: ExportFile) -> list[Record]:
+    """The records of a file whose every value passed its checks."""
+    fields = list(f.values)
+    rows = zip(*f.values.values(), strict=True)
+    return [cls.model_validate(dict(zip(fields, row, strict=True))) for row in rows]
+
+
+def _read_file(
+    path: Path, spec: FileSpec, checks: ValueChecks, errors: FileErrors
+) -> ExportFile | None:
+    """The file's values, every error in them reported; None (after reporting why) if it
+    could not be read at all."""
+    if not path.is_file():
+        errors.add(1, -1, "-", "not a file" if path.exists() else "file not found")
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        errors.add(1, -1, "-", f"cannot read file ({e.strerror or type(e).__name__})")
+        return None
+    text, line, problem = decode(raw)
+    if text is None:
+        errors.add(line, -1, "-", problem)
+        return None
+    csv_rows = CsvRows(text)
+    before_rows = errors.mark()
+    try:
+        header = csv_rows.header()
+        if header is None or not any(h.strip() for h in header):
+            errors.add(1, -1, "-", "empty file: no header row")
+            return None
+        positions = match_header(header, spec, errors)
+        if positions is None:
+            return None
+        width = len(header)
+        table = _Table(checks.columns(spec, positions), errors)
+        lines: list[int] = []
+        rows: list[list[str]] = []  # a block of non-blank rows of the right width
+        for line, row in csv_rows:
+            if len(row) != width or not row[0]:  # cheap test first: most rows are fine
+                if not any(v.strip() for v in row):
+                    continue  # a blank line, or only delimiters
+                if len(row) != width:
+                    hint = (
+                        " (unbalanced quote?)" if any("\n" in v or "\r" in v for v in row) else ""
+                    )
+                    errors.add(line, -1, "-", f"expected {width} columns, found {len(row)}{hint}")
+                    continue
+            lines.append(line)
+            rows.append(row)
+            if len(rows) == BLOCK:
+                table.add(lines, rows)
+                lines, rows = [], []
+        table.add(lines, rows)
+    except csv.Error as e:
+        # The file cannot be read: only that is reported, not the rows checked so far.
+        errors.forget_since(before_rows)
+        errors.add(csv_rows.line_num, -1, "-", f"malformed CSV ({e})")
+        return None
+    return ExportFile(spec, errors, table.lines, table.values)
+
+
+BLOCK = 1000  # rows checked together; short-lived rows keep the garbage collector's work small
+
+
+class _Table:
+    """A file's values, by record field, gathered a block of rows at a time."""
+
+    def __init__(self, columns: list[Column], errors: FileErrors) -> None:
+        self.columns = columns
+        self.errors = errors
+        self.lines: list[int] = []
+        self.values: dict[str, list[Any]] = {c.field: [] for c in columns}
+
+    def add(self, lines: list[int], rows: list[list[str]]) -> None:
+        self.lines += lines
+        cells = list(zip(*rows, strict=True))  # cells[position][row]
+        for c in self.columns:
+            if c.position is None:  # an optional column left out
+                self.values[c.field] += [c.empty] * len(rows)
+            elif rows:
+                self.values[c.field] += c.values(lines, cells[c.position], self.errors)
