@@ -52,13 +52,13 @@ class Personnummer:
         return f"{self.digits[:8]}-{self.digits[8:]}"
 
 
+_DOUBLED = {str(d): (2 * d) // 10 + (2 * d) % 10 for d in range(10)}
+
+
 def luhn_ok(ten: str) -> bool:
     """Luhn check over ten digits (the 10-digit form without separator)."""
-    total = 0
-    for i, ch in enumerate(ten):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
+    doubled = sum(_DOUBLED[c] for c in ten[0::2])
+    return (doubled + sum(int(c) for c in ten[1::2])) % 10 == 0
 
 
 def _check_date(year: int, month: int, day: int) -> None:
@@ -108,10 +108,10 @@ def parse(text: str, reference: dt.date) -> Personnummer:
         raise PersonnummerError("ogiltigt serienummer (000)")
     if not luhn_ok(digits[2:]):
         raise PersonnummerError("fel kontrollsiffra")
-    born_date = Personnummer(digits).birth_date
-    if born_date > reference:
+    pnr = Personnummer(digits)
+    if pnr.birth_date > reference:
         raise PersonnummerError("födelsedatum i framtiden")
-    return Personnummer(digits)
+    return pnr
 
 
 def looks_like_personnummer(text: str) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lcsp_tui.domain.models import RECORD_KINDS, Event, Record
 from lcsp_tui.domain.regiondata import RegionData
+from lcsp_tui.importer.bulk import gc_paused
 from lcsp_tui.importer.kinds import KIND_OF, Known
 from lcsp_tui.importer.records import read_records
 from lcsp_tui.prator_format import FILE_FOR_RECORD, FILES
@@ -38,6 +39,11 @@ def diff_events(records: Iterable[Record], known: Known) -> ImportPlan:
     Each event is what ``record_event(record)`` makes; the record is dumped once, for both
     the comparison and the payload.
     """
+    with gc_paused():
+        return _diff_events(records, known)
+
+
+def _diff_events(records: Iterable[Record], known: Known) -> ImportPlan:
     by_class: dict[type[Record], list[Record]] = {cls: [] for cls in KIND_OF}
     for rec in records:
         by_class[type(rec)].append(rec)

@@ -10,6 +10,7 @@ from typing import Any
 
 from lcsp_tui.domain.models import Record, Unit
 from lcsp_tui.domain.regiondata import RegionData
+from lcsp_tui.importer.bulk import gc_paused
 from lcsp_tui.importer.checks import (
     ExportFile,
     check_duplicates,
@@ -31,6 +32,16 @@ def read_records(
 ) -> list[Record]:
     """Read and check export files: every record in dependency order, or ImportFailed with
     every error. ``reference_date`` decides the century of 10-digit personnummer."""
+    with gc_paused():
+        return _read_records(paths, region, known, reference_date)
+
+
+def _read_records(
+    paths: Sequence[Path],
+    region: RegionData,
+    known: Known,
+    reference_date: dt.date,
+) -> list[Record]:
     log = ErrorLog()
     checks = ValueChecks(region, reference_date)
     files: dict[type[Record], ExportFile] = {}
