@@ -137,7 +137,8 @@ class WorklistScreen(Screen[None]):
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
-        self.reload()
+        # The data is loaded once the screen is shown (on_screen_resume): loading here too
+        # would compute the whole worklist twice on every start.
         self.query_one("#worklist" if self.has_worklist else "#later-box").focus()
         self.refresh_bindings()
 

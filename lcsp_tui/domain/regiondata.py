@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 import unicodedata
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -88,14 +88,21 @@ class Checklists(_Strict):
                     raise ValueError(f"item {i.id}: waits for unknown item {w!r}")
         return self
 
-    @property
+    @cached_property
     def by_id(self) -> dict[str, ChecklistItem]:
         return {i.id: i for i in self.item}
 
     def for_role(self, role: str, subject: SubjectKind | None = None) -> list[ChecklistItem]:
-        return [
-            i for i in self.item if role in i.roles and (subject is None or i.subject == subject)
-        ]
+        key = (role, subject)
+        if key not in self._role_items:
+            self._role_items[key] = tuple(
+                i for i in self.item if role in i.roles and (subject is None or i.subject == subject)
+            )
+        return list(self._role_items[key])
+
+    @cached_property
+    def _role_items(self) -> dict[tuple[str, str | None], tuple[ChecklistItem, ...]]:
+        return {}
 
     def reminders(self, steps: tuple[str, ...]) -> list[str]:
         return [r.text for r in self.reminder if r.step in steps]
@@ -127,12 +134,17 @@ class Timeline(_Strict):
     milestones: Milestones
     phase: tuple[Phase, ...]
 
+    @cached_property
+    def _windows(self) -> dict[str, Phase]:
+        out: dict[str, Phase] = {}
+        for p in self.phase:
+            for step in p.all_steps:
+                out.setdefault(step, p)
+        return out
+
     def window(self, step: str) -> Phase:
         """The phase that holds ``step`` (its opens/due)."""
-        for p in self.phase:
-            if step in p.all_steps:
-                return p
-        raise KeyError(step)
+        return self._windows[step]
 
     def current_phases(self, now: dt.datetime) -> list[Phase]:
         """Phases under way at ``now``; milestone phases (no due) last until the next phase."""

@@ -150,7 +150,7 @@ def condition_holds(name: str, ctx: SubjectContext) -> bool:
     raise ValueError(f"unknown condition {name!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ItemState:
     item: ChecklistItem
     done: bool
