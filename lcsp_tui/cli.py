@@ -75,6 +75,44 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true")
     g.add_argument("--csv", action="store_true", help="for Excel: UTF-8 with BOM, semicolons")
     c = cmd("state-hash", "digest of the synced domain state")
+    c = cmd("serve", "the TUI in the browser (textual-serve); loopback unless behind a proxy")
+    c.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    c.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    c.add_argument(
+        "--user-header",
+        metavar="NAME",
+        help="take each user from this request header, set by the login proxy "
+        "(LCSP_USER_HEADER); without it every tab is --user",
+    )
+    c.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address browsers use, e.g. https://lcsp.rvn.se (LCSP_PUBLIC_URL)",
+    )
+    led = cmd("ledger", "set up and check a region's ledger (database administrators)")
+    lsub = led.add_subparsers(dest="ledger_command", metavar="ACTION", parser_class=_Parser)
+    lsub.required = True
+    c = lsub.add_parser(
+        "init",
+        parents=[common],
+        help="create the schema, append-only guards and the app's role",
+        description="Create the ledger schema in a PostgreSQL database (if missing), install "
+        "the append-only guards and create the role workstations connect as, with only the "
+        "rights a push and a pull need. Connect as the ledger's owner. A new role gets the "
+        "password in LCSP_APP_PASSWORD, or a generated one that is shown once.",
+    )
+    c.add_argument("url", metavar="URL", help="postgresql://owner@host/db")
+    c.add_argument("--app-role", default="lcsp_app", help="the app's role (default lcsp_app)")
+    c.add_argument("--json", action="store_true")
+    c = lsub.add_parser(
+        "check",
+        parents=[common],
+        help="reachable, schema version, dense sequence, events per kind",
+        description="Check a ledger (postgresql:// URL or SQLite file): exit 0 if healthy, "
+        "1 if a check failed, 69 if unreachable.",
+    )
+    c.add_argument("url", metavar="URL", help="postgresql://… or a SQLite ledger file")
+    c.add_argument("--json", action="store_true")
     c = cmd("audit", "the audit log (systemforvaltning)")
     c.add_argument("--json", action="store_true")
     return p
@@ -394,6 +432,64 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from lcsp_tui.serve import serve
+
+    return serve(args)
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    from lcsp_tui.ledger import admin
+    from lcsp_tui.ledger.base import LedgerUnreachable
+
+    try:
+        return _ledger_admin(args, admin)
+    except LedgerUnreachable as e:  # no "local work is kept": this is no workstation
+        sys.stderr.write(f"lcsp: ledger unreachable: {e}\n")
+        return EXIT_UNREACHABLE
+
+
+def _ledger_admin(args: argparse.Namespace, admin) -> int:  # type: ignore[no-untyped-def]
+    import os
+
+    if args.ledger_command == "init":
+        r = admin.init_ledger(args.url, args.app_role, os.environ.get("LCSP_APP_PASSWORD") or None)
+        if args.json:
+            _json(r.as_json())
+            return EXIT_OK
+        _out(
+            f"ledger {r.ledger_id} at {r.where} (schema version {r.schema_version}, "
+            f"tables in {r.schema}, owned by {r.owner}); append-only guards installed"
+        )
+        _out(
+            f"app role {r.app_role}: {'created' if r.created_role else 'rights reset'}; "
+            "it may append and read events, nothing else"
+        )
+        if r.password:
+            _out(
+                f"generated password for {r.app_role} (shown once; keep it in the "
+                f"workstations' pgpass file, not in scripts): {r.password}"
+            )
+        _out(f"workstations use: --ledger {r.app_url}")
+        return EXIT_OK
+    r = admin.check_ledger(args.url)
+    if args.json:
+        _json(r.as_json())
+    else:
+        _out(f"ledger {r.ledger_id} at {r.where} ({r.backend}), schema version {r.schema_version}")
+        guards = {None: "", True: ", append-only guards installed"}.get(
+            r.guards, ", append-only guards MISSING"
+        )
+        dense = "dense" if r.dense else "NOT dense"
+        _out(f"head {r.head}, {r.events} event(s), seq {dense}{guards}")
+        for kind, n in r.kinds.items():
+            _out(f"  {kind:<28} {n:>10}")
+    if not r.ok:
+        sys.stderr.write(f"lcsp: ledger check failed: {'; '.join(r.problems)}\n")
+        return 1
+    return EXIT_OK
+
+
 def run_tui(ws) -> int:  # type: ignore[no-untyped-def]
     from lcsp_tui.app import run_app
 
@@ -415,6 +511,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "lookup": cmd_lookup,
     "stats": cmd_stats,
     "state-hash": cmd_state_hash,
+    "serve": cmd_serve,
+    "ledger": cmd_ledger,
     "audit": cmd_audit,
 }
 

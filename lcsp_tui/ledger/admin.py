@@ -1,0 +1,506 @@
+"""Setting up and checking a region's ledger: ``lcsp ledger init`` and ``lcsp ledger check``.
+
+``init_ledger`` is run once by the region's database administrator, connected as the role
+that is to own the ledger (not the app). It
+
+1. creates the schema of ``lcsp_tui.ledger.postgres`` if the database has none (the same
+   code path a workstation takes, under the same advisory lock);
+2. installs the append-only guards (below), so nobody — not even the owner, short of
+   disabling the triggers on purpose — can change or remove an event once committed;
+3. creates (or re-grants) the role the workstations connect as, with only the rights a push
+   and a pull need.
+
+What a push executes (``PostgresLedger.push``) and hence what the app role is granted:
+
+- ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING event_id`` — INSERT on every column
+  of ``lcsp_events`` *except* ``seq`` (the client never chooses a seq) and SELECT;
+- ``UPDATE lcsp_head SET last_seq = last_seq + n`` — UPDATE on ``lcsp_head.last_seq`` only;
+- ``UPDATE lcsp_events SET seq = … WHERE event_id = …`` for its own just-inserted rows —
+  UPDATE on the ``seq`` column only, and a trigger refuses it unless the row's seq is still
+  NULL (i.e. the row is the caller's own uncommitted insert) and nothing else changes;
+- a pull and the identity check: SELECT on the three tables.
+
+No DELETE, no TRUNCATE, no UPDATE of any other column, no CREATE anywhere, not the owner.
+
+The guards (PL/pgSQL triggers, owned by the ledger's owner):
+
+- ``lcsp_events``: BEFORE UPDATE refuses anything but numbering an unnumbered row; BEFORE
+  DELETE and BEFORE TRUNCATE refuse (SQLSTATE 42501, a permission error);
+- deferred to commit: every inserted event has a seq no higher than the head, and every
+  advance of the head is filled exactly (``count(seq in (old, new]) = new - old``). With
+  ``seq`` UNIQUE this keeps the sequence dense even against a client that numbers rows
+  by hand — the worst a stolen app password can do is append events, never rewrite them.
+
+``check_ledger`` reads a ledger (PostgreSQL or a SQLite file) and reports what an operator
+needs: reachable, ledger id, schema version, head, whether seq is dense, events per kind,
+and whether the guards are installed.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sqlite3
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lcsp_tui.ledger.base import (
+    LEDGER_SCHEMA_VERSION,
+    LedgerMismatch,
+    LedgerUnreachable,
+    is_postgres,
+)
+
+DEFAULT_APP_ROLE = "lcsp_app"
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+# Every column a client sends (all but ``seq``) — kept in step with postgres._COLUMNS.
+_APP_INSERT_COLUMNS = (
+    "event_id",
+    "replica_id",
+    "origin_seq",
+    "kind",
+    "schema_version",
+    "actor",
+    "role",
+    "unit",
+    "recorded_at",
+    "payload",
+)
+
+_GUARDS = (
+    """
+CREATE OR REPLACE FUNCTION {nsp}.lcsp_guard_event_update() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, {nsp}, pg_temp AS $$
+BEGIN
+    IF OLD.seq IS NOT NULL OR NEW.seq IS NULL
+       OR (NEW.event_id, NEW.replica_id, NEW.origin_seq, NEW.kind, NEW.schema_version,
+           NEW.actor, NEW.role, NEW.unit, NEW.recorded_at, NEW.payload)
+          IS DISTINCT FROM
+          (OLD.event_id, OLD.replica_id, OLD.origin_seq, OLD.kind, OLD.schema_version,
+           OLD.actor, OLD.role, OLD.unit, OLD.recorded_at, OLD.payload)
+    THEN
+        RAISE EXCEPTION 'lcsp ledger is append-only: event % cannot be changed', OLD.event_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$""",
+    """
+CREATE OR REPLACE FUNCTION {nsp}.lcsp_guard_no_removal() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, {nsp}, pg_temp AS $$
+BEGIN
+    RAISE EXCEPTION 'lcsp ledger is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END $$""",
+    """
+CREATE OR REPLACE FUNCTION {nsp}.lcsp_check_numbered() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, {nsp}, pg_temp AS $$
+DECLARE
+    s bigint;
+BEGIN
+    SELECT e.seq INTO s FROM lcsp_events e WHERE e.event_id = NEW.event_id;
+    IF s IS NULL OR s > (SELECT h.last_seq FROM lcsp_head h WHERE h.id = 1) THEN
+        RAISE EXCEPTION 'lcsp ledger: event % committed without a valid seq', NEW.event_id
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NULL;
+END $$""",
+    """
+CREATE OR REPLACE FUNCTION {nsp}.lcsp_check_head() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, {nsp}, pg_temp AS $$
+BEGIN
+    IF NEW.id <> OLD.id OR NEW.last_seq < OLD.last_seq
+       OR (SELECT count(*) FROM lcsp_events e
+           WHERE e.seq > OLD.last_seq AND e.seq <= NEW.last_seq)
+          <> NEW.last_seq - OLD.last_seq
+    THEN
+        RAISE EXCEPTION 'lcsp ledger: head moved from % to % without events for every seq',
+            OLD.last_seq, NEW.last_seq
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NULL;
+END $$""",
+    "DROP TRIGGER IF EXISTS lcsp_events_append_only ON {nsp}.lcsp_events",
+    """CREATE TRIGGER lcsp_events_append_only BEFORE UPDATE ON {nsp}.lcsp_events
+       FOR EACH ROW EXECUTE FUNCTION {nsp}.lcsp_guard_event_update()""",
+    "DROP TRIGGER IF EXISTS lcsp_events_no_delete ON {nsp}.lcsp_events",
+    """CREATE TRIGGER lcsp_events_no_delete BEFORE DELETE ON {nsp}.lcsp_events
+       FOR EACH ROW EXECUTE FUNCTION {nsp}.lcsp_guard_no_removal()""",
+    "DROP TRIGGER IF EXISTS lcsp_events_no_truncate ON {nsp}.lcsp_events",
+    """CREATE TRIGGER lcsp_events_no_truncate BEFORE TRUNCATE ON {nsp}.lcsp_events
+       FOR EACH STATEMENT EXECUTE FUNCTION {nsp}.lcsp_guard_no_removal()""",
+    "DROP TRIGGER IF EXISTS lcsp_events_numbered ON {nsp}.lcsp_events",
+    """CREATE CONSTRAINT TRIGGER lcsp_events_numbered AFTER INSERT ON {nsp}.lcsp_events
+       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {nsp}.lcsp_check_numbered()""",
+    "DROP TRIGGER IF EXISTS lcsp_head_dense ON {nsp}.lcsp_head",
+    """CREATE CONSTRAINT TRIGGER lcsp_head_dense AFTER UPDATE ON {nsp}.lcsp_head
+       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {nsp}.lcsp_check_head()""",
+    "DROP TRIGGER IF EXISTS lcsp_head_no_delete ON {nsp}.lcsp_head",
+    """CREATE TRIGGER lcsp_head_no_delete BEFORE DELETE ON {nsp}.lcsp_head
+       FOR EACH ROW EXECUTE FUNCTION {nsp}.lcsp_guard_no_removal()""",
+    "DROP TRIGGER IF EXISTS lcsp_head_no_truncate ON {nsp}.lcsp_head",
+    """CREATE TRIGGER lcsp_head_no_truncate BEFORE TRUNCATE ON {nsp}.lcsp_head
+       FOR EACH STATEMENT EXECUTE FUNCTION {nsp}.lcsp_guard_no_removal()""",
+)
+_GUARD_TRIGGERS = {
+    "lcsp_events_append_only",
+    "lcsp_events_no_delete",
+    "lcsp_events_no_truncate",
+    "lcsp_events_numbered",
+    "lcsp_head_dense",
+    "lcsp_head_no_delete",
+    "lcsp_head_no_truncate",
+}
+
+
+class LedgerAdminError(LedgerMismatch):
+    """``ledger init`` cannot or will not do what was asked (exit 2, one line)."""
+
+
+@dataclass
+class InitReport:
+    where: str
+    ledger_id: str
+    schema_version: int
+    schema: str  # the PostgreSQL schema (namespace) holding the tables
+    owner: str
+    app_role: str
+    created_role: bool
+    password: str | None  # only when generated here: shown once, never stored
+    app_url: str  # the URL workstations use (password as *** unless generated)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class CheckReport:
+    where: str
+    backend: str  # postgresql | sqlite
+    ledger_id: str
+    schema_version: str
+    head: int
+    events: int
+    min_seq: int | None
+    max_seq: int | None
+    unnumbered: int  # committed events without a seq (never, with the guards)
+    dense: bool
+    kinds: dict[str, int]
+    guards: bool | None  # None: not applicable (SQLite)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "ok": self.ok}
+
+
+# ------------------------------------------------------------------ PostgreSQL helpers
+
+
+def _short(exc: BaseException) -> str:
+    from lcsp_tui.ledger.postgres import _short as short
+
+    return short(exc)
+
+
+@contextmanager
+def _admin_connection(url: str) -> Iterator[Any]:
+    import psycopg
+
+    from lcsp_tui.ledger.postgres import CONNECT_TIMEOUT_S, describe
+
+    where = describe(url)
+    password = ""
+    try:
+        password = str(psycopg.conninfo.conninfo_to_dict(url).get("password") or "")
+    except psycopg.Error as exc:
+        raise LedgerMismatch(f"invalid ledger URL: {_short(exc)}") from None
+
+    def hide(text: str) -> str:
+        return text.replace(password, "***") if password else text
+
+    try:
+        conn = psycopg.connect(
+            url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True, application_name="lcsp-admin"
+        )
+    except psycopg.OperationalError as exc:
+        raise LedgerUnreachable(f"cannot reach ledger at {where}: {hide(_short(exc))}") from None
+    except psycopg.ProgrammingError as exc:
+        raise LedgerMismatch(f"invalid ledger URL: {hide(_short(exc))}") from None
+    try:
+        yield conn
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise LedgerAdminError(
+            f"not allowed at {where}: {hide(_short(exc))} (run as the ledger's owner or a "
+            "role with CREATEROLE)"
+        ) from None
+    except psycopg.OperationalError as exc:
+        raise LedgerUnreachable(f"lost ledger at {where}: {hide(_short(exc))}") from None
+    except psycopg.Error as exc:
+        raise LedgerAdminError(f"ledger at {where}: {hide(_short(exc))}") from None
+    finally:
+        conn.close()
+
+
+def _app_url(url: str, role: str, password: str | None) -> str:
+    """The admin URL with the app role as user (and the password only if given)."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    cred = urllib.parse.quote(role, safe="")
+    if password:
+        cred += ":" + urllib.parse.quote(password, safe="")
+    return urllib.parse.urlunsplit((parts.scheme, f"{cred}@{host}", parts.path, parts.query, ""))
+
+
+# ------------------------------------------------------------------ ledger init
+
+
+def init_ledger(
+    url: str, app_role: str = DEFAULT_APP_ROLE, app_password: str | None = None
+) -> InitReport:
+    """Create the schema (if missing), install the guards and set up the app role.
+
+    Idempotent: run again, it re-installs the guards and re-grants exactly the rights of
+    the module doc (revoking anything else the app role had on the tables). A new role gets
+    ``app_password`` or a generated one; an existing role keeps its password unless
+    ``app_password`` is given.
+    """
+    from psycopg import sql
+
+    from lcsp_tui.ledger.postgres import PostgresLedger, describe
+
+    if not is_postgres(url):
+        raise LedgerAdminError(
+            "ledger init is for a PostgreSQL ledger (postgresql://…); a SQLite ledger is "
+            "created by the first sync"
+        )
+    if not _ROLE_NAME.match(app_role):
+        raise LedgerAdminError(
+            f"app role {app_role!r}: use lower-case letters, digits and _ (at most 63)"
+        )
+    where = describe(url)
+    # The schema itself: the same code (and advisory lock) a workstation uses.
+    with PostgresLedger(url, create=True) as ledger:
+        ledger_id = ledger.ledger_id
+
+    with _admin_connection(url) as conn, conn.transaction():
+        owner, schema = conn.execute(
+            "SELECT pg_get_userbyid(c.relowner), n.nspname FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.oid = to_regclass('lcsp_events')"
+        ).fetchone()
+        if owner == app_role:
+            raise LedgerAdminError(
+                f"{app_role} owns the ledger tables; the app role must not be the owner "
+                "(connect as the owner and give another --app-role)"
+            )
+        for statement in _GUARDS:
+            conn.execute(sql.SQL(statement).format(nsp=sql.Identifier(schema)))
+
+        role = sql.Identifier(app_role)
+        existing = conn.execute(
+            "SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls FROM pg_roles "
+            "WHERE rolname = %s",
+            (app_role,),
+        ).fetchone()
+        if existing is not None and any(existing):
+            raise LedgerAdminError(
+                f"role {app_role} has SUPERUSER, CREATEROLE, CREATEDB or BYPASSRLS; "
+                "the app role must be a plain login role"
+            )
+        generated = None
+        if existing is None:
+            password = app_password or secrets.token_urlsafe(24)
+            generated = None if app_password else password
+            conn.execute(
+                sql.SQL(
+                    "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+                    "NOBYPASSRLS PASSWORD {}"
+                ).format(role, sql.Literal(_encrypted(conn, app_role, password)))
+            )
+        elif app_password:
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    role, sql.Literal(_encrypted(conn, app_role, app_password))
+                )
+            )
+        db = sql.Identifier(conn.info.dbname)
+        nsp = sql.Identifier(schema)
+        tables = sql.SQL(", ").join(
+            sql.Identifier(schema, t) for t in ("lcsp_meta", "lcsp_events", "lcsp_head")
+        )
+        insert_cols = sql.SQL(", ").join(sql.Identifier(c) for c in _APP_INSERT_COLUMNS)
+        for statement in (
+            sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(tables),
+            sql.SQL("REVOKE ALL ON {} FROM {}").format(tables, role),
+            sql.SQL("REVOKE CREATE ON SCHEMA {} FROM PUBLIC").format(nsp),
+            sql.SQL("REVOKE CREATE ON SCHEMA {} FROM {}").format(nsp, role),
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, role),
+            sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(nsp, role),
+            sql.SQL("GRANT SELECT ON {} TO {}").format(tables, role),
+            sql.SQL("GRANT INSERT ({}) ON {} TO {}").format(
+                insert_cols, sql.Identifier(schema, "lcsp_events"), role
+            ),
+            sql.SQL("GRANT UPDATE (seq) ON {} TO {}").format(
+                sql.Identifier(schema, "lcsp_events"), role
+            ),
+            sql.SQL("GRANT UPDATE (last_seq) ON {} TO {}").format(
+                sql.Identifier(schema, "lcsp_head"), role
+            ),
+            # The app finds the tables by their bare names whatever its default path is.
+            sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}").format(role, db, nsp),
+        ):
+            conn.execute(statement)
+    return InitReport(
+        where=where,
+        ledger_id=ledger_id,
+        schema_version=LEDGER_SCHEMA_VERSION,
+        schema=schema,
+        owner=owner,
+        app_role=app_role,
+        created_role=existing is None,
+        password=generated,
+        app_url=_app_url(url, app_role, generated or ("***" if app_password else None)),
+    )
+
+
+def _encrypted(conn: Any, role: str, password: str) -> str:
+    """The SCRAM verifier, made client-side: the plain password never reaches the server
+    (nor its statement log)."""
+    return str(
+        conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
+    )
+
+
+# ------------------------------------------------------------------ ledger check
+
+
+def check_ledger(spec: str) -> CheckReport:
+    """Read the ledger named by ``spec`` (URL or SQLite file) and report on it."""
+    if is_postgres(spec):
+        return _check_postgres(spec)
+    return _check_sqlite(Path(spec))
+
+
+def _finish(report: CheckReport) -> CheckReport:
+    if report.schema_version != str(LEDGER_SCHEMA_VERSION):
+        report.problems.append(
+            f"schema version {report.schema_version}; this lcsp knows {LEDGER_SCHEMA_VERSION}"
+        )
+    if not report.ledger_id:
+        report.problems.append("no ledger id")
+    if report.unnumbered:
+        report.problems.append(f"{report.unnumbered} committed event(s) without a seq")
+    numbered = report.events - report.unnumbered
+    report.dense = (
+        numbered == report.head
+        and (report.max_seq or 0) == report.head
+        and (numbered == 0 or report.min_seq == 1)
+    )
+    if not report.dense:
+        report.problems.append(
+            f"seq not dense: {numbered} numbered event(s), seq {report.min_seq}..{report.max_seq}, "
+            f"head {report.head}"
+        )
+    if report.guards is False:
+        report.problems.append("append-only guards missing (run lcsp ledger init)")
+    return report
+
+
+def _check_postgres(url: str) -> CheckReport:
+    from lcsp_tui.ledger.postgres import describe
+
+    where = describe(url)
+    with _admin_connection(url) as conn:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            row = conn.execute("SELECT to_regclass('lcsp_meta') IS NOT NULL").fetchone()
+            if not (row and row[0]):
+                raise LedgerMismatch(f"not an lcsp ledger (no schema) at {where}")
+            meta = dict(conn.execute("SELECT key, value FROM lcsp_meta").fetchall())
+            head_row = conn.execute("SELECT last_seq FROM lcsp_head WHERE id = 1").fetchone()
+            events, min_seq, max_seq, unnumbered = conn.execute(
+                "SELECT count(*), min(seq), max(seq), count(*) FILTER (WHERE seq IS NULL) "
+                "FROM lcsp_events"
+            ).fetchone()
+            kinds = dict(
+                conn.execute(
+                    "SELECT kind, count(*) FROM lcsp_events GROUP BY kind ORDER BY kind"
+                ).fetchall()
+            )
+            triggers = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' "
+                    "AND tgrelid IN (to_regclass('lcsp_events'), to_regclass('lcsp_head'))"
+                )
+            }
+        finally:
+            conn.execute("ROLLBACK")
+    return _finish(
+        CheckReport(
+            where=where,
+            backend="postgresql",
+            ledger_id=str(meta.get("ledger_id") or ""),
+            schema_version=str(meta.get("schema_version")),
+            head=int(head_row[0]) if head_row else 0,
+            events=int(events),
+            min_seq=min_seq,
+            max_seq=max_seq,
+            unnumbered=int(unnumbered),
+            dense=False,
+            kinds={str(k): int(v) for k, v in kinds.items()},
+            guards=_GUARD_TRIGGERS.issubset(triggers),
+        )
+    )
+
+
+def _check_sqlite(path: Path) -> CheckReport:
+    if not path.exists():
+        raise LedgerUnreachable(f"ledger file not found: {path}")
+    uri = f"file:{urllib.parse.quote(str(path.absolute()))}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=10.0)
+    except sqlite3.Error as exc:
+        raise LedgerUnreachable(f"cannot open ledger file {path}: {exc}") from None
+    try:
+        conn.execute("BEGIN")  # one snapshot for every count below
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        if not {"meta", "events"} <= tables:
+            raise LedgerMismatch(f"not an lcsp ledger: {path}")
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        events, min_seq, max_seq = conn.execute(
+            "SELECT count(*), min(seq), max(seq) FROM events"
+        ).fetchone()
+        kinds = dict(conn.execute("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind"))
+    except sqlite3.DatabaseError as exc:
+        raise LedgerMismatch(f"not an lcsp ledger: {path} ({exc})") from None
+    finally:
+        conn.close()
+    return _finish(
+        CheckReport(
+            where=str(path),
+            backend="sqlite",
+            ledger_id=str(meta.get("ledger_id") or ""),
+            schema_version=str(meta.get("schema_version")),
+            head=int(max_seq or 0),  # SQLite: the head is the highest seq
+            events=int(events),
+            min_seq=min_seq,
+            max_seq=max_seq,
+            unnumbered=0,
+            dense=False,
+            kinds={str(k): int(v) for k, v in kinds.items()},
+            guards=None,
+        )
+    )
