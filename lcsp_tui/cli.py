@@ -17,7 +17,9 @@ EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 2, 65, 69, 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
-        self.exit(EXIT_USAGE, f"lcsp: {message} (see lcsp --help)\n")
+        from lcsp_tui.privacy import redact  # argparse echoes what was typed
+
+        self.exit(EXIT_USAGE, f"lcsp: {redact(message)} (see lcsp --help)\n")
 
 
 def _globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -113,8 +115,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("url", metavar="URL", help="postgresql://… or a SQLite ledger file")
     c.add_argument("--json", action="store_true")
-    c = cmd("audit", "the audit log (systemforvaltning)")
-    c.add_argument("--json", action="store_true")
+    from lcsp_tui.cli_support import audit_arguments, help_request_parser
+
+    # audit's --user filters by user; a parent of its own, since "resolve" edits the parent
+    audit_common = _Parser(add_help=False)
+    _globals(audit_common, suppress=True)
+    help_ = "the audit log (systemforvaltning): filter, export for spot checks"
+    c = sub.add_parser(
+        "audit",
+        help=help_,
+        description=help_,
+        parents=[audit_common],
+        conflict_handler="resolve",
+    )
+    audit_arguments(c)
+    help_request_parser(cmd, _Parser, common)
     return p
 
 
@@ -181,6 +196,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.dry_run:
         ws.sync()  # compare against the ledger's latest state
     plan = ws.import_plan(paths)
+    _refuse_fictitious_in_production(ws, plan.events)
     width = max(len(n) for n in plan.counts) if plan.counts else 0
     for name, c in plan.counts.items():
         _out(
@@ -195,6 +211,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     r = ws.publish(plan.events, {"files": sorted(plan.counts), "records": len(plan.events)})
     _out(f"imported {len(plan.events)} record(s); cursor {r.cursor}")
     return EXIT_OK
+
+
+def _refuse_fictitious_in_production(ws, events) -> None:  # type: ignore[no-untyped-def]
+    from lcsp_tui.environments import PRODUCTION, EnvironmentRefused, fictitious_markers
+
+    if ws.env != PRODUCTION:
+        return
+    found = fictitious_markers(events)
+    if found:
+        raise EnvironmentRefused(
+            f"the files hold fictitious data ({len(found)} patient(s) with phone numbers from "
+            f"the range reserved for fiction, first {found[0]}): a production home refuses them"
+        )
 
 
 # The demo home rehearses the morning of step 2 unless --today says otherwise.
@@ -335,24 +364,17 @@ def cmd_ack(args: argparse.Namespace) -> int:
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
-    from lcsp_tui.domain.lookup import LookupRefused, parse_query
-    from lcsp_tui.lookup import lookup
+    from lcsp_tui.domain.lookup import LookupRefused
+    from lcsp_tui.lookup import audited_lookup
     from lcsp_tui.workstation import UsageError
 
     ws = _workstation(args)
     if ws.role not in ("support", "systemforvaltning"):
         raise UsageError("lookup is for the support desk: give --role support")
     try:
-        query = parse_query(args.name, args.birth_year)
+        matches = audited_lookup(ws, args.name, args.birth_year).matches
     except LookupRefused as e:
-        ws.audit_read(None, "sökning", outcome="nekad")  # what was typed is never kept
         raise UsageError(str(e)) from None
-    matches = lookup(ws.view(), query)
-    ws.audit_read(
-        ",".join(sorted(_match_ids(ws, query))) or None,
-        "sökning",
-        outcome=f"{len(matches)} träffar",
-    )
     if args.json:
         _json({"matches": matches})
         return EXIT_OK
@@ -360,6 +382,9 @@ def cmd_lookup(args: argparse.Namespace) -> int:
         _out("inga träffar")
     for m in matches:
         _out(f"{m['name']} ({m['birth_year']}) {m['municipality'] or ''}".rstrip())
+        if m.get("protected"):
+            _out("  lämna inga uppgifter: den som ringer kontaktar enheten själv")
+            continue
         _out("  enheter: " + ", ".join(f"{u['name']} ({u['id']})" for u in m["units"]))
         for a in m["admissions"]:
             _out(f"  vårdtillfälle {a['id']} {a['ward_name']}: {a['cutover']}")
@@ -370,15 +395,6 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     if len(matches) > 1:
         _out(f"{len(matches)} träffar: fråga efter enhet för att veta vem det gäller")
     return EXIT_OK
-
-
-def _match_ids(ws, query) -> list[str]:  # type: ignore[no-untyped-def]
-    return [
-        r[0]
-        for r in ws.store.conn.execute(
-            "SELECT patient_id FROM patients WHERE lookup_key = ?", (query.key,)
-        )
-    ]
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -414,22 +430,15 @@ def cmd_state_hash(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from lcsp_tui.workstation import UsageError
+    from lcsp_tui.cli_support import cmd_audit as run
 
-    ws = _workstation(args)
-    if ws.role != "systemforvaltning":
-        raise UsageError("the audit log is for systemforvaltning: give --role systemforvaltning")
-    rows = ws.store.conn.execute(
-        "SELECT seq, recorded_at, actor, role, unit, kind, subject, what, outcome "
-        "FROM audit ORDER BY seq"
-    ).fetchall()
-    keys = ("seq", "at", "user", "role", "unit", "kind", "subject", "what", "outcome")
-    if args.json:
-        _json([dict(zip(keys, r, strict=True)) for r in rows])
-        return EXIT_OK
-    for r in rows:
-        _out("  ".join("" if v is None else str(v) for v in r))
-    return EXIT_OK
+    return run(args)
+
+
+def cmd_help_request(args: argparse.Namespace) -> int:
+    from lcsp_tui.cli_support import cmd_help_request as run
+
+    return run(args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -514,10 +523,16 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve,
     "ledger": cmd_ledger,
     "audit": cmd_audit,
+    "help-request": cmd_help_request,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import os
+
+    from lcsp_tui.privacy import PRIVATE_UMASK, redact
+
+    os.umask(PRIVATE_UMASK)  # every file lcsp makes (store, ledger, exports) is 0600
     args = build_parser().parse_args(argv)
     from lcsp_tui.errors import exit_code_for
 
@@ -531,6 +546,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as e:  # every error is one line, never a traceback
         code, lines = exit_code_for(e)
-        for line in lines:
+        for line in map(redact, lines):  # never a personnummer, whatever the error echoes
             sys.stderr.write(f"lcsp: {line}\n" if code != EXIT_DATA else f"{line}\n")
         return code

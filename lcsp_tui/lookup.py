@@ -1,13 +1,23 @@
 """The support desk's patient lookup (SPEC §5): initial + surname + birth year.
 
 Results never hold a personnummer or a full first name. Patients with protected identity
-(skyddad identitet) are not described at all: the desk is told which units to contact.
+(skyddad identitet) are not described at all — no name, municipality or units, since a
+unit can give away where someone lives: the desk is told to contact the unit instead.
+
+``audited_lookup`` is what the CLI and the support screen call: every lookup, refused or
+not, is one ``audit.read`` event (a refused one without what was typed).
 """
 
 from __future__ import annotations
 
-from lcsp_tui.domain.lookup import LookupQuery
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lcsp_tui.domain.lookup import LookupQuery, LookupRefused, parse_query
 from lcsp_tui.view import View
+
+if TYPE_CHECKING:
+    from lcsp_tui.workstation import Workstation
 
 PROTECTED_NAME = "Skyddad identitet – kontakta enheten"
 _UNIT_FIELDS = (
@@ -61,15 +71,13 @@ def lookup(view: View, query: LookupQuery) -> list[dict[str, object]]:
     )
     matches: list[dict[str, object]] = []
     for p in rows:
-        unit_ids = sorted({str(p[f]) for f in _UNIT_FIELDS if p[f]})
-        units = [{"id": u, "name": view.unit_name(u)} for u in unit_ids]
         if p["protected_identity"]:
             matches.append(
                 {
                     "name": PROTECTED_NAME,
                     "birth_year": query.birth_year,
                     "municipality": None,
-                    "units": units,
+                    "units": [],
                     "admissions": [],
                     "sips": [],
                     "unacknowledged": [],
@@ -78,6 +86,8 @@ def lookup(view: View, query: LookupQuery) -> list[dict[str, object]]:
                 }
             )
             continue
+        unit_ids = sorted({str(p[f]) for f in _UNIT_FIELDS if p[f]})
+        units = [{"id": u, "name": view.unit_name(u)} for u in unit_ids]
         adms = view._query(
             "SELECT * FROM admissions WHERE patient_id = ? ORDER BY admitted, admission_id",
             (p["patient_id"],),
@@ -138,3 +148,29 @@ def lookup(view: View, query: LookupQuery) -> list[dict[str, object]]:
             }
         )
     return matches
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    matches: list[dict[str, object]]
+    patient_ids: list[str]  # for the audit trail only; never shown
+
+
+def audited_lookup(ws: Workstation, name: str, birth_year: str) -> LookupResult:
+    """Parse, look up and audit once. Raises ``LookupRefused`` (audited as refused)."""
+    try:
+        query = parse_query(name, birth_year)
+    except LookupRefused:
+        ws.audit_read(None, "sökning", outcome="nekad")  # what was typed is never kept
+        raise
+    view = ws.view()
+    matches = lookup(view, query)
+    ids = [
+        str(r[0])
+        for r in ws.store.conn.execute(
+            "SELECT patient_id FROM patients WHERE lookup_key = ? ORDER BY patient_id",
+            (query.key,),
+        )
+    ]
+    ws.audit_read(",".join(ids) or None, "sökning", outcome=f"{len(matches)} träffar")
+    return LookupResult(matches, ids)

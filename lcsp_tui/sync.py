@@ -7,8 +7,10 @@ transaction that folds them into confirmed state and moves the cursor.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from lcsp_tui.domain.models import Event
 from lcsp_tui.ledger.base import Ledger, LedgerMismatch
 from lcsp_tui.store.store import LocalStore
 
@@ -42,20 +44,27 @@ def push(store: LocalStore, ledger: Ledger) -> int:
     return len(pending)
 
 
-def pull(store: LocalStore, ledger: Ledger, batch: int = PULL_BATCH) -> int:
+Guard = Callable[[Sequence[Event]], None]  # raises to refuse a batch before it is folded
+
+
+def pull(
+    store: LocalStore, ledger: Ledger, batch: int = PULL_BATCH, guard: Guard | None = None
+) -> int:
     pulled = 0
     while True:
         events = ledger.pull(store.cursor, batch)
         if not events:
             return pulled
+        if guard is not None:
+            guard(events)
         store.apply_pulled(events)
         pulled += len(events)
         if len(events) < batch:
             return pulled
 
 
-def sync(store: LocalStore, ledger: Ledger) -> SyncResult:
+def sync(store: LocalStore, ledger: Ledger, guard: Guard | None = None) -> SyncResult:
     check_identity(store, ledger)
     pushed = push(store, ledger)
-    pulled = pull(store, ledger)
+    pulled = pull(store, ledger, guard=guard)
     return SyncResult(pushed=pushed, pulled=pulled, cursor=store.cursor)

@@ -303,7 +303,8 @@ class View:
             return self.contexts("sip", "s.responsible_unit = ? AND s.status = 'pagaende'", (unit,))
         return []
 
-    def work_row(self, role: str, ctx: rules.SubjectContext) -> WorkRow:
+    def work_row(self, role: str, ctx: rules.SubjectContext, unit: str | None = None) -> WorkRow:
+        """The subject's row; a protected patient's name only for one of its own units."""
         states = rules.checklist(role, ctx, self.now, self.region)
         done, total = rules.progress(states)
         open_states = [s for s in states if s.open]
@@ -325,7 +326,7 @@ class View:
             overdue=rules.is_overdue(due, self.now),
             waiting=bool(open_states) and all(s.waiting for s in open_states),
             unacknowledged=len(ctx.unacknowledged),
-            title=_title(ctx),
+            title=_title(ctx, show_name=may_show_name(ctx, unit)),
             flagged=flagged,
         )
 
@@ -333,7 +334,7 @@ class View:
         """Pending subjects for ``role`` at ``unit``, sorted by due time."""
         rows = []
         for ctx in self.role_contexts(role, unit):
-            row = self.work_row(role, ctx)
+            row = self.work_row(role, ctx, unit)
             pending = row.done < row.total
             if role in SLUTENVARD_CARE_FORM:
                 pending = not rules.subject_finished(ctx, self.region)
@@ -411,9 +412,38 @@ def _message(r: dict[str, object]) -> Message:
     return Message.model_validate({k: r[k] for k in Message.model_fields})
 
 
-def _title(ctx: rules.SubjectContext) -> str:
+PROTECTED_TITLE = "Skyddad identitet"
+_PATIENT_UNIT_FIELDS = (
+    "housing_unit",
+    "home_health_unit",
+    "assistance_unit",
+    "health_centre",
+    "psych_outpatient_unit",
+)
+
+
+def own_units(ctx: rules.SubjectContext) -> set[str]:
+    """The units with a care relation to the subject's patient."""
     p = ctx.patient
-    who = f"{p.first_name[:1]}. {p.last_name} ({p.birth_year})"
+    units = {str(getattr(p, f)) for f in _PATIENT_UNIT_FIELDS if getattr(p, f)}
+    if ctx.admission is not None:
+        units.add(ctx.admission.ward)
+    if ctx.sip is not None:
+        units.add(ctx.sip.responsible_unit)
+    return units
+
+
+def may_show_name(ctx: rules.SubjectContext, unit: str | None) -> bool:
+    """A protected identity's name shows only on the screens of the patient's own units."""
+    return not ctx.patient.protected_identity or (unit is not None and unit in own_units(ctx))
+
+
+def _title(ctx: rules.SubjectContext, show_name: bool = False) -> str:
+    p = ctx.patient
+    if show_name or not p.protected_identity:
+        who = f"{p.first_name[:1]}. {p.last_name} ({p.birth_year})"
+    else:
+        who = PROTECTED_TITLE
     if ctx.kind == "admission" and ctx.admission is not None:
         return f"{who} – vårdtillfälle {ctx.admission.care_form.value}"
     if ctx.kind == "sip":

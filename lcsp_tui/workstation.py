@@ -15,7 +15,9 @@ from lcsp_tui.domain import models as m
 from lcsp_tui.domain import rules
 from lcsp_tui.domain.regiondata import RegionData, load_region
 from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.environments import PRODUCTION, pull_guard
 from lcsp_tui.ledger.base import Ledger, LedgerMismatch, open_ledger
+from lcsp_tui.privacy import harden_home, refuse_personnummer
 from lcsp_tui.store.store import LocalStore
 from lcsp_tui.sync import SyncResult, check_identity, pull, sync
 from lcsp_tui.view import View
@@ -33,6 +35,7 @@ class Workstation:
         home.mkdir(parents=True, exist_ok=True)
         os.chmod(home, 0o700)
         self.store = LocalStore(settings.store_path)
+        harden_home(home)
         self.env = self._resolve_env(settings.env)
         if settings.today is None and (saved := self.store.get_meta("today")):
             # A rehearsal home (the demo) keeps its simulated day unless --today is given.
@@ -121,12 +124,18 @@ class Workstation:
         return ledger
 
     def _check_ledger_env(self, ledger: Ledger) -> None:
-        """Nothing to check yet: the environment is a property of the home."""
+        """A production home checks the whole ledger for demo data before its first push,
+        then declares itself there (see ``lcsp_tui.environments``)."""
+        if self.env != PRODUCTION or self.store.get_meta("env_declared"):
+            return
+        pull(self.store, ledger, guard=pull_guard(self.env))
+        self._record(m.LEDGER_ENVIRONMENT, {"env": self.env, "what": f"miljö: {self.env}"})
+        self.store.set_meta("env_declared", self.env)
 
     def sync(self) -> SyncResult:
         ledger = self.open_ledger()
         try:
-            return sync(self.store, ledger)
+            return sync(self.store, ledger, guard=pull_guard(self.env))
         finally:
             ledger.close()
 
@@ -155,13 +164,17 @@ class Workstation:
             )
         state = rules.item_state(item, ctx, view.now, self.region)
         rules.check_tick(state, ctx, done)
+        refuse_personnummer(note)
         payload: dict[str, object] = {"subject": subject, "item": item_id, "done": done}
         if note:
             payload["note"] = note
         return self._record(m.ITEM_TICKED, payload)
 
-    def ack(self, message_id: str) -> m.Event | None:
-        """Record the kvittering of a Prator message; None when it already was acknowledged."""
+    def ack(self, message_id: str, help_request: str | None = None) -> m.Event | None:
+        """Record the kvittering of a Prator message; None when it already was acknowledged.
+
+        Support acknowledges on the recipient unit's behalf, optionally for a help request.
+        """
         role = self.role
         if role is None:
             raise UsageError("no role: give --role (or LCSP_ROLE)")
@@ -179,6 +192,8 @@ class Workstation:
         payload: dict[str, object] = {"message_id": message_id}
         if role == "support":
             payload["on_behalf_of"] = msg["recipient_unit"]
+            if help_request:
+                payload["help_request"] = help_request
         return self._record(m.MESSAGE_ACKED, payload)
 
     def decide_sip(self, sip_id: str, decision: m.SipDecision) -> m.Event:
@@ -213,8 +228,9 @@ class Workstation:
     ) -> SyncResult:
         """Write record events straight into the ledger (import, demo), then pull them."""
         ledger = self.open_ledger()
+        guard = pull_guard(self.env)
         try:
-            pushed = sync(self.store, ledger).pushed
+            pushed = sync(self.store, ledger, guard=guard).pushed
             envelope = {
                 "replica_id": self.store.replica_id,
                 "actor": self.user,
@@ -224,6 +240,9 @@ class Workstation:
             }
             batch = 5000
             stamped = [e.model_copy(update=envelope) for e in events]
+            if "demo" in summary:  # marked before its records: see lcsp_tui.environments
+                marker = {"what": "fiktiva demodata", "demo": summary["demo"]}
+                stamped.insert(0, m.Event(kind=m.DEMO_DATA, payload=marker, **envelope))
             stamped.append(
                 m.Event(kind="import.completed", payload={"what": "import", **summary}, **envelope)
             )
@@ -231,7 +250,7 @@ class Workstation:
                 ledger.push(stamped[i : i + batch])
                 if progress:
                     progress(min(i + batch, len(stamped)), len(stamped))
-            pulled = pull(self.store, ledger)
+            pulled = pull(self.store, ledger, guard=guard)
             return SyncResult(pushed=pushed + len(stamped), pulled=pulled, cursor=self.store.cursor)
         finally:
             ledger.close()

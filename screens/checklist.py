@@ -254,7 +254,7 @@ class ChecklistScreen(Screen[None]):
             target = first_open.item.id if first_open else None
         if target is not None:
             items.highlighted = ids.index(target)
-        title.update(self._title(view.work_row(role, ctx), ctx, done, total))
+        title.update(self._title(view.work_row(role, ctx, unit), ctx, done, total))
         self._update_side(ctx, role, view.unit_name)
         self.refresh_bindings()
 

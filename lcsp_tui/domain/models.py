@@ -141,6 +141,11 @@ ITEM_TICKED = "item.ticked"  # payload: subject, item, done, note
 MESSAGE_ACKED = "message.acked"  # payload: message_id, on_behalf_of (unit or null)
 SIP_DECIDED = "sip.decided"  # payload: sip_id, decision
 AUDIT_READ = "audit.read"  # payload: subject, what, outcome
+HELP_REQUESTED = "help.requested"  # payload: request_id, units, name, lookup_key, birth_year, need
+HELP_UPDATED = "help.updated"  # payload: request_id, status (ny | pagar), note
+HELP_RESOLVED = "help.resolved"  # payload: request_id, note
+DEMO_DATA = "demo.fictitious"  # payload: demo, seed; pushed before a demo's records
+LEDGER_ENVIRONMENT = "ledger.environment"  # payload: env; a production home's first sync
 
 RECORD_KINDS: dict[type[Record], str] = {
     Unit: UNIT_UPSERTED,

@@ -137,6 +137,17 @@ def _apply_acks(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
         "WHERE message_id = ? AND acked_seq IS NULL",
         [(e.seq, e.actor, e.role, e.payload["message_id"]) for e in events],
     )
+    # A kvittering made by support for a help request counts on that request (first only).
+    linked = [
+        (e.payload["help_request"], e.payload["message_id"], e.seq)
+        for e in events
+        if e.payload.get("help_request")
+    ]
+    conn.executemany(
+        "UPDATE help_requests SET acks = acks + 1 WHERE request_id = ? AND EXISTS "
+        "(SELECT 1 FROM messages WHERE message_id = ? AND acked_seq = ?)",
+        linked,
+    )
     _audit(conn, events)
 
 
@@ -154,9 +165,53 @@ def _apply_decisions(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
     _audit(conn, events)
 
 
+HELP_STATUSES = ("ny", "pagar", "lost")  # new, being worked, resolved
+
+
+def _apply_help(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+    """The support desk's help requests: recorded, worked (or reopened), resolved."""
+    for e in events:
+        p = e.payload
+        rid = str(p.get("request_id", ""))
+        if e.kind == m.HELP_REQUESTED:
+            conn.execute(
+                "INSERT INTO help_requests (request_id, units, name, lookup_key, birth_year, "
+                "need, status, requested_by, requested_at, requested_seq, updated_by, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, 'ny', ?, ?, ?, ?, ?) "
+                "ON CONFLICT(request_id) DO NOTHING",
+                (
+                    rid,
+                    ",".join(str(u) for u in p.get("units") or ()),
+                    str(p.get("name", "")),
+                    str(p.get("lookup_key", "")),
+                    int(p.get("birth_year") or 0),
+                    str(p.get("need", "")),
+                    e.actor,
+                    e.recorded_at,
+                    e.seq,
+                    e.actor,
+                    e.recorded_at,
+                ),
+            )
+        else:
+            status = "lost" if e.kind == m.HELP_RESOLVED else str(p.get("status", "pagar"))
+            conn.execute(
+                "UPDATE help_requests SET status = ?, note = coalesce(?, note), "
+                "updated_by = ?, updated_at = ? WHERE request_id = ?",
+                (
+                    status if status in HELP_STATUSES else "pagar",
+                    p.get("note"),
+                    e.actor,
+                    e.recorded_at,
+                    rid,
+                ),
+            )
+    _audit(conn, events)
+
+
 def audit_subject(event: Event) -> str | None:
     p = event.payload
-    for key in ("subject", "message_id", "sip_id", "patient_id"):
+    for key in ("subject", "message_id", "sip_id", "patient_id", "request_id"):
         if p.get(key):
             return str(p[key])
     return None
@@ -170,14 +225,20 @@ def audit_what(event: Event) -> str:
         return f"beslut: {p['decision']}"
     if event.kind == m.MESSAGE_ACKED:
         return "kvittering"
+    if event.kind == m.HELP_REQUESTED:
+        return "hjälpärende registrerat"
+    if event.kind == m.HELP_UPDATED:
+        return "hjälpärende återöppnat" if p.get("status") == "ny" else "hjälpärende pågår"
+    if event.kind == m.HELP_RESOLVED:
+        return "hjälpärende löst"
     return str(p.get("what", ""))
 
 
 def _audit(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
     conn.executemany(
         "INSERT OR IGNORE INTO audit "
-        "(seq, event_id, kind, actor, role, unit, recorded_at, subject, what, outcome) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "(seq, event_id, kind, actor, role, unit, recorded_at, subject, what, outcome, "
+        "on_behalf_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 e.seq,
@@ -190,6 +251,7 @@ def _audit(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
                 audit_subject(e),
                 audit_what(e),
                 e.payload.get("outcome", "ok"),
+                e.payload.get("on_behalf_of"),
             )
             for e in events
         ],
@@ -205,15 +267,18 @@ APPLIERS: dict[str, Callable[[sqlite3.Connection, Sequence[Event]], None]] = {
     m.ITEM_TICKED: _apply_ticks,
     m.MESSAGE_ACKED: _apply_acks,
     m.SIP_DECIDED: _apply_decisions,
+    m.HELP_REQUESTED: _apply_help,
+    m.HELP_UPDATED: _apply_help,
+    m.HELP_RESOLVED: _apply_help,
 }
 
 
 def fold(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
     """Apply ``events`` (in seq order) inside the caller's transaction.
 
-    Audit events (kinds starting with ``audit.`` or ``import.``, and the support desk's
-    ``help.``) go to the audit table; unknown kinds from a newer version are kept there too
-    rather than dropped.
+    Audit events (kinds starting with ``audit.`` or ``import.``) go to the audit table; so do
+    all changes, the support desk's ``help.`` events (also folded into ``help_requests``) and
+    unknown kinds from a newer version, which are kept there rather than dropped.
     """
     for kind, group in itertools.groupby(events, key=lambda e: e.kind):
         batch = list(group)

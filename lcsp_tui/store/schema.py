@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-STORE_SCHEMA_VERSION = 1
+STORE_SCHEMA_VERSION = 2  # 2: help_requests; audit.on_behalf_of
 
 # Domain tables: folded from ledger events; these (and only these) make the state hash.
 DOMAIN_TABLES: dict[str, str] = {
@@ -50,7 +50,16 @@ OTHER_TABLES: dict[str, str] = {
         CREATE TABLE audit (
             seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, kind TEXT NOT NULL,
             actor TEXT, role TEXT, unit TEXT, recorded_at TEXT, subject TEXT, what TEXT,
-            outcome TEXT)""",
+            outcome TEXT, on_behalf_of TEXT)""",
+    # The support desk's kvittering help requests (SPEC §5), folded from help.* events.
+    # Support-desk state, not part of the state hash (SPEC §9 lists what that covers).
+    "help_requests": """
+        CREATE TABLE help_requests (
+            request_id TEXT PRIMARY KEY, units TEXT NOT NULL, name TEXT NOT NULL,
+            lookup_key TEXT NOT NULL, birth_year INTEGER NOT NULL, need TEXT NOT NULL,
+            status TEXT NOT NULL, note TEXT, acks INTEGER NOT NULL DEFAULT 0,
+            requested_by TEXT, requested_at TEXT, requested_seq INTEGER NOT NULL,
+            updated_by TEXT, updated_at TEXT)""",
     # Local events not yet confirmed by the ledger, in the order they were made.
     "outbox": """
         CREATE TABLE outbox (
@@ -72,4 +81,7 @@ INDEXES = (
     "CREATE INDEX messages_admission ON messages(admission_id)",
     "CREATE INDEX messages_recipient ON messages(recipient_unit)",
     "CREATE INDEX audit_subject ON audit(subject)",
+    "CREATE INDEX audit_actor ON audit(actor)",
+    "CREATE INDEX audit_recorded ON audit(recorded_at)",
+    "CREATE INDEX help_status ON help_requests(status)",
 )

@@ -1,0 +1,72 @@
+"""Privacy hardening shared by the CLI and the TUI (issue 5).
+
+- Personnummer never leave the app by the side door: every error line, notification and
+  free text a user types passes ``redact`` or ``refuse_personnummer``.
+- The home is private: the directory 0700, every file in it 0600 (``harden_home``), and
+  exports are created 0600 from their first byte (``private_file``). The CLI also sets the
+  process umask to 0o077 so files SQLite makes later (``-wal``, ``-shm``) are private too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+from typing import IO
+
+from lcsp_tui.domain.lookup import REFUSAL
+from lcsp_tui.domain.personnummer import looks_like_personnummer
+from lcsp_tui.domain.rules import Refusal
+
+PRIVATE_UMASK = 0o077
+HIDDEN = "[dolt personnummer]"
+
+# Anything shaped like a whole identity number (10 or 12 digits, optional - or + before the
+# last four, spaces or dots allowed between the groups), anywhere in a text.
+_SHAPED = re.compile(r"(?<!\d)(?:\d{2}[ .]?)?\d{6}[ .]?[-+]?[ .]?\d{4}(?!\d)")
+
+
+class PersonnummerRefused(Refusal):
+    """Free text that holds something like a personnummer; the message is the refusal."""
+
+
+def redact(text: str) -> str:
+    """``text`` with every personnummer-shaped part replaced by a placeholder."""
+    return _SHAPED.sub(HIDDEN, text)
+
+
+def refuse_personnummer(*texts: str | None) -> None:
+    """Refuse free text (a note, a need, a name) that holds something like a personnummer."""
+    for t in texts:
+        if t and looks_like_personnummer(t):
+            raise PersonnummerRefused(REFUSAL)
+
+
+def harden_home(home: Path) -> None:
+    """The home directory 0700 and every regular file directly in it 0600."""
+    try:
+        os.chmod(home, 0o700)
+        for entry in os.scandir(home):
+            if entry.is_file(follow_symlinks=False):
+                mode = stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode)
+                if mode & 0o077:
+                    os.chmod(entry.path, mode & 0o700 | 0o600)
+    except FileNotFoundError:  # a file went away between listing and chmod
+        pass
+
+
+def harden_file(path: Path) -> None:
+    """One file (and its SQLite ``-wal``/``-shm``/``-journal`` companions) 0600."""
+    for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        try:
+            os.chmod(p, 0o600)
+        except FileNotFoundError:
+            continue
+
+
+def private_file(path: Path, *, encoding: str = "utf-8", newline: str | None = None) -> IO[str]:
+    """Open ``path`` for writing, created (or truncated) as 0600 — never readable by others."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
+    return os.fdopen(fd, "w", encoding=encoding, newline=newline)
