@@ -1,0 +1,418 @@
+"""``lcsp serve``: the same Textual app in the browser, through textual-serve.
+
+Every browser tab opens a websocket; for each one textual-serve starts one ``lcsp`` process
+(the TUI with Textual's web driver) and relays keys and screen between them. That process
+is an ordinary workstation: its own home ``<home>/users/<user>/`` (local store, outbox,
+cursor — so a user's offline work survives closing the tab), the server's ledger, the
+server's environment and simulated day.
+
+Who the user is. textual-serve itself knows no identity, so ``lcsp serve`` takes it from
+one of two places, never from anything the browser alone controls:
+
+- **loopback (default)**: one person on their own machine; every tab is ``--user``
+  (``LCSP_USER``, else the login name). Refused on any address but loopback.
+- **behind the region's login proxy** (``--user-header X-Forwarded-User``): the proxy
+  authenticates (TLS + SSO) and sets that header on every request, the websocket upgrade
+  included; a request without it gets 401. The proxy must overwrite any such header a
+  client sends, and ``lcsp serve`` must be reachable by the proxy only (see README).
+
+A per-user URL or port was rejected: it is identity by knowing an address, which anyone
+who sees the address can reuse.
+
+Cross-site websocket hijacking: a page on another site could open
+``ws://127.0.0.1:8000/ws`` in the user's browser and drive the app as them. So a websocket
+whose ``Origin`` is not this server's own address is refused (403).
+
+Only ``serve`` imports textual-serve (and aiohttp), inside the function: the headless
+commands stay fast, and nothing here imports Textual (the app process does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import os
+import re
+import signal
+import sys
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lcsp_tui.domain.rules import Refusal
+
+log = logging.getLogger("lcsp.serve")
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+TITLE = "lcsp – Prator → Lifecare SP"
+_USER = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
+SHUTDOWN_GRACE_S = 5.0  # a tab's app gets this long to quit when the server stops
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+class ServeRefused(Refusal):
+    """``lcsp serve`` will not start like this (exit 2, one line)."""
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def user_key(name: str) -> str:
+    """The user's name as the proxy (or ``--user``) gives it, made a safe directory name.
+
+    Lower-cased (directory logins are case-insensitive: Anna and anna are one person);
+    letters a-z, digits and ``. _ @ -``, at most 64, not starting with a dot. Anything else
+    raises ``ValueError`` — it is refused, never rewritten into someone else's name.
+    """
+    key = name.strip().lower()
+    if not _USER.match(key):
+        raise ValueError(f"user name {name!r} is not usable (a-z, 0-9, . _ @ -; at most 64)")
+    return key
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` as a browser sends it in ``Origin`` (default port left out)."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+@dataclass
+class ServeConfig:
+    host: str
+    port: int
+    home: Path  # users' homes go under home/users/
+    ledger: str
+    env: str
+    public_url: str
+    user_header: str | None  # None: single user (loopback)
+    default_user: str | None  # the single user's key
+    today: str | None = None  # the simulated day, passed on to every tab
+    role: str | None = None
+    unit: str | None = None
+    argv: list[str] = field(default_factory=lambda: [sys.executable, "-m", "lcsp_tui"])
+
+    @property
+    def users_dir(self) -> Path:
+        return self.home / "users"
+
+    def user_home(self, user: str) -> Path:
+        return self.users_dir / user
+
+    def origins(self) -> set[str]:
+        allowed = {origin_of(self.public_url)}
+        if is_loopback(self.host):
+            for name in ("127.0.0.1", "localhost", "[::1]"):
+                allowed.add(f"http://{name}:{self.port}")
+        return allowed
+
+    def child_env(self, user: str) -> dict[str, str]:
+        """What a tab's ``lcsp`` process gets: every LCSP_* variable is set here or removed."""
+        env = {
+            "LCSP_HOME": str(self.user_home(user)),
+            "LCSP_USER": user,
+            "LCSP_LEDGER": self.ledger,
+            "LCSP_ENV": self.env,
+        }
+        for key, value in (
+            ("LCSP_TODAY", self.today),
+            ("LCSP_ROLE", self.role),
+            ("LCSP_UNIT", self.unit),
+        ):
+            if value:
+                env[key] = value
+        return env
+
+    def user_for(self, headers: Any) -> str:
+        """The user of a request; raises PermissionError (401) or ValueError (403)."""
+        if self.user_header is None:
+            assert self.default_user is not None
+            return self.default_user
+        value = headers.get(self.user_header)
+        if not value:
+            raise PermissionError(f"no {self.user_header} header from the login proxy")
+        return user_key(value)
+
+
+def configure(args: argparse.Namespace) -> ServeConfig:
+    """Settings of ``lcsp serve`` from its options, checked; the server's home resolved."""
+    from lcsp_tui.config import settings_from
+    from lcsp_tui.workstation import Workstation
+
+    user_header = args.user_header or os.environ.get("LCSP_USER_HEADER") or None
+    public_url = args.public_url or os.environ.get("LCSP_PUBLIC_URL") or None
+    host = args.host
+    if not 0 < args.port < 65536:
+        raise ServeRefused(f"--port {args.port}: give a port from 1 to 65535")
+    if user_header is None and not is_loopback(host):
+        raise ServeRefused(
+            f"lcsp serve listens on loopback only unless a login proxy stands in front: "
+            f"give --user-header (and --public-url), or --host 127.0.0.1 (not {host})"
+        )
+    if user_header is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", user_header):
+        raise ServeRefused(f"--user-header {user_header!r}: not a header name")
+    if user_header is not None and public_url is None:
+        raise ServeRefused(
+            "behind a login proxy, give --public-url: the https:// address browsers use"
+        )
+    if public_url is not None:
+        parts = urllib.parse.urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ServeRefused(f"--public-url {public_url!r}: expected http(s)://host[:port]")
+        public_url = public_url.rstrip("/")
+    settings = settings_from(
+        **{
+            k: getattr(args, k, None)
+            for k in ("home", "ledger", "user", "role", "unit", "today", "env")
+        }
+    )
+    default_user = None
+    if user_header is None:
+        try:
+            default_user = user_key(settings.user)
+        except ValueError as e:
+            raise ServeRefused(f"--user: {e}") from None
+    # The server's own home decides the ledger, environment and simulated day of every tab.
+    ws = Workstation(settings)
+    try:
+        ledger, env = ws.ledger_spec(), ws.env
+        today = ws.settings.today
+    finally:
+        ws.close()
+    return ServeConfig(
+        host=host,
+        port=args.port,
+        home=settings.home,
+        ledger=ledger,
+        env=env,
+        public_url=public_url or f"http://{host}:{args.port}",
+        user_header=user_header,
+        default_user=default_user,
+        today=today.strftime("%Y-%m-%dT%H:%M") if today is not None else None,
+        role=settings.role,
+        unit=settings.unit,
+    )
+
+
+def describe_ledger(spec: str) -> str:
+    from lcsp_tui.ledger.base import is_postgres
+
+    if is_postgres(spec):
+        from lcsp_tui.ledger.postgres import describe
+
+        return describe(spec)  # never the password
+    return spec
+
+
+def serve(args: argparse.Namespace) -> int:
+    cfg = configure(args)
+    cfg.users_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    server = make_server(cfg)
+    try:
+        server.serve()
+    except OSError as e:
+        reason = os.strerror(e.errno) if e.errno else str(e)
+        raise OSError(e.errno, f"cannot listen on {cfg.host}:{cfg.port}: {reason}") from None
+    return 0
+
+
+def _die_with_parent() -> None:
+    """In the app process before exec: SIGTERM when ``lcsp serve`` dies (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def make_server(cfg: ServeConfig) -> Any:
+    """A textual-serve ``Server`` that starts each tab as the request's user."""
+    from aiohttp import web
+    from textual_serve.app_service import AppService
+    from textual_serve.server import Server, to_int
+
+    class LcspAppService(AppService):
+        def __init__(self, *args: Any, lcsp_env: dict[str, str], **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._lcsp_env = lcsp_env
+
+        async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
+            # No shell between us and the app (textual-serve runs a shell command line),
+            # and the app dies with the server even if the server is killed outright.
+            environment = self._build_environment(width=width, height=height)
+            self._process = process = await asyncio.create_subprocess_exec(
+                *cfg.argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=environment,
+                preexec_fn=_die_with_parent,
+            )
+            assert process.stdin is not None
+            self._stdin = process.stdin
+            return process
+
+        async def end(self, grace: float) -> None:
+            """Ask the app to quit; after ``grace`` seconds, terminate it."""
+            with contextlib.suppress(Exception):  # a timeout included: terminate below
+                await asyncio.wait_for(asyncio.shield(self.stop()), grace)
+            process = self._process
+            if process is not None and process.returncode is None:
+                process.terminate()
+                try:
+                    await asyncio.wait_for(process.wait(), grace)
+                except TimeoutError:
+                    process.kill()
+
+        def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+            env = super()._build_environment(width=width, height=height)
+            for key in [k for k in env if k.startswith("LCSP_")]:
+                del env[key]
+            env.update(self._lcsp_env)
+            return env
+
+    @web.middleware
+    async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+        response: web.StreamResponse = await handler(request)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.path == "/":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    class LcspServer(Server):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(
+                " ".join(cfg.argv),  # shown in logs; the app is started from cfg.argv
+                host=cfg.host,
+                port=cfg.port,
+                title=TITLE,
+                public_url=cfg.public_url,
+                templates_path=WEB_DIR,
+            )
+            self.origins = cfg.origins()
+            self.sessions: set[LcspAppService] = set()
+
+        def initialize_logging(self) -> None:
+            logging.basicConfig(
+                level="DEBUG" if self.debug else "INFO",
+                format="%(asctime)s %(name)s %(levelname)s %(message)s",
+                stream=sys.stderr,
+            )
+
+        async def _make_app(self) -> web.Application:
+            app = await super()._make_app()
+            app.middlewares.append(security_headers)
+            return app
+
+        async def on_startup(self, app: web.Application) -> None:
+            """Nothing to show before the port is bound (see ``serve``)."""
+
+        def serve(self, debug: bool = False) -> None:
+            """textual-serve's ``serve``, announcing the address once it is bound."""
+            self.debug = debug
+            self.initialize_logging()
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self.request_exit)
+            who = (
+                f"users from the {cfg.user_header} header"
+                if cfg.user_header
+                else f"user {cfg.default_user}"
+            )
+            announce = (
+                f"lcsp serve: {cfg.public_url} (listening on {cfg.host}:{cfg.port}; {who}; "
+                f"homes under {cfg.users_dir}; ledger {describe_ledger(cfg.ledger)}; {cfg.env})"
+            )
+
+            def printed(*_: object) -> None:  # run_app's "Running on …", after binding
+                sys.stderr.write(announce + "\n")
+                sys.stderr.flush()
+
+            web.run_app(
+                self._make_app(),
+                host=self.host,
+                port=self.port,
+                handle_signals=False,
+                loop=loop,
+                print=printed,
+                access_log=logging.getLogger("aiohttp.access"),
+            )
+
+        async def on_shutdown(self, app: web.Application) -> None:
+            """Every tab's app quits with the server (its local work is already saved)."""
+            if self.sessions:
+                await asyncio.gather(*(s.end(SHUTDOWN_GRACE_S) for s in list(self.sessions)))
+
+        def _user(self, request: web.Request) -> str:
+            try:
+                return cfg.user_for(request.headers)
+            except PermissionError as e:
+                log.warning("refused %s %s: %s", request.method, request.path, e)
+                raise web.HTTPUnauthorized(text=f"{e}\n") from None
+            except ValueError as e:
+                log.warning("refused %s %s: %s", request.method, request.path, e)
+                raise web.HTTPForbidden(text=f"{e}\n") from None
+
+        async def handle_index(self, request: web.Request) -> Any:
+            self._user(request)
+            return await super().handle_index(request)
+
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            origin = request.headers.get("Origin")
+            if origin is not None and origin.lower().rstrip("/") not in self.origins:
+                log.warning("refused websocket from origin %s", origin)
+                raise web.HTTPForbidden(text="origin not allowed\n")
+            user = self._user(request)
+            websocket = web.WebSocketResponse(heartbeat=15)
+            width = to_int(request.query.get("width", "80"), 80)
+            height = to_int(request.query.get("height", "24"), 24)
+            app_service: LcspAppService | None = None
+            try:
+                await websocket.prepare(request)
+                app_service = LcspAppService(
+                    self.command,
+                    write_bytes=websocket.send_bytes,
+                    write_str=websocket.send_str,
+                    close=websocket.close,
+                    download_manager=self.download_manager,
+                    debug=self.debug,
+                    lcsp_env=cfg.child_env(user),
+                )
+                self.sessions.add(app_service)
+                log.info("session %s started for %s", app_service.app_service_id[:8], user)
+                await app_service.start(width, height)
+                try:
+                    await self._process_messages(websocket, app_service)
+                finally:
+                    await app_service.stop()
+            except asyncio.CancelledError:
+                await websocket.close()
+            except Exception as error:  # one tab failing must not stop the server
+                log.exception(error)
+            finally:
+                if app_service is not None:
+                    await app_service.stop()
+                    self.sessions.discard(app_service)
+                    log.info("session %s ended for %s", app_service.app_service_id[:8], user)
+            return websocket
+
+    return LcspServer()
