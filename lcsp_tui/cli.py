@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = c.add_mutually_exclusive_group()
     g.add_argument("--json", action="store_true")
     g.add_argument("--csv", action="store_true", help="for Excel: UTF-8 with BOM, semicolons")
+    c = cmd("report", "the weekly status report in Markdown (systemforvaltning)")
+    c.add_argument("--out", metavar="FILE", help="write it to FILE (default: standard output)")
     c = cmd("state-hash", "digest of the synced domain state")
     c = cmd("serve", "the TUI in the browser (textual-serve); loopback unless behind a proxy")
     c.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -104,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         "password in LCSP_APP_PASSWORD, or a generated one that is shown once.",
     )
     c.add_argument("url", metavar="URL", help="postgresql://owner@host/db")
-    c.add_argument("--app-role", default="lcsp_app", help="the app's role (default lcsp_app)")
+    c.add_argument("--app-role", help="the app's role (default <database>_app: one per database)")
     c.add_argument("--json", action="store_true")
     c = lsub.add_parser(
         "check",
@@ -397,29 +399,52 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_stats(args: argparse.Namespace) -> int:
-    import csv
-
-    from lcsp_tui.stats import compute, csv_rows
+def _region_stats(args: argparse.Namespace, what: str):  # type: ignore[no-untyped-def]
+    from lcsp_tui.stats import collect
     from lcsp_tui.workstation import UsageError
 
     ws = _workstation(args)
     if ws.role != "systemforvaltning":
         raise UsageError(
-            "statistics for the region are for systemforvaltning: give --role systemforvaltning"
+            f"{what} for the region are for systemforvaltning: give --role systemforvaltning"
         )
-    stats = compute(ws.store.conn, ws.region)
+    return ws, collect(ws.store.conn, ws.region, ws.settings.now())
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    import csv
+
+    from lcsp_tui.stats.export import csv_rows
+
+    _ws, stats = _region_stats(args, "statistics")
     if args.json:
-        _json(stats)
+        _json(stats.as_json())
         return EXIT_OK
-    rows = csv_rows(stats, ws.region)
+    rows = csv_rows(stats)
     if args.csv:
         sys.stdout.reconfigure(encoding="utf-8-sig", newline="")  # type: ignore[union-attr]
         w = csv.writer(sys.stdout, delimiter=";", lineterminator="\r\n")
         w.writerows(rows)
         return EXIT_OK
     for r in rows:
-        _out("  ".join(f"{c:>12}" if i else f"{c:<20}" for i, c in enumerate(r)))
+        _out("  ".join(f"{c:>12}" if i else f"{c:<20}" for i, c in enumerate(r)).rstrip())
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import os
+
+    from lcsp_tui.stats.report import report
+
+    ws, stats = _region_stats(args, "status reports")
+    text = report(stats, env=ws.env, simulated=ws.settings.simulated)
+    if not args.out:
+        sys.stdout.write(text)
+        return EXIT_OK
+    fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    _out(f"rapporten skriven till {args.out}")
     return EXIT_OK
 
 
@@ -519,6 +544,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ack": cmd_ack,
     "lookup": cmd_lookup,
     "stats": cmd_stats,
+    "report": cmd_report,
     "state-hash": cmd_state_hash,
     "serve": cmd_serve,
     "ledger": cmd_ledger,

@@ -1,0 +1,231 @@
+"""The weekly status report (``lcsp report``): Markdown with the tables and the numbers
+behind the burndown. Counts, units and municipalities only — never a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from lcsp_tui import timeline as tl
+from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.stats.export import ORG_LABELS, STEP_NAMES
+from lcsp_tui.stats.progress import Tally
+
+if TYPE_CHECKING:
+    from lcsp_tui.stats import Stats
+
+TOP = 15  # rows in the "worst first" tables
+RECENT_DAYS = 14  # burndown rows before today
+
+
+def num(n: int | None) -> str:
+    """``12 345`` (Swedish thousands separator, a no-break space)."""
+    return "–" if n is None else f"{n:,}".replace(",", "\u00a0")
+
+
+def pct(t: Tally) -> str:
+    return f"{t.percent:.0f}\u00a0%"
+
+
+def _esc(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def table(head: Sequence[str], rows: Sequence[Sequence[object]], right_from: int = 1) -> str:
+    """A Markdown table; columns from ``right_from`` on are right-aligned (numbers)."""
+    align = ["---" if k < right_from else "---:" for k in range(len(head))]
+    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(_esc(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _tally_cells(t: Tally) -> list[str]:
+    return [num(t.done), num(t.total), num(t.open), num(t.overdue), num(t.missed), pct(t)]
+
+
+TALLY_HEAD = ["Klart", "Totalt", "Kvar", "Försenade", "Missade", "Klart %"]
+
+
+def report(stats: Stats, *, env: str, simulated: bool) -> str:
+    """The whole report as Markdown."""
+    now = stats.now
+    p = stats.progress
+    munis = stats.region.municipalities.names
+    timeline = stats.region.timeline
+    ro, arch = tl.countdowns(now, timeline)
+    phases = timeline.current_phases(now)
+    out: list[str] = [
+        "# Lägesrapport: övergång Prator → Lifecare SP",
+        "",
+        f"Genererad {tl.day_text(now)} · miljö: {env}"
+        + (" · simulerat datum (övning)" if simulated else ""),
+        "",
+        "## Läget",
+        "",
+        "- Pågår nu: "
+        + ("; ".join(f"{ph.label} ({ph.when})" for ph in phases) or "inget steg i tidplanen"),
+        f"- {ro.label}: {ro.text()}",
+        f"- {arch.label}: {arch.text()}",
+        f"- Framdrift: {num(p.total.done)} av {num(p.total.total)} punkter klara ({pct(p.total)}), "
+        f"{num(p.total.overdue)} försenade, {num(p.total.missed)} missade Prator-åtgärder",
+    ]
+    flagged = stats.flagged
+    out.append(
+        f"- Måste flyttas till LCSP: {num(flagged['total'])} vårdtillfällen "  # type: ignore[arg-type]
+        f"({num(flagged['not_started'])} ej startade i LCSP)"  # type: ignore[arg-type]
+    )
+    dec = stats.decisions["by_municipality"]["total"]  # type: ignore[index]
+    out.append(
+        f"- Pågående SIP:ar utan beslut (aktuell/ej aktuell): {num(dec['undecided'])} av {num(dec['total'])}"
+    )
+    unacked = sum(int(r["unacknowledged"]) for r in stats.unacknowledged)  # type: ignore[call-overload]
+    out.append(
+        f"- Okvitterade meddelanden: {num(unacked)} hos {num(len(stats.unacknowledged))} enheter"
+    )
+    b = stats.burndown
+    if b is not None:
+        left, plan = b.at(b.today)
+        end = b.projected_end()
+        pace = b.pace()
+        out.append(
+            f"- Burndown: {num(left)} kvar i dag mot {num(plan)} enligt plan; "
+            f"takt senaste 7 dagarna {pace:.0f} per dag"
+            + (
+                f", i den takten klart {tl.day_text(dt.datetime.combine(end, dt.time()))}"
+                if end
+                else ""
+            )
+        )
+
+    out += ["", "## Framdrift per steg", ""]
+    out.append(
+        table(
+            ["Steg", "Vad", *TALLY_HEAD],
+            [[s, STEP_NAMES.get(s, ""), *_tally_cells(p.by_step[s])] for s in stats.steps()]
+            + [["**Totalt**", "", *_tally_cells(p.total)]],
+            right_from=2,
+        )
+    )
+    out += ["", "## Framdrift per roll", ""]
+    out.append(
+        table(
+            ["Roll", *TALLY_HEAD],
+            [[ROLES[r].name, *_tally_cells(p.by_role[r])] for r in stats.roles()],
+        )
+    )
+    out += ["", "## Kvar per steg och kommun", ""]
+    out.append(
+        table(
+            ["Steg", *munis, "Totalt"],
+            [
+                [
+                    s,
+                    *(num(p.by_step_municipality[s].get(m, Tally()).open) for m in munis),
+                    num(p.by_step[s].open),
+                ]
+                for s in stats.steps()
+            ]
+            + [
+                [
+                    "**Totalt**",
+                    *(num(p.by_municipality.get(m, Tally()).open) for m in munis),
+                    num(p.total.open),
+                ]
+            ],
+        )
+    )
+    out += ["", f"## Enheter som ligger efter (de {TOP} med mest kvar att göra)", ""]
+    out.append(
+        table(
+            ["Enhet", "Kommun", *TALLY_HEAD],
+            [
+                [u.name, u.municipality or "", *_tally_cells(u.tally)]
+                for u in stats.unit_rows()[:TOP]
+            ],
+            right_from=2,
+        )
+    )
+    out += ["", "## Pågående SIP:ar per samordningsansvar och kommun", ""]
+    sip = stats.sip_by_coordinator
+    out.append(
+        table(
+            ["Samordningsansvar", *munis, "Totalt"],
+            [
+                [ORG_LABELS[o], *(num(sip[o][m]) for m in munis), num(sip[o]["total"])]
+                for o in ORG_LABELS
+            ],
+        )
+    )
+    out += ["", "## Beslut om pågående SIP:ar", ""]
+    by_muni = stats.decisions["by_municipality"]
+    out.append(
+        table(
+            ["", *munis, "Totalt"],
+            [
+                [label, *(num(by_muni[m][k]) for m in munis), num(by_muni["total"][k])]  # type: ignore[index]
+                for k, label in (
+                    ("undecided", "Ej beslutade"),
+                    ("current", "Aktuella"),
+                    ("not_current", "Ej aktuella"),
+                    ("total", "Totalt"),
+                )
+            ],
+        )
+    )
+    out += ["", f"## Okvitterade meddelanden per enhet (de {TOP} med flest)", ""]
+    out.append(
+        table(
+            ["Enhet", "Okvitterade", "Äldsta skickat"],
+            [
+                [r["name"], num(r["unacknowledged"]), str(r["oldest"]).replace("T", " ")[:16]]
+                for r in stats.unacknowledged[:TOP]
+            ],  # type: ignore[arg-type]
+        )
+        if stats.unacknowledged
+        else "Inga okvitterade meddelanden."
+    )
+    out += ["", "## Måste flyttas till LCSP (utskrivningsklar flyttad efter brytdatum)", ""]
+    by_ward = flagged["by_unit"]
+    out.append(
+        table(
+            ["Avdelning", "Flaggade", "Ej startade i LCSP"],
+            [[r["name"], num(r["flagged"]), num(r["not_started"])] for r in by_ward],  # type: ignore[attr-defined]
+        )
+        if by_ward
+        else "Inga flaggade vårdtillfällen."
+    )
+    out += ["", "## Missade Prator-åtgärder", ""]
+    missed = stats.missed()
+    if not stats.read_only:
+        out.append(f"Prator är inte i läsläge ännu ({ro.text()}): inga åtgärder är missade.")
+    elif not missed["total"]:
+        out.append("Inga missade Prator-åtgärder.")
+    else:
+        out.append(
+            table(
+                ["Enhet", "Missade"],
+                [[r["name"], num(r["missed"])] for r in missed["by_unit"][:TOP]],  # type: ignore[index]
+            )
+        )
+    if b is not None:
+        out += ["", "## Burndown: siffrorna bakom diagrammet", ""]
+        k = b.days.index(b.today)
+        lo = max(0, k - RECENT_DAYS)
+        rows = [
+            [
+                d.isoformat() + (" (i dag)" if d == b.today else ""),
+                num(r),
+                num(pl),
+                num(n) if d <= b.today else "",
+            ]
+            for d, r, pl, n in list(zip(b.days, b.remaining, b.planned, b.done, strict=True))[lo:]
+        ]
+        out.append(
+            f"Öppna punkter vid dagens slut av {num(b.total)} som gäller nu; planen: varje stegs punkter "
+            "betas av jämnt under stegets fönster i tidplanen. Dagarna innan:"
+            f" {num(sum(b.done[:lo]))} klara före {b.days[lo].isoformat()}."
+        )
+        out += ["", table(["Dag", "Kvar", "Enligt plan", "Klara under dagen"], rows)]
+    out.append("")
+    return "\n".join(out)
