@@ -26,10 +26,12 @@ from textual.widgets import Footer, Static
 from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.ledger.base import LedgerMismatch, LedgerUnreachable
 from lcsp_tui.workstation import Workstation
+from screens.audit import AuditScreen
 from screens.checklist import ChecklistScreen
 from screens.kvittering import KvitteringScreen
 from screens.palette import LcspCommands, PaletteCommand
 from screens.setup import RoleScreen, UnitScreen, units_for_role
+from screens.support import SupportScreen
 from screens.widgets import (
     HeaderInfo,
     StatusHeader,
@@ -97,6 +99,14 @@ class LcspApp(App[int]):
             tooltip="Stäng programmet (ditt arbete är sparat)",
         ),
         Binding(
+            "g",
+            "audit",
+            "Granskningslogg",
+            id="app.granskning",
+            show=False,
+            tooltip="Granskningsloggen: filtrera och exportera (systemförvaltning)",
+        ),
+        Binding(
             "ctrl+p",
             "command_palette",
             "Kommandon",
@@ -142,7 +152,7 @@ class LcspApp(App[int]):
         if self._needs_setup():
             self.choose(ask_role=False, ask_unit=False, first=True)
         else:
-            self.push_screen(WorklistScreen())
+            self.push_screen(SupportScreen() if self.ws.role == "support" else WorklistScreen())
 
     def _needs_setup(self) -> bool:
         role, unit = self.ws.role, self.ws.unit
@@ -279,6 +289,8 @@ class LcspApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("choose_role", "choose_unit") and isinstance(self.screen, ModalScreen):
             return False
+        if action == "audit":
+            return self.ws.role == "systemforvaltning"
         if action == "choose_unit":
             role = self.ws.role
             return role is not None and ROLES[role].needs_unit
@@ -337,10 +349,13 @@ class LcspApp(App[int]):
     # ------------------------------------------------------------ navigation
 
     async def show_main(self) -> None:
-        """Back to the worklist (pushing it the first time), freshly loaded."""
-        main = next((s for s in self.screen_stack if isinstance(s, WorklistScreen)), None)
+        """Back to the role's main screen (pushing it the first time), freshly loaded."""
+        kind = SupportScreen if self.ws.role == "support" else WorklistScreen
+        main = next((s for s in self.screen_stack if type(s) is kind), None)
         if main is None:
-            await self.push_screen(WorklistScreen())
+            while len(self.screen_stack) > 1:  # another role's main screen
+                await self.pop_screen()
+            await self.push_screen(kind())
         else:
             while self.screen is not main and len(self.screen_stack) > 1:
                 await self.pop_screen()
@@ -354,6 +369,12 @@ class LcspApp(App[int]):
     async def _open_from_palette(self, subject: str) -> None:
         await self.show_main()
         self.open_subject(subject)
+
+    def action_audit(self) -> None:
+        if self.ws.role != "systemforvaltning":
+            self.notify("Granskningsloggen är för systemförvaltning", timeout=3)
+        elif not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen())
 
     def action_kvittering(self) -> None:
         if self.ws.unit is None:
@@ -397,6 +418,12 @@ class LcspApp(App[int]):
                 self.action_kvittering,
             ),
             PaletteCommand("arbetslista: visa", "Tillbaka till arbetslistan", self.show_main),
+            PaletteCommand(
+                "granskning: granskningslogg",
+                "Filtrera och exportera granskningsloggen (systemförvaltning)",
+                self.action_audit,
+                discover=self.ws.role == "systemforvaltning",
+            ),
             PaletteCommand(
                 "tangenter: visa hjälp",
                 "Visa tangenterna för det du står på",

@@ -77,13 +77,13 @@ class HelpRequest:
 
 
 def fmt_age(age: dt.timedelta) -> str:
-    """``5 min``, ``3 h 10 min``, ``2 d 4 h``."""
+    """``5 min``, ``3 h``, ``2 d 4 h`` (at most 9 characters)."""
     minutes = int(age.total_seconds() // 60)
     if minutes < 60:
         return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
+    hours = minutes // 60
     if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        return f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
 

@@ -373,7 +373,7 @@ async def test_unknown_unit_is_asked_for_again(home: Path) -> None:
 
 
 async def test_roles_without_worklist_see_what_is_coming(home: Path) -> None:
-    app = make_app(home, "support")
+    app = make_app(home, "systemforvaltning")  # support has its own screen (test_support_tui)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen

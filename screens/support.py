@@ -1,0 +1,598 @@
+"""The support desk: patient lookup and kvittering help requests (SPEC §5).
+
+Lookup: initial + surname and birth year, never a personnummer (refused in Swedish, the
+fields emptied, audited as refused). Every match is listed, never narrowed to one; a
+protected identity shows no name and no units. Each unacknowledged message of a match is a
+row of its own: Enter acknowledges it on the recipient unit's behalf.
+
+Help requests: recorded (n), worked (p), resolved (l); Enter on one looks its patient up
+and makes it the active request, so kvitteringar made then are counted on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.console import Group
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    OptionList,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+from textual.widgets.option_list import Option
+
+from lcsp_tui import helpdesk
+from lcsp_tui.domain.lookup import LookupRefused
+from lcsp_tui.domain.personnummer import looks_like_personnummer
+from lcsp_tui.domain.rules import Refusal
+from lcsp_tui.helpdesk import STATUS_LABELS, HelpRequest, fmt_age
+from lcsp_tui.lookup import audited_lookup
+from screens.dialogs import ConfirmScreen
+from screens.kvittering import MESSAGE_TYPES, _short_time
+from screens.widgets import StatusHeader, shorten
+
+if TYPE_CHECKING:
+    from lcsp_tui.app import LcspApp
+
+ACK_PREFIX = "ack:"
+
+
+def match_text(m: dict[str, object]) -> Group:
+    """One match as the desk sees it: no personnummer, no first name; hanging indents."""
+    head = Text()
+    head.append(str(m["name"]), style="bold")
+    head.append(f" ({m['birth_year']})")
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(width=1, no_wrap=True)
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(ratio=1)
+    if m.get("protected"):
+        grid.add_row("", "", Text("Lämna inga uppgifter: den som ringer kontaktar enheten själv."))
+        return Group(head, grid)
+    if m["municipality"]:
+        head.append(f" · {m['municipality']}")
+    units = cast("list[dict[str, str]]", m["units"])
+    if units:
+        grid.add_row("", "Enheter", ", ".join(f"{u['name']} ({u['id']})" for u in units))
+    for a in cast("list[dict[str, object]]", m["admissions"]):
+        body = Text(f"{a['id']} {a['ward_name']}: ")
+        body.append(str(a["cutover"]), style="cyan")
+        grid.add_row("", "Vårdtillfälle", body)
+    for s in cast("list[dict[str, object]]", m["sips"]):
+        body = Text(f"{s['id']} ({s['coordinator']}): ")
+        body.append(str(s["cutover"]), style="cyan")
+        grid.add_row("", "SIP", body)
+    owing = cast("list[str]", m.get("owing_units") or [])
+    if owing:
+        grid.add_row("", Text("Okvitterat hos", style="bold yellow"), ", ".join(owing))
+    return Group(head, grid)
+
+
+def ack_text(u: dict[str, object]) -> Padding:
+    t = Text("▸ Kvittera ", style="bold")
+    t.append(str(u["message_id"]), style="bold")
+    kind = MESSAGE_TYPES.get(str(u["type"]), str(u["type"]))
+    t.append(f" ({kind}, {_short_time(str(u['sent']))}) åt ")
+    t.append(f"{u['unit_name']} ({u['unit']})", style="bold")
+    return Padding(t, (0, 0, 0, 2))
+
+
+class ResultList(OptionList):
+    """The matches; their unacknowledged messages are the rows that can be chosen."""
+
+    BINDINGS = [
+        Binding(
+            "enter",
+            "select",
+            "Kvittera åt enheten",
+            id="support.kvittera",
+            tooltip="Kvittera meddelandet åt mottagande enhet (gjort i Prator)",
+        ),
+    ]
+
+
+class HelpTable(DataTable[object]):
+    BINDINGS = [
+        Binding(
+            "enter",
+            "select_cursor",
+            "Slå upp",
+            id="support.sla-upp",
+            tooltip="Slå upp ärendets patient och arbeta med ärendet",
+        ),
+    ]
+
+
+class SupportScreen(Screen[None]):
+    """The support role's main screen."""
+
+    BINDINGS = [
+        # F2/F3 are named on the tabs themselves, so they stay out of the footer
+        Binding(
+            "f2", "tab('sok')", "Sök", id="support.sok", show=False, tooltip="Slå upp en patient"
+        ),
+        Binding(
+            "f3",
+            "tab('arenden')",
+            "Ärenden",
+            id="support.arenden",
+            show=False,
+            tooltip="Hjälpärenden",
+        ),
+        Binding(
+            "n",
+            "new_request",
+            "Nytt ärende",
+            id="support.nytt",
+            tooltip="Registrera ett hjälpärende: enhet, initial + efternamn, födelseår, behov",
+        ),
+        Binding("p", "work", "Pågår", id="support.pagar", tooltip="Ta ärendet (pågår)"),
+        Binding("l", "resolve", "Lös", id="support.los", tooltip="Markera ärendet som löst"),
+        Binding(
+            "escape",
+            "clear",
+            "Ny sökning",
+            id="support.rensa",
+            tooltip="Töm sökningen och börja om",
+        ),
+        Binding(
+            "s",
+            "app.sync",
+            "Synka",
+            id="support.synka",
+            show=False,
+            tooltip="Skicka ditt arbete och hämta de andras från liggaren",
+        ),
+    ]
+
+    DEFAULT_CSS = """
+    SupportScreen TabbedContent { height: 1fr; }
+    SupportScreen TabPane { padding: 0; }
+    SupportScreen #lk-form { height: 1; margin-top: 1; }
+    SupportScreen #lk-form Input { border: none; height: 1; padding: 0 1; background: $boost; }
+    SupportScreen #lk-form Input:focus { background: $primary 20%; }
+    SupportScreen #lk-name { width: 1fr; margin-right: 1; }
+    SupportScreen #lk-year { width: 24; }
+    SupportScreen #lk-status { height: auto; padding: 0 1; margin-top: 1; }
+    SupportScreen #lk-results { height: 1fr; border: none; padding: 0; }
+    SupportScreen #lk-results > .option-list--option-disabled { color: $foreground; }
+    SupportScreen #hr-title { height: auto; padding: 0 1; background: $boost; }
+    SupportScreen #hr-table { height: 1fr; }
+    SupportScreen #hr-empty { padding: 1 2; height: auto; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(id="support-screen")
+        self.matches: list[dict[str, object]] = []
+        self.requests: list[HelpRequest] = []
+        self.active: str | None = None  # the help request being worked
+
+    @property
+    def lcsp(self) -> LcspApp:
+        return cast("LcspApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader()
+        with TabbedContent(initial="sok", id="support-tabs"):
+            with TabPane("Sök patient (F2)", id="sok"):
+                with Horizontal(id="lk-form"):
+                    yield Input(placeholder="Initial och efternamn, t.ex. A Larsson", id="lk-name")
+                    yield Input(placeholder="Födelseår, t.ex. 1945", id="lk-year", max_length=8)
+                yield Static(id="lk-status")
+                yield ResultList(id="lk-results")
+            with TabPane("Hjälpärenden (F3)", id="arenden"):
+                yield Static(id="hr-title")
+                yield HelpTable(id="hr-table", cursor_type="row", zebra_stripes=True)
+                yield Static(id="hr-empty")
+        yield Footer(show_command_palette=False, compact=True)
+
+    def on_mount(self) -> None:
+        self._show_hint()
+        self.reload()
+        self.query_one("#lk-name").focus()
+
+    def refresh_data(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Reload the help requests (the lookup is only redone when asked)."""
+        self.requests = helpdesk.requests(self.lcsp.ws)
+        self._render_requests()
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------ lookup
+
+    def _show_hint(self) -> None:
+        self.query_one("#lk-status", Static).update(
+            Text(
+                "Fråga efter enhet, initial + efternamn och födelseår – aldrig personnummer. "
+                "Enter söker.",
+                style="dim",
+            )
+        )
+
+    @on(Input.Submitted, "#lk-name")
+    def _name_done(self) -> None:
+        if self.query_one("#lk-year", Input).value.strip():
+            self.run_lookup()
+        else:
+            self.query_one("#lk-year").focus()
+
+    @on(Input.Submitted, "#lk-year")
+    def _year_done(self) -> None:
+        self.run_lookup()
+
+    def run_lookup(self) -> None:
+        """Look up what the form holds; audited once, refused or not."""
+        name_in = self.query_one("#lk-name", Input)
+        year_in = self.query_one("#lk-year", Input)
+        status = self.query_one("#lk-status", Static)
+        results = self.query_one("#lk-results", ResultList)
+        try:
+            found = audited_lookup(self.lcsp.ws, name_in.value, year_in.value)
+        except LookupRefused as e:
+            self.matches = []
+            results.clear_options()
+            if "personnummer" in str(e):
+                name_in.value = year_in.value = ""  # nothing of it stays, not even on screen
+            status.update(Text(str(e), style="bold red"))
+            self.lcsp.local_change()
+            name_in.focus()
+            return
+        self.lcsp.local_change()
+        self.matches = found.matches
+        self._render_matches()
+        results.focus()
+
+    def _render_matches(self) -> None:
+        results = self.query_one("#lk-results", ResultList)
+        status = self.query_one("#lk-status", Static)
+        options: list[Option] = []
+        for i, m in enumerate(self.matches):
+            options.append(Option(match_text(m), id=f"match:{i}", disabled=True))
+            for u in cast("list[dict[str, object]]", m["unacknowledged"]):
+                options.append(Option(ack_text(u), id=f"{ACK_PREFIX}{u['message_id']}"))
+        results.clear_options()
+        results.add_options(options)
+        first = next((i for i, o in enumerate(options) if not o.disabled), None)
+        if first is not None:
+            results.highlighted = first
+        n = len(self.matches)
+        t = Text()
+        if n == 0:
+            t.append("Inga träffar. ", style="bold")
+            t.append("Kontrollera stavning och födelseår, eller fråga efter enheten.")
+        elif n == 1:
+            t.append("1 träff", style="bold")
+        else:
+            t.append(f"{n} träffar", style="bold yellow")
+            t.append(" – alla visas; fråga efter enhet för att veta vem det gäller.")
+        if self.active:
+            t.append(f"\nArbetar med ärende {self.active}", style="cyan")
+        status.update(t)
+
+    @on(OptionList.OptionSelected, "#lk-results")
+    def _ack_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        oid = event.option.id or ""
+        if not oid.startswith(ACK_PREFIX):
+            return
+        mid = oid[len(ACK_PREFIX) :]
+        unit = next(
+            (
+                f"{u['unit_name']} ({u['unit']})"
+                for m in self.matches
+                for u in cast("list[dict[str, object]]", m["unacknowledged"])
+                if u["message_id"] == mid
+            ),
+            "",
+        )
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._ack(mid)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Kvittera {mid} åt {unit}?",
+                "Registreras som gjort av support för enheten. Gör det bara när "
+                "kvitteringen är gjord i Prator och processen tillåter det.",
+            ),
+            confirmed,
+        )
+
+    def _ack(self, message_id: str) -> None:
+        ws = self.lcsp.ws
+        try:
+            req = self._active_request_for(message_id)
+            ev = helpdesk.ack(ws, req, message_id) if req is not None else ws.ack(message_id)
+        except Refusal as e:
+            self.notify(str(e), title="Går inte", severity="error")
+            return
+        self.lcsp.local_change()
+        if ev is None:
+            self.notify(f"{message_id} var redan kvitterat", timeout=3)
+        else:
+            for_what = f" för ärende {self.active}" if req else ""
+            self.notify(f"Kvitterat {message_id} åt enheten{for_what} (synkas)", timeout=4)
+        for m in self.matches:  # the row goes; the lookup itself is not redone
+            acks = cast("list[dict[str, object]]", m["unacknowledged"])
+            m["unacknowledged"] = [u for u in acks if u["message_id"] != message_id]
+            m["owing_units"] = sorted(
+                {str(u["unit"]) for u in cast("list[dict[str, object]]", m["unacknowledged"])}
+            )
+        self._render_matches()
+        self.reload()
+
+    def _active_request_for(self, message_id: str) -> str | None:
+        """The active request, when the message is for one of its units."""
+        if self.active is None:
+            return None
+        req = next((r for r in self.requests if r.request_id == self.active), None)
+        msg = self.lcsp.ws.view().message(message_id)
+        if req is None or msg is None or msg["recipient_unit"] not in req.units:
+            return None
+        return req.request_id
+
+    # ------------------------------------------------------------ help requests
+
+    def _render_requests(self) -> None:
+        table = self.query_one("#hr-table", HelpTable)
+        keep = self._cursor_request()
+        now = self.lcsp.ws.settings.now()
+        table.clear(columns=True)
+        # Each column has one cell of padding either side; keep 2 for the scrollbar.
+        width = self.size.width or self.app.size.width
+        need_w = max(width - 2 - 2 * 6 - (10 + 9 + 5 + 18 + 12), 10)
+        table.add_column("Ärende", width=10, key="id")
+        table.add_column("Ålder", width=9, key="age")
+        table.add_column("Status", width=5, key="status")
+        table.add_column("Patient", width=18, key="who")
+        table.add_column("Enhet", width=12, key="units")
+        table.add_column("Behov", width=need_w, key="need")
+        for r in self.requests:
+            status = STATUS_LABELS.get(r.status, r.status)
+            table.add_row(
+                r.request_id,
+                fmt_age(r.age(now)),
+                Text(status, style="bold" if r.status == "ny" else "cyan"),
+                shorten(f"{r.name} ({r.birth_year})", 18),
+                shorten(",".join(r.units), 12),
+                shorten(r.need + (f" [{r.acks} kv.]" if r.acks else ""), need_w),
+                key=r.request_id,
+            )
+        ids = [r.request_id for r in self.requests]
+        if keep in ids:
+            table.move_cursor(row=ids.index(keep), animate=False)
+        n = len(self.requests)
+        title = Text()
+        title.append(f"{n} öppna hjälpärenden", style="bold")
+        title.append(" (äldst först)", style="dim")
+        if self.active:
+            title.append(f" · arbetar med {self.active}", style="cyan")
+        title.append(
+            "\nEnter slår upp patienten · n nytt · p pågår · l löst",
+            style="dim",
+        )
+        self.query_one("#hr-title", Static).update(title)
+        empty = self.query_one("#hr-empty", Static)
+        empty.update("Inga öppna hjälpärenden. n registrerar ett nytt.")
+        empty.display = not self.requests
+        table.display = bool(self.requests)
+        tabs = self.query_one("#support-tabs", TabbedContent)
+        tabs.get_tab("arenden").label = f"Hjälpärenden: {n} (F3)"  # type: ignore[assignment]
+
+    def _cursor_request(self) -> str | None:
+        table = self.query_one("#hr-table", HelpTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+
+    def _selected_request(self) -> str | None:
+        """The request the keys act on: the table's row on the requests tab, else the active."""
+        tabs = self.query_one("#support-tabs", TabbedContent)
+        if tabs.active == "arenden":
+            return self._cursor_request()
+        return self.active
+
+    @on(DataTable.RowSelected, "#hr-table")
+    def _request_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        rid = str(event.row_key.value)
+        req = next((r for r in self.requests if r.request_id == rid), None)
+        if req is None:
+            return
+        self.active = rid
+        self.query_one("#support-tabs", TabbedContent).active = "sok"
+        self.query_one("#lk-name", Input).value = req.name
+        self.query_one("#lk-year", Input).value = str(req.birth_year)
+        self._render_requests()
+        self.run_lookup()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#support-tabs", TabbedContent).active = tab
+        if tab == "sok":
+            self.query_one("#lk-name").focus()
+        else:
+            self.query_one("#hr-table").focus()
+        self.refresh_bindings()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+
+    def action_new_request(self) -> None:
+        units: list[str] = []
+        if len(self.matches) == 1:
+            m = self.matches[0]
+            units = cast("list[str]", m.get("owing_units") or [])
+        prefill = (
+            ",".join(units),
+            self.query_one("#lk-name", Input).value,
+            self.query_one("#lk-year", Input).value,
+        )
+
+        def created(req: HelpRequest | None) -> None:
+            if req is None:
+                return
+            self.active = req.request_id
+            self.lcsp.local_change()
+            self.reload()
+            self.notify(f"Hjälpärende {req.request_id} registrerat", timeout=4)
+
+        self.app.push_screen(NewRequestScreen(*prefill), created)
+
+    def action_work(self) -> None:
+        rid = self._selected_request()
+        if rid is None:
+            return
+        try:
+            helpdesk.work(self.lcsp.ws, rid)
+        except Refusal as e:
+            self.notify(str(e), title="Går inte", severity="error")
+            return
+        self.active = rid
+        self.lcsp.local_change()
+        self.reload()
+        self.notify(f"Ärende {rid}: pågår", timeout=3)
+
+    def action_resolve(self) -> None:
+        rid = self._selected_request()
+        if rid is None:
+            return
+
+        def done(note: str | None) -> None:
+            if note is None:
+                return
+            try:
+                helpdesk.resolve(self.lcsp.ws, rid, note or None)
+            except Refusal as e:
+                self.notify(str(e), title="Går inte", severity="error")
+                return
+            if self.active == rid:
+                self.active = None
+            self.lcsp.local_change()
+            self.reload()
+            self.notify(f"Ärende {rid}: löst", timeout=3)
+
+        self.app.push_screen(ResolveScreen(rid), done)
+
+    def action_clear(self) -> None:
+        for wid in ("#lk-name", "#lk-year"):
+            self.query_one(wid, Input).value = ""
+        self.matches = []
+        self.query_one("#lk-results", ResultList).clear_options()
+        self.active = None
+        self._show_hint()
+        self._render_requests()
+        self.action_tab("sok")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("work", "resolve"):
+            return self._selected_request() is not None
+        # n is a letter in the form: the footer shows it when the focus is elsewhere
+        return not (action == "new_request" and isinstance(self.focused, Input))
+
+
+class NewRequestScreen(ModalScreen["HelpRequest | None"]):
+    """Record a help request: unit(s), initial + surname, birth year, what is needed."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Avbryt", id="arende.avbryt", tooltip="Registrera inget"),
+    ]
+
+    def __init__(self, units: str = "", name: str = "", year: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.prefill = (units, name, year)
+
+    def compose(self) -> ComposeResult:
+        units, name, year = self.prefill
+        with Vertical(classes="dialog"):
+            yield Label("Nytt hjälpärende (kvittering)", classes="dialog-title")
+            yield Input(
+                units, placeholder="Enhet(er): id, kommaseparerade", id="hr-units", compact=True
+            )
+            yield Input(
+                name, placeholder="Patient: initial och efternamn", id="hr-name", compact=True
+            )
+            yield Input(year, placeholder="Födelseår, fyra siffror", id="hr-year", compact=True)
+            yield Input(placeholder="Vad behövs? (Enter registrerar)", id="hr-need", compact=True)
+            yield Static(id="hr-error", classes="dialog-detail")
+
+    def on_mount(self) -> None:
+        first_empty = next(
+            (i for i in self.query(Input) if not i.value), self.query_one("#hr-need", Input)
+        )
+        first_empty.focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        if event.input is not inputs[-1]:
+            inputs[inputs.index(event.input) + 1].focus()
+            return
+        self._save()
+
+    def _save(self) -> None:
+        from lcsp_tui.app import LcspApp
+
+        ws = cast(LcspApp, self.app).ws
+        v = {i.id: i.value for i in self.query(Input)}
+        try:
+            req = helpdesk.record(
+                ws,
+                (v["hr-units"] or "").split(","),
+                v["hr-name"] or "",
+                v["hr-year"] or "",
+                v["hr-need"] or "",
+            )
+        except Refusal as e:
+            for i in self.query(Input):
+                if looks_like_personnummer(i.value):
+                    i.value = ""
+            self.query_one("#hr-error", Static).update(Text(str(e), style="bold red"))
+            cast(LcspApp, self.app).local_change()  # a refusal is audited
+            return
+        self.dismiss(req)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ResolveScreen(ModalScreen["str | None"]):
+    """Resolve a help request with an optional note; "" means resolved without a note."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Avbryt", id="los.avbryt", tooltip="Lös inte ärendet"),
+    ]
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.request_id = request_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Lös ärende {self.request_id}", classes="dialog-title")
+            yield Input(
+                placeholder="Anteckning (valfri) – Enter löser ärendet", id="los-note", compact=True
+            )
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

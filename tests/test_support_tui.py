@@ -1,0 +1,498 @@
+"""The support desk and the audit view in the TUI: pilot tests and snapshots.
+
+``run_test`` is opened in each test body, never in a fixture (textual#4998).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import stat
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from lcsp_tui import helpdesk
+from lcsp_tui.domain import models as m
+from lcsp_tui.workstation import Workstation
+from screens.audit import AuditScreen
+from screens.checklist import ChecklistScreen
+from screens.dialogs import ConfirmScreen
+from screens.support import NewRequestScreen, ResolveScreen, SupportScreen
+from screens.worklist import WorklistScreen
+from tests.snapshot_app import build_demo_home, copy_home, make_app, make_workstation, settle
+
+SIZE = (120, 36)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo_home(tmp_path_factory.mktemp("demo-support") / "home")
+
+
+@pytest.fixture
+def home(demo_template: Path, tmp_path: Path) -> Path:
+    return copy_home(demo_template, tmp_path / "home")
+
+
+@pytest.fixture
+def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Help request ids are random; snapshots need them fixed."""
+    counter = iter(range(1, 1000))
+    monkeypatch.setattr(helpdesk.secrets, "token_hex", lambda n: f"{next(counter):0{2 * n}X}")
+
+
+def outbox(ws: Workstation, kind: str) -> list[m.Event]:
+    return [e for e in ws.store.outbox() if e.kind == kind]
+
+
+def plain(renderable: object, width: int = 200) -> str:
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def results_text(screen: SupportScreen) -> str:
+    results = screen.query_one("#lk-results", OptionList)
+    return "\n".join(
+        plain(results.get_option_at_index(i).prompt) for i in range(results.option_count)
+    )
+
+
+def patient_with_unacked(home: Path) -> dict[str, object]:
+    """A patient (not protected, unique lookup key) with unacknowledged messages."""
+    ws = make_workstation(home)
+    try:
+        row = ws.store.conn.execute(
+            "SELECT p.patient_id, p.first_name, p.last_name, substr(p.personnummer, 1, 4), "
+            "p.personnummer, group_concat(m.message_id), group_concat(m.recipient_unit) "
+            "FROM patients p JOIN admissions a ON a.patient_id = p.patient_id "
+            "JOIN messages m ON m.admission_id = a.admission_id "
+            "WHERE m.acknowledged IS NULL AND p.protected_identity = 0 "
+            "AND (SELECT count(*) FROM patients q WHERE q.lookup_key = p.lookup_key) = 1 "
+            "GROUP BY p.patient_id ORDER BY p.patient_id LIMIT 1"
+        ).fetchone()
+    finally:
+        ws.close()
+    assert row, "the small demo has a patient with unacknowledged messages"
+    return {
+        "id": row[0],
+        "first": row[1],
+        "name": f"{row[1][0]} {row[2]}",
+        "surname": row[2],
+        "year": row[3],
+        "pnr": row[4],
+        "messages": row[5].split(","),
+        "units": row[6].split(","),
+    }
+
+
+def protected_patient(home: Path) -> tuple[str, str, str]:
+    ws = make_workstation(home)
+    try:
+        first, last, year = ws.store.conn.execute(
+            "SELECT first_name, last_name, substr(personnummer, 1, 4) FROM patients "
+            "WHERE protected_identity = 1 ORDER BY patient_id LIMIT 1"
+        ).fetchone()
+    finally:
+        ws.close()
+    return f"{first[0]} {last}", last, year
+
+
+async def type_lookup(pilot, name: str, year: str) -> None:  # type: ignore[no-untyped-def]
+    screen = pilot.app.screen
+    screen.query_one("#lk-name", Input).value = name
+    year_in = screen.query_one("#lk-year", Input)
+    year_in.value = year
+    year_in.focus()
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+# ------------------------------------------------------------------ lookup
+
+
+async def test_support_role_opens_the_support_screen(home: Path) -> None:
+    app = make_app(home, "support")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SupportScreen)
+        assert app.screen.query_one("#lk-name", Input).has_focus
+
+
+async def test_lookup_lists_the_match_and_is_audited_once(home: Path) -> None:
+    p = patient_with_unacked(home)
+    app = make_app(home, "support")
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SupportScreen)
+        await type_lookup(pilot, str(p["name"]).lower(), str(p["year"]))
+        text = results_text(screen)
+        assert f"{str(p['first'])[0]}. {p['surname']} ({p['year']})" in text
+        for mid in p["messages"]:
+            assert f"Kvittera {mid}" in text
+        assert str(p["first"]) not in text  # never a whole first name
+        pnr = str(p["pnr"])
+        for form in (pnr, pnr[2:], f"{pnr[2:8]}-{pnr[8:]}", f"-{pnr[8:]}"):
+            assert form not in text
+        assert "1 träff" in plain(screen.query_one("#lk-status", Static).content)
+        lookups = [e for e in outbox(ws, m.AUDIT_READ) if e.payload["what"] == "sökning"]
+        assert [(e.payload["subject"], e.payload["outcome"]) for e in lookups] == [
+            (p["id"], "1 träffar")
+        ]
+        # Acknowledging on the unit's behalf asks first, then records support for the unit.
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert outbox(ws, m.MESSAGE_ACKED) == []
+        await pilot.press("enter", "j")
+        await pilot.pause()
+        (ack,) = outbox(ws, m.MESSAGE_ACKED)
+        assert ack.role == "support"
+        assert ack.payload["message_id"] == p["messages"][0]
+        assert ack.payload["on_behalf_of"] == p["units"][0]
+        assert "help_request" not in ack.payload
+        assert f"Kvittera {p['messages'][0]}" not in results_text(screen)
+        # still one lookup in the audit trail: the list was not looked up again
+        assert len([e for e in outbox(ws, m.AUDIT_READ) if e.payload["what"] == "sökning"]) == 1
+
+
+async def test_personnummer_is_refused_emptied_and_audited_without_it(home: Path) -> None:
+    p = patient_with_unacked(home)
+    pnr = str(p["pnr"])
+    app = make_app(home, "support")
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        for name, year in ((f"{pnr[:8]}-{pnr[8:]}", str(p["year"])), ("A Larsson", pnr[2:])):
+            await type_lookup(pilot, name, year)
+            status = plain(screen.query_one("#lk-status", Static).content)
+            assert "Ange aldrig hela personnummer" in status
+            assert screen.query_one("#lk-name", Input).value == ""
+            assert screen.query_one("#lk-year", Input).value == ""
+            assert results_text(screen) == ""
+        lookups = [e for e in outbox(ws, m.AUDIT_READ) if e.payload["what"] == "sökning"]
+        assert [(e.payload["subject"], e.payload["outcome"]) for e in lookups] == [
+            (None, "nekad"),
+            (None, "nekad"),
+        ]
+        stored = "".join(e.model_dump_json() for e in ws.store.outbox())
+        assert pnr[8:] not in stored and pnr[2:8] not in stored
+
+
+async def test_bad_year_is_one_swedish_line_and_keeps_the_name(home: Path) -> None:
+    app = make_app(home, "support")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await type_lookup(pilot, "A Larsson", "45")
+        assert "Födelseår ska vara fyra siffror" in plain(
+            screen.query_one("#lk-status", Static).content
+        )
+        assert screen.query_one("#lk-name", Input).value == "A Larsson"
+
+
+async def test_protected_identity_shows_no_name_and_no_units(home: Path) -> None:
+    name, surname, year = protected_patient(home)
+    app = make_app(home, "support")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await type_lookup(pilot, name, year)
+        text = results_text(screen)
+        assert "Skyddad identitet – kontakta enheten" in text
+        assert surname not in text
+        assert "Enheter" not in text and "Kvittera" not in text
+        # and no help request can be recorded for it
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, NewRequestScreen)
+        dialog.query_one("#hr-units", Input).value = "SVL-BIST-01"
+        dialog.query_one("#hr-need", Input).value = "kvittera"
+        dialog.query_one("#hr-need", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, NewRequestScreen)
+        assert "Skyddad identitet" in plain(dialog.query_one("#hr-error", Static).content)
+        assert outbox(app.ws, m.HELP_REQUESTED) == []
+
+
+# ------------------------------------------------------------------ help requests
+
+
+async def test_help_request_recorded_worked_acknowledged_resolved(home: Path) -> None:
+    p = patient_with_unacked(home)
+    unit = p["units"][0]
+    app = make_app(home, "support")
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SupportScreen)
+        screen.query_one("#lk-results").focus()  # off the form: n is a key, not a letter
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, NewRequestScreen)
+        values = {
+            "#hr-units": str(unit),
+            "#hr-name": str(p["name"]),
+            "#hr-year": str(p["year"]),
+            "#hr-need": "kvittera meddelandet",
+        }
+        for wid, value in values.items():
+            dialog.query_one(wid, Input).value = value
+        dialog.query_one("#hr-need", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        (req_ev,) = outbox(ws, m.HELP_REQUESTED)
+        rid = req_ev.payload["request_id"]
+        assert req_ev.payload["units"] == [unit]
+        assert req_ev.payload["name"] == f"{str(p['first'])[0]}. {p['surname']}"
+        assert screen.active == rid
+
+        await pilot.press("f3")
+        await pilot.pause()
+        table = screen.query_one("#hr-table", DataTable)
+        assert table.row_count == 1 and table.has_focus
+        assert str(table.get_cell(rid, "status")) == "ny"
+        await pilot.press("p")
+        await pilot.pause()
+        assert [e.payload["status"] for e in outbox(ws, m.HELP_UPDATED)] == ["pagar"]
+        assert str(table.get_cell(rid, "status")) == "pågår"
+
+        # Enter looks the request's patient up (audited) and works on the request.
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.query_one("#lk-year", Input).value == str(p["year"])
+        assert "Arbetar med ärende" in plain(screen.query_one("#lk-status", Static).content)
+        await pilot.press("enter", "j")
+        await pilot.pause()
+        (ack,) = outbox(ws, m.MESSAGE_ACKED)
+        assert ack.payload == {
+            "message_id": p["messages"][0],
+            "on_behalf_of": unit,
+            "help_request": rid,
+        }
+        assert helpdesk.get(ws, rid).acks == 1
+
+        await pilot.press("f3", "l")
+        await pilot.pause()
+        assert isinstance(app.screen, ResolveScreen)
+        await pilot.press(*"klart", "enter")
+        await pilot.pause()
+        (res,) = outbox(ws, m.HELP_RESOLVED)
+        assert res.payload == {"request_id": rid, "note": "klart"}
+        assert helpdesk.requests(ws) == []
+        assert table.row_count == 0
+
+    # after a sync the ledger has folded it the same way
+    ws2 = make_workstation(home, "support")
+    try:
+        ws2.sync()
+        (done,) = helpdesk.requests(ws2, include_resolved=True)
+        assert (done.status, done.acks, done.note, done.pending) == ("lost", 1, "klart", False)
+    finally:
+        ws2.close()
+
+
+async def test_help_request_with_personnummer_is_refused(home: Path) -> None:
+    p = patient_with_unacked(home)
+    pnr = str(p["pnr"])
+    app = make_app(home, "support")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#lk-results").focus()
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        for wid, value in (
+            ("#hr-units", str(p["units"][0])),
+            ("#hr-name", str(p["name"])),
+            ("#hr-year", str(p["year"])),
+            ("#hr-need", f"kvittera för {pnr}"),
+        ):
+            dialog.query_one(wid, Input).value = value
+        dialog.query_one("#hr-need", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "Ange aldrig hela personnummer" in plain(
+            dialog.query_one("#hr-error", Static).content
+        )
+        assert dialog.query_one("#hr-need", Input).value == ""
+        assert outbox(app.ws, m.HELP_REQUESTED) == []
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SupportScreen)
+
+
+# ------------------------------------------------------------------ roles, audit
+
+
+async def test_switching_role_changes_the_main_screen(home: Path) -> None:
+    app = make_app(home, "support")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SupportScreen)
+        app.ws.remember("slutenvard-somatik", "SUS-AVD11")
+        await app.show_main()
+        await pilot.pause()
+        assert isinstance(app.screen, WorklistScreen)
+        assert not any(isinstance(s, SupportScreen) for s in app.screen_stack)
+        app.ws.remember("support", None)
+        await app.show_main()
+        await pilot.pause()
+        assert isinstance(app.screen, SupportScreen)
+        assert not any(isinstance(s, WorklistScreen) for s in app.screen_stack)
+
+
+async def test_audit_view_filters_and_exports_0600(home: Path) -> None:
+    app = make_app(home, "systemforvaltning")
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        assert [e.payload["what"] for e in outbox(ws, m.AUDIT_READ)] == ["granskningslogg visad"]
+        table = screen.query_one("#au-table", DataTable)
+        total = ws.store.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+        assert table.row_count == total > 0
+        screen.query_one("#au-user", Input).value = "nobody"
+        screen.query_one("#au-user", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert table.row_count == 0
+        screen.query_one("#au-since", Input).value = "igår"
+        screen.query_one("#au-since", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "ÅÅÅÅ-MM-DD" in plain(screen.query_one("#au-summary", Static).content)
+        await pilot.press("ctrl+r", "f5")
+        await pilot.pause()
+        (path,) = (home / "exports").iterdir()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE((home / "exports").stat().st_mode) == 0o700
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        lines = raw[3:].decode().splitlines()
+        assert lines[0].split(";")[:3] == ["Löpnummer", "Tid", "Användare"]
+        assert len(lines) == total + 1
+        assert outbox(ws, m.AUDIT_READ)[-1].payload["what"] == "granskningslogg exporterad"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, AuditScreen)
+
+
+async def test_audit_view_is_for_systemforvaltning(home: Path) -> None:
+    app = make_app(home, "support")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3", "g")  # off the form, where g would be a letter
+        await pilot.pause()
+        assert not isinstance(app.screen, AuditScreen)
+
+
+async def test_every_lookup_and_checklist_opening_is_audited_once_after_sync(
+    home: Path,
+) -> None:
+    p = patient_with_unacked(home)
+    app = make_app(home, "support")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_lookup(pilot, str(p["name"]), str(p["year"]))
+        await type_lookup(pilot, "Q Nobody", "1901")
+        await type_lookup(pilot, "19450312-9802", "1945")
+    app = make_app(home, "slutenvard-somatik", "SUS-AVD11")
+    opened: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(2):
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ChecklistScreen)
+            opened.append(app.screen.subject)
+            await pilot.press("space", "escape")  # a change, then back
+            await pilot.pause()
+    ws = make_workstation(home, "systemforvaltning")
+    try:
+        ws.sync()
+        ws.sync()  # a second sync brings nothing twice
+        rows = ws.store.conn.execute(
+            "SELECT what, subject, outcome FROM audit WHERE kind = 'audit.read' ORDER BY seq"
+        ).fetchall()
+    finally:
+        ws.close()
+    assert [r for r in rows if r[0] == "sökning"] == [
+        ("sökning", p["id"], "1 träffar"),
+        ("sökning", None, "0 träffar"),
+        ("sökning", None, "nekad"),
+    ]
+    assert [r[1] for r in rows if r[0] == "checklista öppnad"] == opened
+
+
+# ------------------------------------------------------------------ snapshots
+
+
+def test_snapshot_support_lookup(snap_compare, home: Path) -> None:  # type: ignore[no-untyped-def]
+    p = patient_with_unacked(home)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await type_lookup(pilot, str(p["name"]), str(p["year"]))
+
+    app = make_app(home, "support")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_snapshot_support_requests(snap_compare, home: Path, fixed_ids: None) -> None:  # type: ignore[no-untyped-def]
+    p = patient_with_unacked(home)
+    ws = make_workstation(home, "support")
+    try:
+        helpdesk.record(ws, [str(p["units"][0])], str(p["name"]), str(p["year"]), "kvittera")
+        helpdesk.record(ws, ["SVL-BIST-01"], "a larsson", "1945", "kvittera planeringsunderlag")
+    finally:
+        ws.close()
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+
+    app = make_app(home, "support")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_snapshot_audit(snap_compare, home: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+
+    app = make_app(home, "systemforvaltning")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_every_binding_has_an_id_and_a_description() -> None:
+    seen = 0
+    for name in ("screens.support", "screens.audit"):
+        module = importlib.import_module(name)
+        for obj in vars(module).values():
+            if isinstance(obj, type) and obj.__module__ == name:
+                for b in obj.__dict__.get("BINDINGS", []):
+                    assert isinstance(b, Binding) and b.id and b.description, (name, obj, b)
+                    seen += 1
+    assert seen >= 10
