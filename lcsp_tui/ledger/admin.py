@@ -8,7 +8,9 @@ that is to own the ledger (not the app). It
 2. installs the append-only guards (below), so nobody — not even the owner, short of
    disabling the triggers on purpose — can change or remove an event once committed;
 3. creates (or re-grants) the role the workstations connect as, with only the rights a push
-   and a pull need.
+   and a pull need; by default ``<database>_app`` (roles are cluster-wide: one per database
+   keeps training and production apart when they share a cluster). Only the owner,
+   superusers and that role may connect to the database (CONNECT revoked from PUBLIC).
 
 What a push executes (``PostgresLedger.push``) and hence what the app role is granted:
 
@@ -55,7 +57,6 @@ from lcsp_tui.ledger.base import (
     is_postgres,
 )
 
-DEFAULT_APP_ROLE = "lcsp_app"
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 # Every column a client sends (all but ``seq``) — kept in step with postgres._COLUMNS.
@@ -259,15 +260,25 @@ def _app_url(url: str, role: str, password: str | None) -> str:
         host = f"{host}:{parts.port}"
     cred = urllib.parse.quote(role, safe="")
     if password:
-        cred += ":" + urllib.parse.quote(password, safe="")
+        cred += ":" + (password if password == "***" else urllib.parse.quote(password, safe=""))
     return urllib.parse.urlunsplit((parts.scheme, f"{cred}@{host}", parts.path, parts.query, ""))
 
 
 # ------------------------------------------------------------------ ledger init
 
 
+def default_app_role(dbname: str) -> str:
+    """``<database>_app``: roles are shared by every database of a PostgreSQL cluster, and
+    a region often keeps utbildning, acceptanstest and produktion on one cluster — a role
+    per database keeps a training workstation's password out of production."""
+    base = re.sub(r"[^a-z0-9_]", "_", dbname.lower()) or "lcsp"
+    if not re.match(r"[a-z_]", base):
+        base = f"lcsp_{base}"
+    return f"{base[:59]}_app"
+
+
 def init_ledger(
-    url: str, app_role: str = DEFAULT_APP_ROLE, app_password: str | None = None
+    url: str, app_role: str | None = None, app_password: str | None = None
 ) -> InitReport:
     """Create the schema (if missing), install the guards and set up the app role.
 
@@ -285,6 +296,14 @@ def init_ledger(
             "ledger init is for a PostgreSQL ledger (postgresql://…); a SQLite ledger is "
             "created by the first sync"
         )
+    if app_role is None:
+        import psycopg
+
+        try:
+            info = psycopg.conninfo.conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            raise LedgerMismatch(f"invalid ledger URL: {_short(exc)}") from None
+        app_role = default_app_role(str(info.get("dbname") or info.get("user") or "lcsp"))
     if not _ROLE_NAME.match(app_role):
         raise LedgerAdminError(
             f"app role {app_role!r}: use lower-case letters, digits and _ (at most 63)"
@@ -346,6 +365,8 @@ def init_ledger(
             sql.SQL("REVOKE ALL ON {} FROM {}").format(tables, role),
             sql.SQL("REVOKE CREATE ON SCHEMA {} FROM PUBLIC").format(nsp),
             sql.SQL("REVOKE CREATE ON SCHEMA {} FROM {}").format(nsp, role),
+            # A dedicated database: only its owner, superusers and the app connect.
+            sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(db),
             sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, role),
             sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(nsp, role),
             sql.SQL("GRANT SELECT ON {} TO {}").format(tables, role),

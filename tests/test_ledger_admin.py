@@ -1,0 +1,391 @@
+"""``lcsp ledger init`` and ``lcsp ledger check`` on a real PostgreSQL server.
+
+Least privilege: the app role appends and reads (a full ``lcsp sync`` works as it) but
+cannot update, delete or truncate events, touch the meta table, number rows by hand into a
+gap, create tables or drop the ledger — each asserted as the server's permission error.
+The append-only guards hold for the owner too. ``init`` is idempotent and takes back any
+right granted by hand; ``check`` reports reachability, schema version, density, events per
+kind and the guards, and fails (exit 1) on a damaged ledger.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing, redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from lcsp_tui.cli import main
+from lcsp_tui.domain.models import Event
+from lcsp_tui.ledger.postgres import PostgresLedger
+
+pytestmark = pytest.mark.postgres
+
+TODAY = "2025-09-30T09:00"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k in [k for k in os.environ if k.startswith("LCSP_")]:
+        monkeypatch.delenv(k)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        rc = main(list(args))
+    return rc, out.getvalue(), err.getvalue()
+
+
+def ok_json(*args: str) -> dict:  # type: ignore[type-arg]
+    rc, out, err = run(*args, "--json")
+    assert rc == 0, (args, rc, err)
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def one_line(rc: int, err: str, code: int) -> str:
+    assert rc == code, (rc, err)
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def as_role(url: str, role: str) -> str:
+    """The same database as another role (the test server trusts loopback)."""
+    return url.replace("postgres@", f"{role}@", 1)
+
+
+def ev(i: int, replica: str = "r1") -> Event:
+    return Event(
+        replica_id=replica,
+        origin_seq=i,
+        kind="item.ticked",
+        actor="anna",
+        role="slutenvard-somatik",
+        unit="SUS-AVD11",
+        recorded_at="2025-09-30T09:00",
+        payload={"subject": f"VT{i:06d}", "item": "s2.x", "done": True},
+    )
+
+
+@pytest.fixture
+def ledger(pg_url: str) -> dict:  # type: ignore[type-arg]
+    """A ledger set up by ``lcsp ledger init`` with three events pushed by the app role."""
+    report = ok_json("ledger", "init", pg_url)
+    with PostgresLedger(as_role(pg_url, report["app_role"])) as led:
+        assert list(led.push([ev(1), ev(2), ev(3)]).values()) == [1, 2, 3]
+    return report
+
+
+def _scram_matches(verifier: str, password: str) -> bool:
+    method, rest = verifier.split("$", 1)
+    iter_salt, keys = rest.split("$")
+    iterations, salt = iter_salt.split(":")
+    stored_key, _server_key = keys.split(":")
+    salted = hashlib.pbkdf2_hmac(
+        "sha256", password.encode(), base64.b64decode(salt), int(iterations)
+    )
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    return method == "SCRAM-SHA-256" and hashlib.sha256(client_key).digest() == base64.b64decode(
+        stored_key
+    )
+
+
+def test_init_makes_the_schema_the_guards_and_a_plain_app_role(pg_url: str) -> None:
+    report = ok_json("ledger", "init", pg_url)
+    dbname = pg_url.rsplit("/", 1)[1]
+    app = report["app_role"]
+    assert app == f"{dbname}_app" and report["created_role"] is True  # one role per database
+    assert report["schema_version"] == 1 and report["schema"] == "public"
+    assert report["owner"] == "postgres"
+    password = report["password"]
+    assert password and len(password) >= 24
+    assert report["app_url"].startswith(f"postgresql://{app}:")
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute(
+            "SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolreplication, "
+            "rolbypassrls, rolpassword FROM pg_authid WHERE rolname = %s",
+            (app,),
+        ).fetchone()
+        assert row is not None and row[:6] == (True, False, False, False, False, False)
+        # Only the SCRAM verifier reached the server, and it is the printed password's.
+        assert _scram_matches(row[6], password)
+        ledger_id = conn.execute("SELECT value FROM lcsp_meta WHERE key = 'ledger_id'").fetchone()
+    assert ledger_id is not None and ledger_id[0] == report["ledger_id"]
+    check = ok_json("ledger", "check", pg_url)
+    assert check["ok"] and check["guards"] is True and check["dense"] and check["head"] == 0
+
+
+def test_the_text_output_says_what_to_do_next(pg_url: str) -> None:
+    rc, out, err = run("ledger", "init", pg_url)
+    assert rc == 0, err
+    assert "append-only guards installed" in out
+    app = pg_url.rsplit("/", 1)[1] + "_app"
+    assert f"app role {app}: created" in out
+    assert f"generated password for {app} (shown once" in out
+    assert f"workstations use: --ledger postgresql://{app}:" in out
+    rc, out, err = run("ledger", "check", pg_url)
+    assert rc == 0 and err == ""
+    assert "head 0, 0 event(s), seq dense, append-only guards installed" in out
+
+
+def test_the_app_role_syncs_a_workstation(pg_url: str, tmp_path: Path) -> None:
+    app_url = ok_json("ledger", "init", pg_url)["app_url"]
+    g = ["--home", str(tmp_path / "h"), "--ledger", app_url, "--today", TODAY]
+    rc, out, err = run(*g, "--role", "systemforvaltning", "demo", "--size", "small", "--no-tui")
+    assert rc == 0, err
+    h2 = ["--home", str(tmp_path / "h2"), "--ledger", app_url, "--today", TODAY]
+    assert ok_json(*h2, "sync")["pulled"] > 100
+    rc, out, err = run(*h2, "--role", "slutenvard-somatik", "--unit", "SUS-AVD11", "tick",
+                       "VT000002", "s2.personuppgifter")  # fmt: skip
+    assert rc == 0, err
+    assert ok_json(*h2, "sync")["pushed"] == 1
+    assert ok_json(*g, "sync")["pulled"] == 1
+    hashes = {run(*x, "state-hash")[1] for x in (g, h2)}
+    assert len(hashes) == 1
+    check = ok_json("ledger", "check", app_url)  # the app role may read what check needs
+    assert check["ok"] and check["kinds"]["item.ticked"] == 1
+
+
+APP_REFUSED = [
+    "UPDATE lcsp_events SET kind = 'item.ticked', payload = '{}'",
+    "UPDATE lcsp_events SET seq = seq + 1000",  # seq is grantable only for unnumbered rows
+    "UPDATE lcsp_events SET seq = NULL",
+    "DELETE FROM lcsp_events",
+    "TRUNCATE lcsp_events",
+    "UPDATE lcsp_meta SET value = 'x' WHERE key = 'ledger_id'",
+    "INSERT INTO lcsp_meta (key, value) VALUES ('x', 'y')",
+    "DELETE FROM lcsp_head",
+    "UPDATE lcsp_head SET id = 2",
+    "INSERT INTO lcsp_events (event_id, seq, replica_id, origin_seq, kind, schema_version, "
+    "actor, role, unit, recorded_at, payload) "
+    "VALUES ('x', 4, 'r', 1, 'k', 1, 'a', 'r', 'u', 't', '{}')",  # the client never picks seq
+    "DROP TABLE lcsp_events",
+    "ALTER TABLE lcsp_events DISABLE TRIGGER USER",
+    "CREATE TABLE lcsp_shadow (x int)",
+    "CREATE OR REPLACE FUNCTION lcsp_guard_no_removal() RETURNS trigger "
+    "LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$",
+]
+
+
+@pytest.mark.parametrize("statement", APP_REFUSED)
+def test_the_app_role_cannot_change_or_remove_events(
+    ledger: dict,
+    pg_url: str,
+    statement: str,  # type: ignore[type-arg]
+) -> None:
+    with psycopg.connect(as_role(pg_url, ledger["app_role"]), autocommit=True) as conn:
+        with pytest.raises(errors.InsufficientPrivilege) as exc:
+            conn.execute(statement)
+        assert exc.value.sqlstate == "42501"
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute("SELECT seq, kind FROM lcsp_events ORDER BY seq").fetchall()
+        meta = conn.execute("SELECT count(*) FROM lcsp_meta").fetchone()
+    assert rows == [(1, "item.ticked"), (2, "item.ticked"), (3, "item.ticked")]
+    assert meta == (2,)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE lcsp_events SET payload = '{}'",
+        "UPDATE lcsp_events SET seq = seq + 1000",
+        "DELETE FROM lcsp_events WHERE seq = 3",
+        "TRUNCATE lcsp_events",
+        "DELETE FROM lcsp_head",
+    ],
+)
+def test_the_guards_hold_for_the_owner_too(ledger: dict, pg_url: str, statement: str) -> None:  # type: ignore[type-arg]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        with pytest.raises(errors.InsufficientPrivilege, match="append-only"):
+            conn.execute(statement)
+        assert conn.execute("SELECT count(*) FROM lcsp_events").fetchone() == (3,)
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        # a row numbered by hand past the head, head not moved: a gap for every reader
+        [_INSERT := "INSERT INTO lcsp_events (event_id, replica_id, origin_seq, kind, "
+         "schema_version, actor, role, unit, recorded_at, payload) "
+         "VALUES ('x', 'r', 9, 'k', 1, 'a', 'r', 'u', 't', '{}')",
+         "UPDATE lcsp_events SET seq = 9 WHERE event_id = 'x'"],
+        # the head moved by two, one row numbered
+        [_INSERT, "UPDATE lcsp_head SET last_seq = last_seq + 2",
+         "UPDATE lcsp_events SET seq = 4 WHERE event_id = 'x'"],
+        # a row committed without a seq (invisible to every pull)
+        [_INSERT],
+        # the head moved with no rows at all
+        ["UPDATE lcsp_head SET last_seq = 10"],
+        # the head moved back
+        ["UPDATE lcsp_head SET last_seq = 1"],
+    ],
+)  # fmt: skip
+def test_hand_numbering_cannot_break_the_sequence(
+    ledger: dict,
+    pg_url: str,
+    steps: list[str],  # type: ignore[type-arg]
+) -> None:
+    with psycopg.connect(as_role(pg_url, ledger["app_role"])) as conn:
+        for s in steps:
+            conn.execute(s)
+        with pytest.raises(errors.IntegrityConstraintViolation, match="lcsp ledger"):
+            conn.commit()
+    check = ok_json("ledger", "check", pg_url)
+    assert check["ok"] and check["head"] == 3 and check["events"] == 3
+
+
+def test_concurrent_pushes_as_the_app_role_stay_dense(ledger: dict, pg_url: str) -> None:
+    import threading
+
+    app = as_role(pg_url, ledger["app_role"])
+    seqs: list[int] = []
+    lock = threading.Lock()
+
+    def writer(w: int) -> None:
+        with PostgresLedger(app) as led:
+            for b in range(10):
+                batch = [ev(100 * b + i, replica=f"w{w}") for i in range(5)]
+                got = led.push(batch)
+                led.push(batch)  # a retry after a lost reply: same seqs, nothing new
+                with lock:
+                    seqs.extend(got.values())
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(seqs) == list(range(4, 4 + 6 * 10 * 5))
+    check = ok_json("ledger", "check", app)
+    assert check["ok"] and check["head"] == 303 and check["kinds"] == {"item.ticked": 303}
+
+
+def test_init_again_keeps_the_ledger_and_takes_back_extra_rights(
+    ledger: dict,
+    pg_url: str,  # type: ignore[type-arg]
+) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"GRANT DELETE, UPDATE ON lcsp_events TO {ledger['app_role']}")
+        conn.execute("ALTER TABLE lcsp_events DISABLE TRIGGER lcsp_events_no_delete")
+    rc, out, _err = run("ledger", "check", pg_url, "--json")
+    assert rc == 1 and json.loads(out)["guards"] is False
+    again = ok_json("ledger", "init", pg_url)
+    assert again["ledger_id"] == ledger["ledger_id"]
+    assert again["created_role"] is False and again["password"] is None
+    assert again["app_url"] == as_role(pg_url, ledger["app_role"])  # the password was kept
+    with psycopg.connect(as_role(pg_url, ledger["app_role"]), autocommit=True) as conn:
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM lcsp_events")
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute("UPDATE lcsp_events SET kind = 'x'")
+    assert ok_json("ledger", "check", pg_url)["guards"] is True
+
+
+def test_a_password_from_the_environment_is_never_printed(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LCSP_APP_PASSWORD", "s3cret-from-vault")
+    rc, out, err = run("ledger", "init", pg_url, "--app-role", "lcsp_ward")  # a named role
+    assert rc == 0, err
+    assert "s3cret" not in out + err
+    assert "--ledger postgresql://lcsp_ward:***@" in out
+    with psycopg.connect(pg_url) as conn:
+        verifier = conn.execute(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = 'lcsp_ward'"
+        ).fetchone()
+    assert verifier is not None and _scram_matches(verifier[0], "s3cret-from-vault")
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "code", "expected"),
+    [
+        (None, ["--app-role", "Bad-Name"], 2, "lcsp: app role 'Bad-Name': use lower-case"),
+        ("CREATE ROLE boss SUPERUSER LOGIN", ["--app-role", "boss"], 2,
+         "lcsp: role boss has SUPERUSER, CREATEROLE, CREATEDB or BYPASSRLS"),
+        (None, ["--app-role", "postgres"], 2, "lcsp: postgres owns the ledger tables"),
+    ],
+)  # fmt: skip
+def test_init_refuses_an_app_role_with_too_much_power(
+    pg_url: str, setup: str | None, args: list[str], code: int, expected: str
+) -> None:
+    if setup:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(setup)
+    try:
+        rc, _out, err = run("ledger", "init", pg_url, *args)
+        assert one_line(rc, err, code).startswith(expected)
+    finally:
+        if setup:
+            with psycopg.connect(pg_url, autocommit=True) as conn:
+                conn.execute("DROP ROLE IF EXISTS boss")
+
+
+def test_the_app_role_cannot_run_init(ledger: dict, pg_url: str) -> None:  # type: ignore[type-arg]
+    rc, _out, err = run("ledger", "init", as_role(pg_url, ledger["app_role"]), "--app-role", "two")
+    assert one_line(rc, err, 2).startswith("lcsp: not allowed at 127.0.0.1:")
+
+
+def test_init_and_check_refuse_what_is_no_ledger(pg_url: str, tmp_path: Path) -> None:
+    rc, _o, err = run("ledger", "init", str(tmp_path / "l.sqlite"))
+    assert one_line(rc, err, 2) == (
+        "lcsp: ledger init is for a PostgreSQL ledger (postgresql://…); "
+        "a SQLite ledger is created by the first sync"
+    )
+    rc, _o, err = run("ledger", "check", pg_url)  # an empty database
+    assert one_line(rc, err, 2).startswith("lcsp: not an lcsp ledger (no schema) at 127.0.0.1:")
+    rc, _o, err = run("ledger", "check", str(tmp_path / "missing.sqlite"))
+    assert one_line(rc, err, 69).startswith("lcsp: ledger unreachable: ledger file not found")
+    (tmp_path / "junk.sqlite").write_text("not a database")
+    rc, _o, err = run("ledger", "check", str(tmp_path / "junk.sqlite"))
+    assert one_line(rc, err, 2).startswith("lcsp: not an lcsp ledger:")
+
+
+def test_unreachable_server_exits_69_with_one_line() -> None:
+    for action in ("init", "check"):
+        p = subprocess.run(
+            [sys.executable, "-m", "lcsp_tui", "ledger", action,
+             "postgresql://postgres:pw123@127.0.0.1:1/lcsp"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        line = one_line(p.returncode, p.stderr, 69)
+        assert line.startswith("lcsp: ledger unreachable: cannot reach ledger at 127.0.0.1:1/lcsp")
+        assert "pw123" not in p.stderr and "local work" not in p.stderr
+
+
+def test_check_finds_a_damaged_ledger(ledger: dict, pg_url: str) -> None:  # type: ignore[type-arg]
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # what only an owner can do
+        conn.execute("ALTER TABLE lcsp_events DISABLE TRIGGER USER")
+        conn.execute("DELETE FROM lcsp_events WHERE seq = 2")
+    rc, out, err = run("ledger", "check", pg_url)
+    line = one_line(rc, err, 1)
+    assert line.startswith("lcsp: ledger check failed: seq not dense: 2 numbered event(s)")
+    assert "append-only guards missing" in line
+    assert "seq NOT dense, append-only guards MISSING" in out
+    report = json.loads(run("ledger", "check", pg_url, "--json")[1])
+    assert report["ok"] is False and report["dense"] is False and report["head"] == 3
+
+
+def test_check_a_sqlite_ledger(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.sqlite"
+    rc, _o, err = run("--home", str(tmp_path / "h"), "--ledger", str(ledger),
+                      "--role", "systemforvaltning", "demo", "--size", "small", "--no-tui")  # fmt: skip
+    assert rc == 0, err
+    report = ok_json("ledger", "check", str(ledger))
+    with closing(sqlite3.connect(ledger)) as conn:
+        kinds = dict(conn.execute("SELECT kind, count(*) FROM events GROUP BY kind"))
+    assert report["ok"] and report["backend"] == "sqlite" and report["guards"] is None
+    assert report["kinds"] == kinds and report["head"] == sum(kinds.values())
+    assert report["kinds"]["patient.upserted"] > 10
