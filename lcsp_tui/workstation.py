@@ -7,7 +7,8 @@ checked against the rules, written to the local outbox first, and synced with th
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from lcsp_tui.config import Settings, parse_today
@@ -21,6 +22,24 @@ from lcsp_tui.privacy import harden_home, refuse_personnummer
 from lcsp_tui.store.store import LocalStore
 from lcsp_tui.sync import SyncResult, check_identity, pull, sync
 from lcsp_tui.view import View
+
+
+@contextmanager
+def home_lock(home: Path) -> Iterator[None]:
+    """One sync at a time per home, across processes: two browser tabs of one user (lcsp
+    serve) or a cron ``lcsp sync`` beside the TUI would otherwise both pull after the same
+    cursor, and the second fold stops loudly on a "gap"."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lcsp serve there; one process per home
+        yield
+        return
+    fd = os.open(home / ".sync.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 class UsageError(rules.Refusal):
@@ -133,11 +152,12 @@ class Workstation:
         self.store.set_meta("env_declared", self.env)
 
     def sync(self) -> SyncResult:
-        ledger = self.open_ledger()
-        try:
-            return sync(self.store, ledger, guard=pull_guard(self.env))
-        finally:
-            ledger.close()
+        with home_lock(self.settings.home):
+            ledger = self.open_ledger()
+            try:
+                return sync(self.store, ledger, guard=pull_guard(self.env))
+            finally:
+                ledger.close()
 
     # ------------------------------------------------------------ actions
 
@@ -227,6 +247,15 @@ class Workstation:
         progress: Callable[[int, int], None] | None = None,
     ) -> SyncResult:
         """Write record events straight into the ledger (import, demo), then pull them."""
+        with home_lock(self.settings.home):
+            return self._publish(events, summary, progress)
+
+    def _publish(
+        self,
+        events: Sequence[m.Event],
+        summary: dict[str, object],
+        progress: Callable[[int, int], None] | None,
+    ) -> SyncResult:
         ledger = self.open_ledger()
         guard = pull_guard(self.env)
         try:

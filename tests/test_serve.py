@@ -227,3 +227,63 @@ def test_a_tab_gets_only_the_servers_settings(monkeypatch: pytest.MonkeyPatch) -
         "LCSP_ENV": "produktion",
         "LCSP_TODAY": "2025-09-30T09:00",
     }
+
+
+def test_two_tabs_of_one_user_sync_the_same_home_at_once(tmp_path: Path) -> None:
+    """Each tab is its own process on the user's one home; their background syncs overlap.
+    Without the home's sync lock the second fold of the same batch stops on a "gap"."""
+    import threading
+
+    from lcsp_tui.config import settings_from
+    from lcsp_tui.domain.models import Event
+    from lcsp_tui.ledger.sqlite import SqliteLedger
+    from lcsp_tui.workstation import Workstation
+
+    ledger = str(tmp_path / "ledger.sqlite")
+
+    def tab() -> Workstation:
+        return Workstation(settings_from(home=str(tmp_path / "anna"), ledger=ledger, user="anna"))
+
+    first = tab()
+    first.sync()
+    first.close()
+    errors: list[str] = []
+
+    def sync_in_a_tab() -> None:
+        try:
+            ws = tab()
+            try:
+                ws.sync()
+            finally:
+                ws.close()
+        except Exception as e:  # noqa: BLE001 - every failure is collected
+            errors.append(repr(e))
+
+    for n in range(5):
+        with SqliteLedger(ledger) as led:  # someone else's work arrives …
+            led.push(
+                [
+                    Event(
+                        replica_id="other",
+                        origin_seq=n * 2000 + i,
+                        kind="audit.read",
+                        actor="bertil",
+                        role="support",
+                        unit="",
+                        recorded_at="2025-09-30T09:00",
+                        payload={"subject": None, "what": "sökning", "outcome": "ok"},
+                    )  # fmt: skip
+                    for i in range(2000)
+                ]
+            )
+        tabs = [threading.Thread(target=sync_in_a_tab) for _ in range(3)]  # … three tabs pull it
+        for t in tabs:
+            t.start()
+        for t in tabs:
+            t.join()
+    assert errors == []
+    ws = tab()
+    try:
+        assert ws.store.cursor == 10_000
+    finally:
+        ws.close()
