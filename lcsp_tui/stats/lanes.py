@@ -56,6 +56,7 @@ class Source:
     table: str  # FROM … (aliases: p patients, a admissions, s sips, d decisions)
     where: tuple[str, ...]  # disjoint conditions: the subjects are the rows matching any
     subject: str  # SQL: the subject id
+    patient: str  # SQL: the subject's patient id
     municipality: str  # SQL
     signature: tuple[str, ...]  # SQL: the facts the conditions read
     context: Callable[[Signature], rules.SubjectContext]  # a stand-in for one signature
@@ -166,6 +167,7 @@ def sources(region: RegionData) -> dict[str, Source]:
             table="patients p",
             where=step1_where(region),
             subject="p.patient_id",
+            patient="p.patient_id",
             municipality="p.municipality",
             signature=(
                 "p.home_health_unit IS NOT NULL",
@@ -179,6 +181,7 @@ def sources(region: RegionData) -> dict[str, Source]:
             table="admissions a JOIN patients p ON p.patient_id = a.patient_id",
             where=(MOVING,),
             subject="a.admission_id",
+            patient="a.patient_id",
             municipality="p.municipality",
             signature=("a.care_form",),
             context=_admission_context,
@@ -188,6 +191,7 @@ def sources(region: RegionData) -> dict[str, Source]:
             table="sips s LEFT JOIN decisions d ON d.sip_id = s.sip_id",
             where=("s.status = 'pagaende'",),
             subject="s.sip_id",
+            patient="s.patient_id",
             municipality="s.municipality",
             signature=(ONGOING_ADMISSION, "d.decision"),
             context=_sip_context,
