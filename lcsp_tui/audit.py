@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO
 
-from lcsp_tui.config import parse_today
+from lcsp_tui.config import ConfigError, parse_today
+from lcsp_tui.privacy import refuse_personnummer
 
 KEYS = ("seq", "at", "user", "role", "unit", "kind", "subject", "what", "outcome", "on_behalf_of")
 CSV_HEADER = (
@@ -80,7 +81,10 @@ class AuditFilter:
 
 def parse_time(text: str, *, end: bool = False) -> dt.datetime:
     """``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM``; as an end, a bare date means the whole day."""
-    when = parse_today(text)  # ConfigError (exit 2) on anything else
+    try:
+        when = parse_today(text)
+    except ConfigError:  # without echoing what was typed
+        raise ConfigError("--since/--until: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
     if end and len(text.strip()) == 10:
         when += dt.timedelta(days=1)
     return when
@@ -93,7 +97,9 @@ def make_filter(
     since: str | None = None,
     until: str | None = None,
 ) -> AuditFilter:
-    """A filter from text (blank means no filter); bad times raise ConfigError."""
+    """A filter from text (blank means no filter); bad times raise ConfigError, and a
+    personnummer anywhere is refused (the filter of a read is itself audited)."""
+    refuse_personnummer(user, patient, unit, since, until)
 
     def clean(v: str | None) -> str | None:
         return v.strip() or None if v else None

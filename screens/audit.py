@@ -21,6 +21,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from lcsp_tui import audit
 from lcsp_tui.config import ConfigError
+from lcsp_tui.domain.personnummer import looks_like_personnummer
+from lcsp_tui.domain.rules import Refusal
 from lcsp_tui.privacy import private_file
 from screens.widgets import StatusHeader, shorten
 
@@ -163,6 +165,12 @@ class AuditScreen(Screen[None]):
             )
         except ConfigError:
             self._summary(0, "Datum anges som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTHH:MM")
+            return
+        except Refusal as e:  # a personnummer typed as a filter: emptied, never kept
+            for i in self.query(Input):
+                if looks_like_personnummer(i.value):
+                    i.value = ""
+            self._summary(0, str(e))
             return
         self.reload()
         self.query_one("#au-table").focus()
