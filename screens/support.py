@@ -13,20 +13,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from rich.console import Group
-from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import (
     DataTable,
     Footer,
     Input,
-    Label,
     OptionList,
     Static,
     TabbedContent,
@@ -36,72 +32,16 @@ from textual.widgets.option_list import Option
 
 from lcsp_tui import helpdesk
 from lcsp_tui.domain.lookup import LookupRefused
-from lcsp_tui.domain.personnummer import looks_like_personnummer
 from lcsp_tui.domain.rules import Refusal
 from lcsp_tui.helpdesk import STATUS_LABELS, HelpRequest, fmt_age
 from lcsp_tui.lookup import audited_lookup
 from screens.dialogs import ConfirmScreen
-from screens.kvittering import MESSAGE_TYPES, _short_time
+from screens.support_dialogs import NewRequestScreen, ResolveScreen
+from screens.support_results import ACK_PREFIX, ResultList, ack_text, match_text
 from screens.widgets import StatusHeader, shorten
 
 if TYPE_CHECKING:
     from lcsp_tui.app import LcspApp
-
-ACK_PREFIX = "ack:"
-
-
-def match_text(m: dict[str, object]) -> Group:
-    """One match as the desk sees it: no personnummer, no first name; hanging indents."""
-    head = Text()
-    head.append(str(m["name"]), style="bold")
-    head.append(f" ({m['birth_year']})")
-    grid = Table.grid(padding=(0, 1), expand=True)
-    grid.add_column(width=1, no_wrap=True)
-    grid.add_column(no_wrap=True, style="dim")
-    grid.add_column(ratio=1)
-    if m.get("protected"):
-        grid.add_row("", "", Text("Lämna inga uppgifter: den som ringer kontaktar enheten själv."))
-        return Group(head, grid)
-    if m["municipality"]:
-        head.append(f" · {m['municipality']}")
-    units = cast("list[dict[str, str]]", m["units"])
-    if units:
-        grid.add_row("", "Enheter", ", ".join(f"{u['name']} ({u['id']})" for u in units))
-    for a in cast("list[dict[str, object]]", m["admissions"]):
-        body = Text(f"{a['id']} {a['ward_name']}: ")
-        body.append(str(a["cutover"]), style="cyan")
-        grid.add_row("", "Vårdtillfälle", body)
-    for s in cast("list[dict[str, object]]", m["sips"]):
-        body = Text(f"{s['id']} ({s['coordinator']}): ")
-        body.append(str(s["cutover"]), style="cyan")
-        grid.add_row("", "SIP", body)
-    owing = cast("list[str]", m.get("owing_units") or [])
-    if owing:
-        grid.add_row("", Text("Okvitterat hos", style="bold yellow"), ", ".join(owing))
-    return Group(head, grid)
-
-
-def ack_text(u: dict[str, object]) -> Padding:
-    t = Text("▸ Kvittera ", style="bold")
-    t.append(str(u["message_id"]), style="bold")
-    kind = MESSAGE_TYPES.get(str(u["type"]), str(u["type"]))
-    t.append(f" ({kind}, {_short_time(str(u['sent']))}) åt ")
-    t.append(f"{u['unit_name']} ({u['unit']})", style="bold")
-    return Padding(t, (0, 0, 0, 2))
-
-
-class ResultList(OptionList):
-    """The matches; their unacknowledged messages are the rows that can be chosen."""
-
-    BINDINGS = [
-        Binding(
-            "enter",
-            "select",
-            "Kvittera åt enheten",
-            id="support.kvittera",
-            tooltip="Kvittera meddelandet åt mottagande enhet (gjort i Prator)",
-        ),
-    ]
 
 
 class HelpTable(DataTable[object]):
@@ -505,94 +445,3 @@ class SupportScreen(Screen[None]):
             return self._selected_request() is not None
         # n is a letter in the form: the footer shows it when the focus is elsewhere
         return not (action == "new_request" and isinstance(self.focused, Input))
-
-
-class NewRequestScreen(ModalScreen["HelpRequest | None"]):
-    """Record a help request: unit(s), initial + surname, birth year, what is needed."""
-
-    BINDINGS = [
-        Binding("escape", "cancel", "Avbryt", id="arende.avbryt", tooltip="Registrera inget"),
-    ]
-
-    def __init__(self, units: str = "", name: str = "", year: str = "") -> None:
-        super().__init__(classes="dialog-screen")
-        self.prefill = (units, name, year)
-
-    def compose(self) -> ComposeResult:
-        units, name, year = self.prefill
-        with Vertical(classes="dialog"):
-            yield Label("Nytt hjälpärende (kvittering)", classes="dialog-title")
-            yield Input(
-                units, placeholder="Enhet(er): id, kommaseparerade", id="hr-units", compact=True
-            )
-            yield Input(
-                name, placeholder="Patient: initial och efternamn", id="hr-name", compact=True
-            )
-            yield Input(year, placeholder="Födelseår, fyra siffror", id="hr-year", compact=True)
-            yield Input(placeholder="Vad behövs? (Enter registrerar)", id="hr-need", compact=True)
-            yield Static(id="hr-error", classes="dialog-detail")
-
-    def on_mount(self) -> None:
-        first_empty = next(
-            (i for i in self.query(Input) if not i.value), self.query_one("#hr-need", Input)
-        )
-        first_empty.focus()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        inputs = list(self.query(Input))
-        if event.input is not inputs[-1]:
-            inputs[inputs.index(event.input) + 1].focus()
-            return
-        self._save()
-
-    def _save(self) -> None:
-        from lcsp_tui.app import LcspApp
-
-        ws = cast(LcspApp, self.app).ws
-        v = {i.id: i.value for i in self.query(Input)}
-        try:
-            req = helpdesk.record(
-                ws,
-                (v["hr-units"] or "").split(","),
-                v["hr-name"] or "",
-                v["hr-year"] or "",
-                v["hr-need"] or "",
-            )
-        except Refusal as e:
-            for i in self.query(Input):
-                if looks_like_personnummer(i.value):
-                    i.value = ""
-            self.query_one("#hr-error", Static).update(Text(str(e), style="bold red"))
-            cast(LcspApp, self.app).local_change()  # a refusal is audited
-            return
-        self.dismiss(req)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ResolveScreen(ModalScreen["str | None"]):
-    """Resolve a help request with an optional note; "" means resolved without a note."""
-
-    BINDINGS = [
-        Binding("escape", "cancel", "Avbryt", id="los.avbryt", tooltip="Lös inte ärendet"),
-    ]
-
-    def __init__(self, request_id: str) -> None:
-        super().__init__(classes="dialog-screen")
-        self.request_id = request_id
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(f"Lös ärende {self.request_id}", classes="dialog-title")
-            yield Input(
-                placeholder="Anteckning (valfri) – Enter löser ärendet", id="los-note", compact=True
-            )
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip())
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

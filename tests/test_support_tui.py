@@ -21,7 +21,8 @@ from lcsp_tui.workstation import Workstation
 from screens.audit import AuditScreen
 from screens.checklist import ChecklistScreen
 from screens.dialogs import ConfirmScreen
-from screens.support import NewRequestScreen, ResolveScreen, SupportScreen
+from screens.support import SupportScreen
+from screens.support_dialogs import NewRequestScreen, ResolveScreen
 from screens.worklist import WorklistScreen
 from tests.snapshot_app import build_demo_home, copy_home, make_app, make_workstation, settle
 
@@ -488,7 +489,8 @@ def test_snapshot_audit(snap_compare, home: Path) -> None:  # type: ignore[no-un
 
 def test_every_binding_has_an_id_and_a_description() -> None:
     seen = 0
-    for name in ("screens.support", "screens.audit"):
+    for name in ("screens.support", "screens.support_results", "screens.support_dialogs",
+                 "screens.audit"):  # fmt: skip
         module = importlib.import_module(name)
         for obj in vars(module).values():
             if isinstance(obj, type) and obj.__module__ == name:

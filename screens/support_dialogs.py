@@ -1,0 +1,111 @@
+"""The support desk's dialogs: record a help request, resolve one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from lcsp_tui import helpdesk
+from lcsp_tui.domain.personnummer import looks_like_personnummer
+from lcsp_tui.domain.rules import Refusal
+
+if TYPE_CHECKING:
+    pass
+
+
+class NewRequestScreen(ModalScreen["HelpRequest | None"]):
+    """Record a help request: unit(s), initial + surname, birth year, what is needed."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Avbryt", id="arende.avbryt", tooltip="Registrera inget"),
+    ]
+
+    def __init__(self, units: str = "", name: str = "", year: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.prefill = (units, name, year)
+
+    def compose(self) -> ComposeResult:
+        units, name, year = self.prefill
+        with Vertical(classes="dialog"):
+            yield Label("Nytt hjälpärende (kvittering)", classes="dialog-title")
+            yield Input(
+                units, placeholder="Enhet(er): id, kommaseparerade", id="hr-units", compact=True
+            )
+            yield Input(
+                name, placeholder="Patient: initial och efternamn", id="hr-name", compact=True
+            )
+            yield Input(year, placeholder="Födelseår, fyra siffror", id="hr-year", compact=True)
+            yield Input(placeholder="Vad behövs? (Enter registrerar)", id="hr-need", compact=True)
+            yield Static(id="hr-error", classes="dialog-detail")
+
+    def on_mount(self) -> None:
+        first_empty = next(
+            (i for i in self.query(Input) if not i.value), self.query_one("#hr-need", Input)
+        )
+        first_empty.focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        if event.input is not inputs[-1]:
+            inputs[inputs.index(event.input) + 1].focus()
+            return
+        self._save()
+
+    def _save(self) -> None:
+        from lcsp_tui.app import LcspApp
+
+        ws = cast(LcspApp, self.app).ws
+        v = {i.id: i.value for i in self.query(Input)}
+        try:
+            req = helpdesk.record(
+                ws,
+                (v["hr-units"] or "").split(","),
+                v["hr-name"] or "",
+                v["hr-year"] or "",
+                v["hr-need"] or "",
+            )
+        except Refusal as e:
+            for i in self.query(Input):
+                if looks_like_personnummer(i.value):
+                    i.value = ""
+            self.query_one("#hr-error", Static).update(Text(str(e), style="bold red"))
+            cast(LcspApp, self.app).local_change()  # a refusal is audited
+            return
+        self.dismiss(req)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ResolveScreen(ModalScreen["str | None"]):
+    """Resolve a help request with an optional note; "" means resolved without a note."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Avbryt", id="los.avbryt", tooltip="Lös inte ärendet"),
+    ]
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.request_id = request_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Lös ärende {self.request_id}", classes="dialog-title")
+            yield Input(
+                placeholder="Anteckning (valfri) – Enter löser ärendet", id="los-note", compact=True
+            )
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

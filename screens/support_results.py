@@ -1,0 +1,74 @@
+"""How the support desk sees a lookup's matches: no personnummer, no first name.
+
+Each match is a heading with its units, admissions and SIPs (cutover status); each of its
+unacknowledged messages is an option of its own, to acknowledge on the unit's behalf.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from rich.console import Group
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import OptionList
+
+from screens.kvittering import MESSAGE_TYPES, _short_time
+
+ACK_PREFIX = "ack:"  # option id prefix of a message row
+
+
+def match_text(m: dict[str, object]) -> Group:
+    """One match as the desk sees it: no personnummer, no first name; hanging indents."""
+    head = Text()
+    head.append(str(m["name"]), style="bold")
+    head.append(f" ({m['birth_year']})")
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(width=1, no_wrap=True)
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(ratio=1)
+    if m.get("protected"):
+        grid.add_row("", "", Text("Lämna inga uppgifter: den som ringer kontaktar enheten själv."))
+        return Group(head, grid)
+    if m["municipality"]:
+        head.append(f" · {m['municipality']}")
+    units = cast("list[dict[str, str]]", m["units"])
+    if units:
+        grid.add_row("", "Enheter", ", ".join(f"{u['name']} ({u['id']})" for u in units))
+    for a in cast("list[dict[str, object]]", m["admissions"]):
+        body = Text(f"{a['id']} {a['ward_name']}: ")
+        body.append(str(a["cutover"]), style="cyan")
+        grid.add_row("", "Vårdtillfälle", body)
+    for s in cast("list[dict[str, object]]", m["sips"]):
+        body = Text(f"{s['id']} ({s['coordinator']}): ")
+        body.append(str(s["cutover"]), style="cyan")
+        grid.add_row("", "SIP", body)
+    owing = cast("list[str]", m.get("owing_units") or [])
+    if owing:
+        grid.add_row("", Text("Okvitterat hos", style="bold yellow"), ", ".join(owing))
+    return Group(head, grid)
+
+
+def ack_text(u: dict[str, object]) -> Padding:
+    t = Text("▸ Kvittera ", style="bold")
+    t.append(str(u["message_id"]), style="bold")
+    kind = MESSAGE_TYPES.get(str(u["type"]), str(u["type"]))
+    t.append(f" ({kind}, {_short_time(str(u['sent']))}) åt ")
+    t.append(f"{u['unit_name']} ({u['unit']})", style="bold")
+    return Padding(t, (0, 0, 0, 2))
+
+
+class ResultList(OptionList):
+    """The matches; their unacknowledged messages are the rows that can be chosen."""
+
+    BINDINGS = [
+        Binding(
+            "enter",
+            "select",
+            "Kvittera åt enheten",
+            id="support.kvittera",
+            tooltip="Kvittera meddelandet åt mottagande enhet (gjort i Prator)",
+        ),
+    ]
