@@ -19,7 +19,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.message import Message
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
@@ -28,10 +28,12 @@ from lcsp_tui.ledger.base import LedgerMismatch, LedgerUnreachable
 from lcsp_tui.workstation import Workstation
 from screens.audit import AuditScreen
 from screens.checklist import ChecklistScreen
+from screens.dashboard import DashboardScreen
 from screens.kvittering import KvitteringScreen
 from screens.palette import LcspCommands, PaletteCommand
 from screens.setup import RoleScreen, UnitScreen, units_for_role
 from screens.support import SupportScreen
+from screens.timeline import TimelineScreen
 from screens.widgets import (
     HeaderInfo,
     StatusHeader,
@@ -152,7 +154,7 @@ class LcspApp(App[int]):
         if self._needs_setup():
             self.choose(ask_role=False, ask_unit=False, first=True)
         else:
-            self.push_screen(SupportScreen() if self.ws.role == "support" else WorklistScreen())
+            self.push_screen(self._main_screen()())
 
     def _needs_setup(self) -> bool:
         role, unit = self.ws.role, self.ws.unit
@@ -348,9 +350,17 @@ class LcspApp(App[int]):
 
     # ------------------------------------------------------------ navigation
 
+    def _main_screen(self) -> type[Screen[None]]:
+        """The role's main screen: support desk, dashboard, or the worklist."""
+        if self.ws.role == "support":
+            return SupportScreen
+        if self.ws.role == "systemforvaltning":
+            return DashboardScreen
+        return WorklistScreen
+
     async def show_main(self) -> None:
         """Back to the role's main screen (pushing it the first time), freshly loaded."""
-        kind = SupportScreen if self.ws.role == "support" else WorklistScreen
+        kind = self._main_screen()
         main = next((s for s in self.screen_stack if type(s) is kind), None)
         if main is None:
             while len(self.screen_stack) > 1:  # another role's main screen
@@ -369,6 +379,10 @@ class LcspApp(App[int]):
     async def _open_from_palette(self, subject: str) -> None:
         await self.show_main()
         self.open_subject(subject)
+
+    def action_timeline(self) -> None:
+        if not isinstance(self.screen, TimelineScreen):
+            self.push_screen(TimelineScreen())
 
     def action_audit(self) -> None:
         if self.ws.role != "systemforvaltning":
@@ -418,6 +432,11 @@ class LcspApp(App[int]):
                 self.action_kvittering,
             ),
             PaletteCommand("arbetslista: visa", "Tillbaka till arbetslistan", self.show_main),
+            PaletteCommand(
+                "tidplan: visa",
+                "Tidplanen: var vi står, nedräkning till läsläge och arkivering",
+                self.action_timeline,
+            ),
             PaletteCommand(
                 "granskning: granskningslogg",
                 "Filtrera och exportera granskningsloggen (systemförvaltning)",

@@ -373,16 +373,17 @@ async def test_unknown_unit_is_asked_for_again(home: Path) -> None:
 
 
 async def test_roles_without_worklist_see_what_is_coming(home: Path) -> None:
-    app = make_app(home, "systemforvaltning")  # support has its own screen (test_support_tui)
+    # support and systemforvaltning have their own main screens (test_support_tui,
+    # test_dashboard); the timeline is there for every role from the palette.
+    app = make_app(home, SOMATIK, AVD11)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, WorklistScreen)
-        assert not screen.query_one("#worklist").display
-        assert "senare version" in str(screen.query_one("#later", Static).render())
-        timeline = plain(screen.query_one("#timeline", Static))
+        app.action_timeline()
+        await pilot.pause()
+        timeline = plain(app.screen.query_one("#timeline-body", Static))
         for phase in app.ws.region.timeline.phase:
-            assert phase.when in timeline
+            assert phase.label[:30] in timeline
+        assert "▶ nu" in timeline and "Prator i läsläge: om 16 dagar" in timeline
 
 
 async def test_palette_opens_a_subject(home: Path) -> None:

@@ -271,8 +271,6 @@ def subject_detail(view, subject: str) -> list[DetailSection]:  # type: ignore[n
         states = tuple(rules.checklist(role, ctx, now, region))
         if states:
             out.append(
-                DetailSection(
-                    role, ROLES[role].name, ", ".join(u for u in holders[role] if u) or None, states
-                )
+                DetailSection(role, ROLES[role].name, tuple(u for u in holders[role] if u), states)
             )
     return out

@@ -1,0 +1,100 @@
+"""The burndown as a chart in the terminal (textual-plotext): open items at the end of each
+day against the plan, today marked. Above it, the figures in one or two lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from lcsp_tui import timeline as tl
+from lcsp_tui.stats.burndown import Burndown
+
+AROUND_TODAY = 28  # days shown before the read-only day (or today), unless the whole period
+
+
+def fmt(n: float | int | None) -> str:
+    if n is None:
+        return "–"
+    return f"{n:,.0f}".replace(",", " ")
+
+
+def burndown_numbers(b: Burndown) -> Text:
+    left, plan = b.at(b.today)
+    t = Text()
+    t.append("Kvar i dag ", style="bold")
+    behind = (left or 0) - plan
+    t.append(fmt(left), style="bold red" if behind > 0 else "bold green")
+    t.append(f" av {fmt(b.total)} · enligt plan {fmt(plan)}")
+    if behind > 0:
+        t.append(f" ({fmt(behind)} efter)", style="red")
+    pace = b.pace()
+    t.append(f" · takt 7 dagar: {pace:.1f}".replace(".", ",") + " per dag")
+    end = b.projected_end()
+    if end is not None and left:
+        t.append(f" · i den takten klart {tl.day_text(dt.datetime.combine(end, dt.time()))}")
+    elif left:
+        t.append(" · ingen takt att räkna på", style="dim")
+    return t
+
+
+class BurndownChart(PlotextPlot):
+    """Open items per day (remaining) and the plan, from a ``Burndown``."""
+
+    def show(self, b: Burndown, whole: bool) -> None:
+        lo, hi = 0, len(b.days)
+        if not whole:
+            k = b.days.index(b.today)
+            lo = max(0, hi - 1 - AROUND_TODAY)
+            if k < lo:  # today is long before the read-only day: the weeks around today
+                lo = max(0, k - AROUND_TODAY // 2)
+                hi = min(hi, lo + AROUND_TODAY + 1)
+        days = list(b.days[lo:hi])
+        x = list(range(len(days)))
+        plt = self.plt
+        plt.clear_figure()
+        plt.plot(x, list(b.planned[lo:hi]), label="Plan", color="blue")
+        actual = [(k, r) for k, r in enumerate(b.remaining[lo:hi]) if r is not None]
+        if actual:
+            plt.plot(
+                [k for k, _ in actual],
+                [r for _, r in actual],
+                label="Kvar",
+                color="red",
+                marker="hd",
+            )
+        if b.today in days:
+            plt.vline(days.index(b.today), color="green")
+        step = max(1, len(days) // 8)
+        ticks = list(range(0, len(days), step))
+        plt.xticks(ticks, [f"{days[k].day}/{days[k].month}" for k in ticks])
+        top = max(b.total, max(b.planned[lo:hi], default=0)) or 1
+        plt.ylim(0, top)
+        yticks = [round(top * k / 4) for k in range(5)]
+        plt.yticks(yticks, [fmt(v) for v in yticks])
+        plt.title("Öppna punkter vid dagens slut (grön linje: i dag)")
+        self.refresh()
+
+
+class BurndownPanel(Vertical):
+    DEFAULT_CSS = """
+    BurndownPanel { height: 1fr; }
+    BurndownPanel #bd-numbers { height: auto; padding: 0 1; }
+    BurndownPanel BurndownChart { height: 1fr; min-height: 8; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="bd-numbers")
+        yield BurndownChart(id="bd-chart")
+
+    def show(self, b: Burndown, whole: bool) -> None:
+        numbers = burndown_numbers(b)
+        numbers.append(
+            "\na: " + ("visa veckorna kring i dag" if whole else "visa hela perioden"), style="dim"
+        )
+        self.query_one("#bd-numbers", Static).update(numbers)
+        self.query_one(BurndownChart).show(b, whole)
