@@ -23,6 +23,12 @@ def fmt(n: float | int | None) -> str:
     return f"{n:,.0f}".replace(",", " ")
 
 
+def end_text(end: dt.date, today: dt.date) -> str:
+    """``mån 5/1`` (with the year when it is not this year's)."""
+    text = tl.day_text(dt.datetime.combine(end, dt.time()))
+    return text if end.year == today.year else f"{text} {end.year}"
+
+
 def burndown_numbers(b: Burndown) -> Text:
     left, plan = b.at(b.today)
     t = Text()
@@ -36,7 +42,7 @@ def burndown_numbers(b: Burndown) -> Text:
     t.append(f" · takt 7 dagar: {pace:.1f}".replace(".", ",") + " per dag")
     end = b.projected_end()
     if end is not None and left:
-        t.append(f" · i den takten klart {tl.day_text(dt.datetime.combine(end, dt.time()))}")
+        t.append(f" · i den takten klart {end_text(end, b.today)}")
     elif left:
         t.append(" · ingen takt att räkna på", style="dim")
     return t

@@ -16,7 +16,7 @@ from lcsp_tui.stats import Stats
 from lcsp_tui.stats.drill import WITHOUT_UNIT, Selector
 from lcsp_tui.stats.export import ORG_LABELS, STEP_NAMES
 from lcsp_tui.stats.progress import Tally
-from screens.burndown import fmt
+from screens.burndown import end_text, fmt
 from screens.widgets import shorten
 
 Key = tuple[str | None, str | None]
@@ -153,16 +153,12 @@ def overview_table(table: DataTable[object], s: Stats, width: int) -> Cells:
         end = b.projected_end()
         text = Text(f"{fmt(left)} kvar, plan {fmt(plan)}")
         if end is not None and left:
-            text.append(f", i nuvarande takt klart {tl.day_text(_midnight(end))}")
+            text.append(f", i nuvarande takt klart {end_text(end, b.today)}")
         row("burndown", "Burndown", text, "burndown")
     if keep == (0, 0):  # first time: on the first figure with subjects behind it
         keep = (3, 0)
     _restore(table, keep)
     return cells
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time())
 
 
 # ------------------------------------------------------------------ progress

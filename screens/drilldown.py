@@ -148,8 +148,10 @@ class DrillScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#drill-table")
     def _open(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.app.push_screen(SubjectScreen(str(event.row_key.value)))
+        subject = event.row_key.value
+        if subject is not None:
+            title = next((r.title for r in self.rows if r.subject == subject), "")
+            self.app.push_screen(SubjectScreen(str(subject), title))
 
     def action_back(self) -> None:
         self.dismiss()
@@ -168,9 +170,10 @@ class SubjectScreen(Screen[None]):
     SubjectScreen #subject-body > Static { height: auto; }
     """
 
-    def __init__(self, subject: str) -> None:
+    def __init__(self, subject: str, title: str = "") -> None:
         super().__init__(id="subject-screen")
         self.subject = subject
+        self.title_text = title
 
     @property
     def lcsp(self) -> LcspApp:
@@ -191,11 +194,13 @@ class SubjectScreen(Screen[None]):
         labels = {i.id: i.label for i in ws.region.checklists.item}
         out = Table.grid(padding=(0, 0))
         out.add_column()
-        out.add_row(Text(f"{self.subject} – alla rollers checklistor (läsläge)", style="bold"))
+        head = Text(self.title_text or self.subject, style="bold")
+        head.append(f" · {self.subject} · alla rollers checklistor (läsläge)", style="dim")
+        out.add_row(head)
         if not sections:
             out.add_row(Text("Inga checklistor för detta id.", style="dim"))
         for sec in sections:
-            unit = view.unit_name(sec.unit) if sec.unit else "ingen enhet"
+            unit = ", ".join(view.unit_name(u) for u in sec.units) or "ingen enhet"
             done = sum(s.done for s in sec.states if s.applies)
             total = sum(1 for s in sec.states if s.applies)
             out.add_row(Text(""))

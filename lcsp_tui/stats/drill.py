@@ -242,7 +242,7 @@ def drill(
 class DetailSection:
     role: str
     role_name: str
-    unit: str | None
+    units: tuple[str, ...]  # the units whose worklist holds it for the role (may be none)
     states: tuple[rules.ItemState, ...]
 
 
@@ -253,7 +253,7 @@ def subject_detail(view, subject: str) -> list[DetailSection]:  # type: ignore[n
         return []
     region, now = view.region, view.now
     if ctx.kind == "patient":
-        holders = {"kommun-registrering": sorted(rules.patient_units(ctx.patient)) or [None]}
+        holders = {"kommun-registrering": sorted(rules.patient_units(ctx.patient))}
     elif ctx.kind == "admission":
         assert ctx.admission is not None
         holders = {
@@ -270,7 +270,5 @@ def subject_detail(view, subject: str) -> list[DetailSection]:  # type: ignore[n
             continue
         states = tuple(rules.checklist(role, ctx, now, region))
         if states:
-            out.append(
-                DetailSection(role, ROLES[role].name, tuple(u for u in holders[role] if u), states)
-            )
+            out.append(DetailSection(role, ROLES[role].name, tuple(holders[role]), states))
     return out
