@@ -54,6 +54,14 @@ def pull(
     while True:
         events = ledger.pull(store.cursor, batch)
         if not events:
+            if pulled == 0 and store.cursor > 0 and (head := ledger.head()) < store.cursor:
+                # Restored from a backup to an earlier point: new events would get seqs this
+                # home has already applied and be skipped for good. Stop, never diverge.
+                raise LedgerMismatch(
+                    f"the ledger ends at seq {head} but this home has applied up to "
+                    f"{store.cursor}: the ledger was restored to an earlier point; "
+                    "see README (Outage and restore)"
+                )
             return pulled
         if guard is not None:
             guard(events)

@@ -389,3 +389,28 @@ def test_check_a_sqlite_ledger(tmp_path: Path) -> None:
     assert report["ok"] and report["backend"] == "sqlite" and report["guards"] is None
     assert report["kinds"] == kinds and report["head"] == sum(kinds.values())
     assert report["kinds"]["patient.upserted"] > 10
+
+
+def test_a_home_ahead_of_a_restored_ledger_stops_instead_of_diverging(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """A point-in-time restore to before the last syncs: the ledger is healthy again, but a
+    home that applied seqs past its new head would skip the next events with those numbers."""
+    app_url = ok_json("ledger", "init", pg_url)["app_url"]
+    g = ["--home", str(tmp_path / "h"), "--ledger", app_url, "--today", TODAY]
+    rc, _o, err = run(*g, "--role", "systemforvaltning", "demo", "--size", "small", "--no-tui")
+    assert rc == 0, err
+    cursor = ok_json(*g, "sync")["cursor"]
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # as the restore leaves it
+        conn.execute("ALTER TABLE lcsp_events DISABLE TRIGGER USER")
+        conn.execute("ALTER TABLE lcsp_head DISABLE TRIGGER USER")
+        conn.execute("DELETE FROM lcsp_events WHERE seq > %s", (cursor - 5,))
+        conn.execute("UPDATE lcsp_head SET last_seq = %s", (cursor - 5,))
+        conn.execute("ALTER TABLE lcsp_events ENABLE TRIGGER USER")
+        conn.execute("ALTER TABLE lcsp_head ENABLE TRIGGER USER")
+    assert ok_json("ledger", "check", pg_url)["ok"]
+    rc, _o, err = run(*g, "sync")
+    assert one_line(rc, err, 2) == (
+        f"lcsp: the ledger ends at seq {cursor - 5} but this home has applied up to {cursor}: "
+        "the ledger was restored to an earlier point; see README (Outage and restore)"
+    )
