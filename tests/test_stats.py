@@ -386,19 +386,24 @@ def test_flagged_admissions(home: Path) -> None:
 # ------------------------------------------------------------------ burndown
 
 
-def test_burndown_counts_the_latest_tick_of_items_that_apply(home: Path) -> None:
+def test_burndown_is_open_now_plus_what_was_ticked_since(home: Path) -> None:
     b = stats_at(home, NOW).burndown
     assert b is not None and b.total == 88 and b.today == NOW.date()
-    assert b.at(dt.date(2025, 9, 28))[0] == 88
-    assert b.at(dt.date(2025, 9, 29))[0] == 87  # P1 personnummersökning (P3 re-ticked later)
-    assert b.at(dt.date(2025, 9, 30))[0] == 83  # P3 boende, V1 ×2, S3
-    assert b.at(dt.date(2025, 10, 1))[0] == 82  # V2, recorded "later", counts today
+    open_now = stats_at(home, NOW).progress.total.open
+    assert open_now == 82
+    # Done items by the day of their latest tick: 29/9 P1 personnummersökning; 30/9 P3 boende
+    # (ticked again), V1 ×2, S3 ×2, and V3 and S4, whose work was done before they left
+    # the lists; 5/10, recorded "later" than now: today. P1 boende was undone: still open.
+    k = b.days.index(b.today)
+    assert b.done[k - 2 : k + 1] == (1, 7, 1)
+    assert b.at(dt.date(2025, 10, 1))[0] == 82 == open_now
+    assert b.at(dt.date(2025, 9, 30))[0] == 83
+    assert b.at(dt.date(2025, 9, 29))[0] == 90
+    assert b.at(dt.date(2025, 9, 28))[0] == 91
     assert b.at(dt.date(2025, 10, 2))[0] is None  # the future
     assert b.days[-1] == dt.date(2025, 10, 15)  # the day before Prator becomes read-only
     assert b.days[0] == dt.date(2025, 5, 6)  # step 1 opens
-    k = b.days.index(b.today)
-    assert b.done[k - 2 : k + 1] == (1, 4, 1)
-    assert b.remaining[k] == stats_at(home, NOW).progress.total.open
+    assert b.remaining[0] == 91
 
 
 def test_burndown_plan() -> None:
@@ -509,7 +514,7 @@ def test_stats_json_keeps_the_sip_table_and_adds_sections(
         "passed": False,
     }
     days = {d["day"]: d for d in data["burndown"]["days"]}
-    assert days["2025-09-30"] == {"day": "2025-09-30", "remaining": 83, "planned": 39, "done": 4}
+    assert days["2025-09-30"] == {"day": "2025-09-30", "remaining": 83, "planned": 39, "done": 7}
     _no_person_in(out)
 
 
@@ -557,7 +562,7 @@ def test_report_markdown(home: Path, capsys: pytest.CaptureFixture[str], tmp_pat
         "| 1 | Förregistrering av patienter (kommun) | 2 | 15 | 13 | 13 | 0 | 13\u00a0% |" in text
     )
     assert "- Prator i läsläge: om 15 dagar (tor 16/10)" in text
-    assert "| 2025-09-30 | 83 | 39 | 4 |" in text
+    assert "| 2025-09-30 | 83 | 39 | 7 |" in text
     assert "| 2025-10-01 (i dag) | 82 |" in text
     assert "Måste flyttas till LCSP: 1 vårdtillfällen (1 ej startade i LCSP)" in text
     _no_person_in(text)

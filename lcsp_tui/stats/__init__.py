@@ -23,6 +23,7 @@ from lcsp_tui.stats.tables import (
     flagged_admissions,
     sip_by_coordinator,
     sip_decisions,
+    sip_rows,
     unacknowledged_by_unit,
     unit_names,
 )
@@ -138,14 +139,15 @@ def collect(
 ) -> Stats:
     """Every figure of the dashboard, from the store's confirmed state at ``now``."""
     progress = compute_progress(conn, region, now)
+    sips = sip_rows(conn)
     return Stats(
         now=now,
         region=region,
-        sip_by_coordinator=sip_by_coordinator(conn, region),
+        sip_by_coordinator=sip_by_coordinator(conn, region, sips),
         unacknowledged=unacknowledged_by_unit(conn),
         progress=progress,
         flagged=flagged_admissions(conn, region),
-        decisions=sip_decisions(conn, region),
+        decisions=sip_decisions(conn, region, sips),
         burndown=compute_burndown(conn, region, now, progress) if burndown else None,
         units=unit_names(conn),
     )

@@ -1,11 +1,12 @@
 """Burndown: open checklist items at the end of each day, against the plan.
 
-Over the items that apply now (the same universe as the progress figures): an item counts
-as done from the day of its latest tick — ``items.seq`` is the ledger sequence number of
-that tick, whose ``audit`` row carries ``recorded_at`` (the effective "now" of the
-workstation that ticked, so a rehearsal's simulated days work). A tick recorded after
-"today" counts today, so today's figure is exactly the open items of the progress table.
-An item ticked, undone and ticked again counts from the last tick.
+Open at the end of day *d* = the items open now (exactly the progress figures) plus every
+item done now whose latest tick came after *d*. ``items.seq`` is the ledger sequence number
+of that tick; its ``audit`` row carries ``recorded_at``, the effective "now" of the
+workstation that ticked (so a rehearsal's simulated days work). A tick recorded after
+"today" counts today. An item ticked, undone and ticked again counts from the last tick;
+one undone stays open. Work done on subjects that have since left the lists (a discharged
+admission, a closed SIP) counts on the day it was done: it was open before that.
 
 The plan: each step's items burn down linearly over its window in the timeline (opens →
 due); remaining planned work at a moment is the sum over steps.
@@ -20,7 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lcsp_tui.domain.regiondata import RegionData, Timeline
-from lcsp_tui.stats.lanes import LaneRules, Signature, lanes
 from lcsp_tui.stats.progress import Progress
 
 DAY = dt.timedelta(days=1)
@@ -92,51 +92,17 @@ def planned_remaining(step_totals: Mapping[str, int], timeline: Timeline, when: 
     return round(left)
 
 
-def done_by_day(conn: sqlite3.Connection, region: RegionData, now: dt.datetime) -> Counter[str]:
-    """Items that apply now and are done, per day (YYYY-MM-DD, '' if unknown) of the tick."""
-    cutoff = region.timeline.milestones.discharge_ready_cutoff.isoformat()
-    out: Counter[str] = Counter()
-    all_lanes = lanes(region)
-    for source in {id(lane.source): lane.source for lane in all_lanes}.values():
-        mine = [lane for lane in all_lanes if lane.source is source]
-        rules_of = [LaneRules(lane, region, now) for lane in mine]
-        items = source.items(region)
-        ids = ", ".join(f"'{i.id}'" for i in items)
-        # Which of the lanes hold the subject (its unit is known), as one bit each.
-        held = " + ".join(
-            f"({' OR '.join(f'{u} IS NOT NULL' for u in lane.units)}) * {1 << k}"
-            if lane.needs_unit
-            else f"{1 << k}"
-            for k, lane in enumerate(mine)
-        )
-        cols = [
-            "substr(coalesce(au.recorded_at, ''), 1, 10)",
-            f"{held}",
-            *source.signature,
-            "i.item",
-        ]
-        # Driven by the done items (CROSS JOIN keeps that order): nothing done, nothing read.
-        table = f"items i CROSS JOIN {source.table} LEFT JOIN audit au ON au.seq = i.seq"
-        anyof = " OR ".join(f"({part})" for part in source.where)
-        sql = (
-            f"SELECT {', '.join(cols)} FROM {table} WHERE i.done = 1 AND i.item IN ({ids}) "
-            f"AND {source.subject} = i.subject AND ({anyof})"
-        )
-        nsig = len(source.signature)
-        applies: dict[tuple[int, Signature], frozenset[str]] = {}
-        for key, n in Counter(conn.execute(sql, {"cutoff": cutoff})).items():
-            day, lanes_held, sig, item = key[0], key[1], key[2 : 2 + nsig], key[-1]
-            ok = applies.get((lanes_held, sig))
-            if ok is None:
-                ok = applies[(lanes_held, sig)] = frozenset(
-                    f.item.id
-                    for k, lr in enumerate(rules_of)
-                    if lanes_held & (1 << k)
-                    for f in lr.applicable(sig)
-                )
-            if item in ok:
-                out[day] += n
-    return out
+def ticks_by_day(conn: sqlite3.Connection) -> Counter[str]:
+    """Done items per day (YYYY-MM-DD, '' if unknown) of their latest tick.
+
+    One pass over the items table, each done item's ``seq`` looked up in the audit table
+    (mostly in order); the days come back as one string, counted in C.
+    """
+    row = conn.execute(
+        "SELECT group_concat(substr(coalesce(a.recorded_at, ''), 1, 10), ',') "
+        "FROM items i LEFT JOIN audit a ON a.seq = i.seq WHERE i.done = 1"
+    ).fetchone()
+    return Counter(row[0].split(",")) if row and row[0] is not None else Counter()
 
 
 def compute_burndown(
@@ -153,7 +119,7 @@ def compute_burndown(
     ``start``/``end`` narrow or widen it; today is always inside.
     """
     timeline = region.timeline
-    per_day = done_by_day(conn, region, now)
+    per_day = ticks_by_day(conn)
     today = now.date()
     known = sorted(dt.date.fromisoformat(d) for d in per_day if d)
     plan_start = min(
@@ -171,15 +137,16 @@ def compute_burndown(
         counts[min(dt.date.fromisoformat(d) if d else first, today)] += n
     step_totals = {s: t.total for s, t in progress.by_step.items()}
     total = progress.total.total
-    done_so_far = sum(n for d, n in counts.items() if d < first)
+    # Open at the end of day d = open now + everything ticked after d.
+    later = sum(n for d, n in counts.items() if d >= first)
     remaining: list[int | None] = []
     done: list[int] = []
     planned: list[int] = []
     for d in days:
         n = counts.get(d, 0) if d <= today else 0
-        done_so_far += n
+        later -= n
         done.append(n)
-        remaining.append(total - done_so_far if d <= today else None)
+        remaining.append(progress.total.open + later if d <= today else None)
         planned.append(
             planned_remaining(step_totals, timeline, dt.datetime.combine(d + DAY, dt.time()))
         )

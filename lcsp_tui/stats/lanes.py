@@ -65,12 +65,17 @@ class Source:
         """The checklist items for this kind of subject, in data order (bit k = item k)."""
         return tuple(i for i in region.checklists.item if i.subject == self.kind)
 
-    def mask_sql(self, region: RegionData) -> str:
-        """SQL: the bit mask of the subject's done items."""
+    def mask_sql(self, region: RegionData, *, exact: bool = True) -> str:
+        """SQL: the bit mask of the subject's done items.
+
+        Without ``exact`` every item row counts as done: the primary key index alone answers
+        (no table look-up per item), which is right when nothing was ever undone.
+        """
         whens = " ".join(f"WHEN '{i.id}' THEN {1 << k}" for k, i in enumerate(self.items(region)))
+        done = " AND i.done = 1" if exact else ""
         return (
             f"coalesce((SELECT sum(CASE i.item {whens} END) FROM items i "
-            f"WHERE i.subject = {self.subject} AND i.done = 1), 0)"
+            f"WHERE i.subject = {self.subject}{done}), 0)"
         )
 
     def rows_sql(self, columns: Sequence[str], where: str = "") -> str:
@@ -263,6 +268,17 @@ class ItemFacts:
     missed: bool  # open now means missed (a Prator action after read-only)
 
 
+@dataclass(frozen=True)
+class SignatureBits:
+    """Bit sets (bit k = item k of the source) for one signature."""
+
+    applies: int
+    overdue: int  # open now means overdue
+    missed: int  # open now means missed
+    steps: tuple[tuple[str, int], ...]  # (step, its items that apply)
+    roles: tuple[tuple[str, int], ...]  # (role, its items that apply)
+
+
 class LaneRules:
     """A lane's items and, per signature, which of them apply (cached: few signatures)."""
 
@@ -272,7 +288,7 @@ class LaneRules:
         self.now = now
         self.items = lane.source.items(region)
         self._cache: dict[Signature, tuple[ItemFacts, ...]] = {}
-        self.memo: dict[object, object] = {}  # for callers: results per (signature, mask)
+        self._bits: dict[Signature, SignatureBits] = {}
 
     def applicable(self, sig: Signature) -> tuple[ItemFacts, ...]:
         found = self._cache.get(sig)
@@ -288,4 +304,23 @@ class LaneRules:
                 if state.applies:
                     out.append(ItemFacts(item, 1 << k, holders, state.overdue, state.missed))
             found = self._cache[sig] = tuple(out)
+        return found
+
+    def bits(self, sig: Signature) -> SignatureBits:
+        found = self._bits.get(sig)
+        if found is None:
+            facts = self.applicable(sig)
+            steps: dict[str, int] = {}
+            roles: dict[str, int] = {}
+            for f in facts:
+                steps[f.item.step] = steps.get(f.item.step, 0) | f.bit
+                for r in f.roles:
+                    roles[r] = roles.get(r, 0) | f.bit
+            found = self._bits[sig] = SignatureBits(
+                applies=sum(f.bit for f in facts),
+                overdue=sum(f.bit for f in facts if f.overdue),
+                missed=sum(f.bit for f in facts if f.missed),
+                steps=tuple(steps.items()),
+                roles=tuple(roles.items()),
+            )
         return found

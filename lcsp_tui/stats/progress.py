@@ -6,8 +6,9 @@ counted at every unit whose worklist holds the subject (a step-1 patient is on t
 its boende-, hemsjukvårds- and biståndsenhet), so unit figures can add up to more than the
 region's. Subjects on no unit's worklist are counted under the unit ``None``.
 
-One SQL statement per lane groups the subjects by (unit, municipality, signature, done
-mask); the per-item work happens once per distinct group, not once per subject.
+One SQL statement per source returns each subject's municipality, units, signature and done
+mask; equal rows are counted in C, and each distinct one is worked out with bit operations
+on the sets of items that apply, are overdue or missed (``LaneRules.bits``).
 """
 
 from __future__ import annotations
@@ -68,40 +69,13 @@ class Progress:
     by_unit: dict[str | None, Tally] = field(default_factory=lambda: defaultdict(Tally))
 
 
-@dataclass(frozen=True)
-class _Contribution:
-    """What one subject with a given signature and done mask adds to each figure."""
-
-    all: Tally
-    steps: dict[str, Tally]
-    roles: dict[str, Tally]
-
-
-def _contribution(lr: LaneRules, sig: Signature, mask: int) -> _Contribution:
-    key = (sig, mask)
-    found = lr.memo.get(key)
-    if found is None:
-        found = lr.memo[key] = _work_out(lr, sig, mask)
-    return found  # type: ignore[no-any-return]
-
-
-def _work_out(lr: LaneRules, sig: Signature, mask: int) -> _Contribution:
-    total = Tally()
-    steps: dict[str, Tally] = defaultdict(Tally)
-    roles: dict[str, Tally] = defaultdict(Tally)
-    for f in lr.applicable(sig):
-        done = bool(mask & f.bit)
-        one = Tally(
-            done=int(done),
-            total=1,
-            overdue=int(not done and f.overdue),
-            missed=int(not done and f.missed),
-        )
-        total.add(one)
-        steps[f.item.step].add(one)
-        for r in f.roles:
-            roles[r].add(one)
-    return _Contribution(total, dict(steps), dict(roles))
+def _bump(t: Tally, mask: int, area: int, overdue: int, missed: int, n: int) -> None:
+    """Add ``n`` subjects whose items ``area`` apply and ``mask`` are done (bit sets)."""
+    left = area & ~mask
+    t.done += (mask & area).bit_count() * n
+    t.total += area.bit_count() * n
+    t.overdue += (left & overdue).bit_count() * n
+    t.missed += (left & missed).bit_count() * n
 
 
 def source_keys(
@@ -116,10 +90,15 @@ def source_keys(
         source.municipality,
         *(u for lane in source_lanes for u in lane.units),
         *source.signature,
-        source.mask_sql(region),
+        source.mask_sql(region, exact=has_undone(conn)),
     ]
     cutoff = region.timeline.milestones.discharge_ready_cutoff.isoformat()
     return Counter(conn.execute(source.rows_sql(cols), {"cutoff": cutoff}))
+
+
+def has_undone(conn: sqlite3.Connection) -> bool:
+    """Are there items ticked and then undone (rare)? Then masks must read ``done``."""
+    return conn.execute("SELECT 1 FROM items WHERE done = 0 LIMIT 1").fetchone() is not None
 
 
 def compute_progress(conn: sqlite3.Connection, region: RegionData, now: dt.datetime) -> Progress:
@@ -146,8 +125,7 @@ def compute_progress(conn: sqlite3.Connection, region: RegionData, now: dt.datet
                         continue  # on no worklist of this lane
                     per_unit[(lane_id, unit, sig, mask)] += n
                 else:
-                    units = key[lo:hi]
-                    placed = {u for u in units if u is not None}
+                    placed = {u for u in key[lo:hi] if u is not None}
                     if not placed and needs_unit:
                         continue
                     for u in placed or (NO_UNIT,):
@@ -155,14 +133,15 @@ def compute_progress(conn: sqlite3.Connection, region: RegionData, now: dt.datet
                 per_muni[(lane_id, muni, sig, mask)] += n
     out = Progress()
     for (lane_id, muni, sig, mask), n in per_muni.items():
-        c = _contribution(rules_of[lane_id], sig, mask)
-        out.total.add(c.all, n)
-        out.by_municipality[str(muni)].add(c.all, n)
-        for step, t in c.steps.items():
-            out.by_step[step].add(t, n)
-            out.by_step_municipality[step][str(muni)].add(t, n)
-        for role, t in c.roles.items():
-            out.by_role[role].add(t, n)
+        b = rules_of[lane_id].bits(sig)
+        _bump(out.total, mask, b.applies, b.overdue, b.missed, n)
+        _bump(out.by_municipality[str(muni)], mask, b.applies, b.overdue, b.missed, n)
+        for step, area in b.steps:
+            _bump(out.by_step[step], mask, area, b.overdue, b.missed, n)
+            _bump(out.by_step_municipality[step][str(muni)], mask, area, b.overdue, b.missed, n)
+        for role, area in b.roles:
+            _bump(out.by_role[role], mask, area, b.overdue, b.missed, n)
     for (lane_id, unit, sig, mask), n in per_unit.items():
-        out.by_unit[unit].add(_contribution(rules_of[lane_id], sig, mask).all, n)  # type: ignore[index]
+        b = rules_of[lane_id].bits(sig)
+        _bump(out.by_unit[unit], mask, b.applies, b.overdue, b.missed, n)  # type: ignore[index]
     return out

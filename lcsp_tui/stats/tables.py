@@ -22,7 +22,21 @@ STARTED = (
 )
 
 
-def sip_by_coordinator(conn: sqlite3.Connection, region: RegionData) -> dict[str, dict[str, int]]:
+SipRows = list[tuple[str, str, str, str | None, int]]
+
+
+def sip_rows(conn: sqlite3.Connection) -> SipRows:
+    """Ongoing SIPs counted per (organisation, municipality, unit, decision): one pass."""
+    return conn.execute(
+        "SELECT s.coordinator_org, s.municipality, s.responsible_unit, d.decision, count(*) "
+        "FROM sips s LEFT JOIN decisions d ON d.sip_id = s.sip_id WHERE s.status = 'pagaende' "
+        "GROUP BY 1, 2, 3, 4"
+    ).fetchall()
+
+
+def sip_by_coordinator(
+    conn: sqlite3.Connection, region: RegionData, rows: SipRows | None = None
+) -> dict[str, dict[str, int]]:
     """Ongoing SIPs per coordinating organisation × municipality, with row and column totals.
 
     ``{org: {municipality: n, …, "total": n}, …, "total": {municipality: n, …, "total": n}}``;
@@ -30,10 +44,7 @@ def sip_by_coordinator(conn: sqlite3.Connection, region: RegionData) -> dict[str
     """
     munis = region.municipalities.names
     table = {org: dict.fromkeys([*munis, "total"], 0) for org in (*ORGS, "total")}
-    for org, muni, n in conn.execute(
-        "SELECT coordinator_org, municipality, count(*) FROM sips WHERE status = 'pagaende' "
-        "GROUP BY coordinator_org, municipality"
-    ):
+    for org, muni, _unit, _decision, n in sip_rows(conn) if rows is None else rows:
         row = table.setdefault(org, dict.fromkeys([*munis, "total"], 0))
         for r in (row, table["total"]):
             r[muni] = r.get(muni, 0) + n
@@ -75,7 +86,9 @@ def flagged_admissions(conn: sqlite3.Connection, region: RegionData) -> dict[str
     }
 
 
-def sip_decisions(conn: sqlite3.Connection, region: RegionData) -> dict[str, object]:
+def sip_decisions(
+    conn: sqlite3.Connection, region: RegionData, rows: SipRows | None = None
+) -> dict[str, object]:
     """Ongoing SIPs: decided current, decided not current, or still undecided.
 
     Per municipality (every one of the region) with a total, and per responsible unit with
@@ -85,26 +98,22 @@ def sip_decisions(conn: sqlite3.Connection, region: RegionData) -> dict[str, obj
     zero = {"undecided": 0, "current": 0, "not_current": 0, "total": 0}
     by_muni = {m: dict(zero) for m in [*munis, "total"]}
     key = {None: "undecided", "aktuell": "current", "ej_aktuell": "not_current"}
-    for muni, decision, n in conn.execute(
-        "SELECT s.municipality, d.decision, count(*) FROM sips s "
-        "LEFT JOIN decisions d ON d.sip_id = s.sip_id WHERE s.status = 'pagaende' "
-        "GROUP BY s.municipality, d.decision"
-    ):
+    per_unit: dict[str, list[int]] = {}
+    for _org, muni, unit, decision, n in sip_rows(conn) if rows is None else rows:
         row = by_muni.setdefault(muni, dict(zero))
         for r in (row, by_muni["total"]):
             r[key.get(decision, "undecided")] += n
             r["total"] += n
+        counts = per_unit.setdefault(unit, [0, 0])
+        counts[0] += n if decision is None else 0
+        counts[1] += n
+    names = unit_names(conn)
     units = [
-        {"unit": u, "name": name, "undecided": n, "total": t}
-        for u, name, n, t in conn.execute(
-            "SELECT s.responsible_unit, coalesce(u.name, s.responsible_unit), "
-            "sum(d.decision IS NULL) AS n, count(*) FROM sips s "
-            "LEFT JOIN decisions d ON d.sip_id = s.sip_id "
-            "LEFT JOIN units u ON u.unit_id = s.responsible_unit "
-            "WHERE s.status = 'pagaende' GROUP BY s.responsible_unit "
-            "HAVING n > 0 ORDER BY n DESC, s.responsible_unit"
-        )
+        {"unit": u, "name": names.get(u, (u, None))[0], "undecided": c[0], "total": c[1]}
+        for u, c in per_unit.items()
+        if c[0]
     ]
+    units.sort(key=lambda r: (-r["undecided"], r["unit"]))  # type: ignore[operator]
     return {"by_municipality": by_muni, "by_unit": units}
 
 
