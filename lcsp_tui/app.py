@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static
 
 from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.ledger.base import LedgerMismatch, LedgerUnreachable
+from lcsp_tui.privacy import redact
 from lcsp_tui.workstation import Workstation
 from screens.audit import AuditScreen
 from screens.checklist import ChecklistScreen
@@ -242,7 +243,7 @@ class LcspApp(App[int]):
         except LedgerMismatch as e:
             msg = SyncFinished("mismatch", str(e), manual=manual)
         except Exception as e:  # the UI must survive any sync failure
-            msg = SyncFinished("error", f"{type(e).__name__}: {e}", manual=manual)
+            msg = SyncFinished("error", redact(f"{type(e).__name__}: {e}"), manual=manual)
         finally:
             self.post_message(msg)
 
