@@ -297,7 +297,7 @@ def make_server(cfg: ServeConfig) -> Any:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    class LcspServer(Server):  # type: ignore[misc]
+    class LcspServer(Server):
         def __init__(self) -> None:
             super().__init__(
                 " ".join(cfg.argv),  # shown in logs; the app is started from cfg.argv

@@ -360,7 +360,7 @@ def init_ledger(
             sql.Identifier(schema, t) for t in ("lcsp_meta", "lcsp_events", "lcsp_head")
         )
         insert_cols = sql.SQL(", ").join(sql.Identifier(c) for c in _APP_INSERT_COLUMNS)
-        for statement in (
+        for grant in (
             sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(tables),
             sql.SQL("REVOKE ALL ON {} FROM {}").format(tables, role),
             sql.SQL("REVOKE CREATE ON SCHEMA {} FROM PUBLIC").format(nsp),
@@ -382,7 +382,7 @@ def init_ledger(
             # The app finds the tables by their bare names whatever its default path is.
             sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}").format(role, db, nsp),
         ):
-            conn.execute(statement)
+            conn.execute(grant)
     return InitReport(
         where=where,
         ledger_id=ledger_id,
