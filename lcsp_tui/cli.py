@@ -432,8 +432,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import os
-
+    from lcsp_tui.privacy import private_file
     from lcsp_tui.stats.report import report
 
     ws, stats = _region_stats(args, "status reports")
@@ -441,8 +440,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not args.out:
         sys.stdout.write(text)
         return EXIT_OK
-    fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    with private_file(Path(args.out)) as f:  # 0600 from the first byte
         f.write(text)
     _out(f"rapporten skriven till {args.out}")
     return EXIT_OK

@@ -113,13 +113,15 @@ def compute_burndown(
     *,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    per_day: Counter[str] | None = None,
 ) -> Burndown:
     """The series from the first tick (or the plan's start) to the read-only day.
 
     ``start``/``end`` narrow or widen it; today is always inside.
     """
     timeline = region.timeline
-    per_day = ticks_by_day(conn)
+    if per_day is None:
+        per_day = ticks_by_day(conn)
     today = now.date()
     known = sorted(dt.date.fromisoformat(d) for d in per_day if d)
     plan_start = min(

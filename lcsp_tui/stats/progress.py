@@ -101,22 +101,50 @@ def has_undone(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM items WHERE done = 0 LIMIT 1").fetchone() is not None
 
 
-def compute_progress(conn: sqlite3.Connection, region: RegionData, now: dt.datetime) -> Progress:
-    """Progress for every step, role, unit and municipality (see the module's doc)."""
+def sources_of(region: RegionData) -> dict[str, tuple[Source, list[Lane]]]:
+    """Each source (by kind) with its lanes."""
+    out: dict[str, tuple[Source, list[Lane]]] = {}
+    for lane in lanes(region):
+        out.setdefault(lane.source.kind, (lane.source, []))[1].append(lane)
+    return out
+
+
+def count_source(
+    conn: sqlite3.Connection, region: RegionData, kind: str
+) -> Counter[tuple[object, ...]]:
+    """``source_keys`` for one kind of subject (patient | admission | sip)."""
+    source, mine = sources_of(region)[kind]
+    return source_keys(conn, region, source, mine)
+
+
+def compute_progress(
+    conn: sqlite3.Connection | None,
+    region: RegionData,
+    now: dt.datetime,
+    counted: dict[str, Counter[tuple[object, ...]]] | None = None,
+) -> Progress:
+    """Progress for every step, role, unit and municipality (see the module's doc).
+
+    ``counted``: the sources' keys already counted (``count_source``), e.g. in parallel.
+    """
     all_lanes = lanes(region)
     rules_of = {lane.id: LaneRules(lane, region, now) for lane in all_lanes}
     # How many subjects per (lane, municipality | unit, signature, mask): ints only here.
     per_muni: Counter[tuple[str, object, Signature, int]] = Counter()
     per_unit: Counter[tuple[str, object, Signature, int]] = Counter()
-    for source in {id(lane.source): lane.source for lane in all_lanes}.values():
-        mine = [lane for lane in all_lanes if lane.source is source]
+    for kind, (source, mine) in sources_of(region).items():
+        if counted is not None:
+            keys = counted[kind]
+        else:
+            assert conn is not None
+            keys = source_keys(conn, region, source, mine)
         nsig = len(source.signature)
         spans = []
         at = 1
         for lane in mine:
             spans.append((lane.id, at, at + len(lane.units), lane.needs_unit))
             at += len(lane.units)
-        for key, n in source_keys(conn, region, source, mine).items():
+        for key, n in keys.items():
             muni, sig, mask = key[0], key[-1 - nsig : -1], key[-1]
             for lane_id, lo, hi, needs_unit in spans:
                 if hi - lo == 1:

@@ -87,7 +87,10 @@ def flagged_admissions(conn: sqlite3.Connection, region: RegionData) -> dict[str
 
 
 def sip_decisions(
-    conn: sqlite3.Connection, region: RegionData, rows: SipRows | None = None
+    conn: sqlite3.Connection | None,
+    region: RegionData,
+    rows: SipRows | None = None,
+    names: dict[str, tuple[str, str | None]] | None = None,
 ) -> dict[str, object]:
     """Ongoing SIPs: decided current, decided not current, or still undecided.
 
@@ -99,7 +102,11 @@ def sip_decisions(
     by_muni = {m: dict(zero) for m in [*munis, "total"]}
     key = {None: "undecided", "aktuell": "current", "ej_aktuell": "not_current"}
     per_unit: dict[str, list[int]] = {}
-    for _org, muni, unit, decision, n in sip_rows(conn) if rows is None else rows:
+    if rows is None or names is None:
+        assert conn is not None
+        rows = sip_rows(conn) if rows is None else rows
+        names = unit_names(conn) if names is None else names
+    for _org, muni, unit, decision, n in rows:
         row = by_muni.setdefault(muni, dict(zero))
         for r in (row, by_muni["total"]):
             r[key.get(decision, "undecided")] += n
@@ -107,7 +114,6 @@ def sip_decisions(
         counts = per_unit.setdefault(unit, [0, 0])
         counts[0] += n if decision is None else 0
         counts[1] += n
-    names = unit_names(conn)
     units = [
         {"unit": u, "name": names.get(u, (u, None))[0], "undecided": c[0], "total": c[1]}
         for u, c in per_unit.items()
