@@ -551,6 +551,8 @@ def test_csv_quotes_cells_excel_would_run_as_formulas(home: Path) -> None:
 
 def test_report_markdown(home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out_file = tmp_path / "rapport.md"
+    out_file.write_text("old")
+    out_file.chmod(0o644)  # an existing file readable by others becomes private
     rc, out, err = run(
         home, capsys, "--role", "systemforvaltning", "report", "--out", str(out_file)
     )
