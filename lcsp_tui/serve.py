@@ -201,7 +201,7 @@ def configure(args: argparse.Namespace) -> ServeConfig:
         home=settings.home,
         ledger=ledger,
         env=env,
-        public_url=public_url or f"http://{host}:{args.port}",
+        public_url=public_url or f"http://{f'[{host}]' if ':' in host else host}:{args.port}",
         user_header=user_header,
         default_user=default_user,
         today=today.strftime("%Y-%m-%dT%H:%M") if today is not None else None,
