@@ -39,7 +39,8 @@ def burndown_numbers(b: Burndown) -> Text:
     if behind > 0:
         t.append(f" ({fmt(behind)} efter)", style="red")
     pace = b.pace()
-    t.append(f" · takt 7 dagar: {pace:.1f}".replace(".", ",") + " per dag")
+    rate = f"{pace:,.1f}" if pace < 100 else f"{pace:,.0f}"
+    t.append(" · takt 7 dagar: " + rate.replace(",", " ").replace(".", ",") + " per dag")
     end = b.projected_end()
     if end is not None and left:
         t.append(f" · i den takten klart {end_text(end, b.today)}")

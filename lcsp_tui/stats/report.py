@@ -90,7 +90,7 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
         pace = b.pace()
         out.append(
             f"- Burndown: {num(left)} kvar i dag mot {num(plan)} enligt plan; "
-            f"takt senaste 7 dagarna {pace:.0f} per dag"
+            f"takt senaste 7 dagarna {num(round(pace))} per dag"
             + (
                 f", i den takten klart {tl.day_text(dt.datetime.combine(end, dt.time()))}"
                 if end
