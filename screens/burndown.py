@@ -79,7 +79,8 @@ class BurndownChart(PlotextPlot):
         step = max(1, len(days) // 8)
         ticks = list(range(0, len(days), step))
         plt.xticks(ticks, [f"{days[k].day}/{days[k].month}" for k in ticks])
-        top = max(b.total, max(b.planned[lo:hi], default=0)) or 1
+        shown = [r for r in b.remaining[lo:hi] if r is not None]
+        top = max(b.total, *b.planned[lo:hi], *shown) or 1
         plt.ylim(0, top)
         yticks = [round(top * k / 4) for k in range(5)]
         plt.yticks(yticks, [fmt(v) for v in yticks])
