@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,10 +22,10 @@ from lcsp_tui.stats.burndown import Burndown, compute_burndown, ticks_by_day
 from lcsp_tui.stats.progress import NO_UNIT, Progress, Tally, compute_progress, count_source
 from lcsp_tui.stats.tables import (
     ORGS,
+    SipRows,
     flagged_admissions,
     sip_by_coordinator,
     sip_decisions,
-    sip_rows,
     unacknowledged_by_unit,
     unit_names,
 )
@@ -135,9 +136,17 @@ class Stats:
         return out
 
 
+def _sip_rows_of(keys: Counter[tuple[object, ...]]) -> SipRows:
+    """The SIP table's rows from the SIP source's keys (one pass over the SIPs, not two):
+    (municipality, organisation, unit, ongoing admission, decision, mask)."""
+    rows: Counter[tuple[str, str, str, str | None]] = Counter()
+    for (muni, org, unit, _admission, decision, _mask), n in keys.items():  # type: ignore[misc]
+        rows[(org, muni, unit, decision)] += n
+    return [(*k, n) for k, n in rows.items()]
+
+
 def _tables(conn: sqlite3.Connection, region: RegionData, burndown: bool) -> tuple[object, ...]:
     return (
-        sip_rows(conn),
         unacknowledged_by_unit(conn),
         flagged_admissions(conn, region),
         unit_names(conn),
@@ -166,7 +175,8 @@ def collect(
     done = {name: job(conn) for name, job in jobs.items()}
     counted = {k: done[k] for k in ("patient", "admission", "sip")}
     progress = compute_progress(None, region, now, counted)  # type: ignore[arg-type]
-    sips, unacked, flagged, names, per_day = done["tables"]  # type: ignore[misc]
+    unacked, flagged, names, per_day = done["tables"]  # type: ignore[misc]
+    sips = _sip_rows_of(counted["sip"])  # type: ignore[arg-type]
     return Stats(
         now=now,
         region=region,

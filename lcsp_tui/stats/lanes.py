@@ -60,6 +60,7 @@ class Source:
     municipality: str  # SQL
     signature: tuple[str, ...]  # SQL: the facts the conditions read
     context: Callable[[Signature], rules.SubjectContext]  # a stand-in for one signature
+    extra: tuple[str, ...] = ()  # SQL: more columns other figures count by (after the municipality)
 
     def items(self, region: RegionData) -> tuple[ChecklistItem, ...]:
         """The checklist items for this kind of subject, in data order (bit k = item k)."""
@@ -111,7 +112,8 @@ def _stand_in_patient(**facts: object) -> Patient:
 
 
 def _patient_context(sig: Signature) -> rules.SubjectContext:
-    hhu, visiting, kin = sig
+    code = int(sig[0])  # bits: 1 home-health unit, 2 visiting address, 4 next of kin
+    hhu, visiting, kin = code & 1, code & 2, code & 4
     return rules.SubjectContext(
         kind="patient",
         subject_id="",
@@ -174,10 +176,10 @@ def sources(region: RegionData) -> dict[str, Source]:
             subject="p.patient_id",
             patient="p.patient_id",
             municipality="p.municipality",
+            # One integer (fewer columns to fetch): see _patient_context.
             signature=(
-                "p.home_health_unit IS NOT NULL",
-                "coalesce(p.visiting_address, '') <> ''",
-                "coalesce(p.next_of_kin, '') <> ''",
+                "(p.home_health_unit IS NOT NULL) + 2 * (coalesce(p.visiting_address, '') <> '')"
+                " + 4 * (coalesce(p.next_of_kin, '') <> '')",
             ),
             context=_patient_context,
         ),
@@ -200,6 +202,7 @@ def sources(region: RegionData) -> dict[str, Source]:
             municipality="s.municipality",
             signature=(ONGOING_ADMISSION, "d.decision"),
             context=_sip_context,
+            extra=("s.coordinator_org",),  # the SIP table counts by it
         ),
     }
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lcsp_tui.domain.regiondata import RegionData
-from lcsp_tui.stats.lanes import Lane, LaneRules, Signature, Source, lanes
+from lcsp_tui.stats.lanes import Lane, LaneRules, Source, lanes
 
 NO_UNIT = None  # the unit key of subjects that are on no unit's worklist
 
@@ -81,13 +81,15 @@ def _bump(t: Tally, mask: int, area: int, overdue: int, missed: int, n: int) -> 
 def source_keys(
     conn: sqlite3.Connection, region: RegionData, source: Source, source_lanes: Sequence[Lane]
 ) -> Counter[tuple[object, ...]]:
-    """How many subjects share each (municipality, units of every lane…, signature…, mask).
+    """How many subjects share each (municipality, extra…, units of every lane…, signature…,
+    mask).
 
     Subjects with the same key count the same, so they are counted in C and worked out once
     per key.
     """
     cols = [
         source.municipality,
+        *source.extra,
         *(u for lane in source_lanes for u in lane.units),
         *source.signature,
         source.mask_sql(region, exact=has_undone(conn)),
@@ -127,49 +129,51 @@ def compute_progress(
 
     ``counted``: the sources' keys already counted (``count_source``), e.g. in parallel.
     """
-    all_lanes = lanes(region)
-    rules_of = {lane.id: LaneRules(lane, region, now) for lane in all_lanes}
-    # How many subjects per (lane, municipality | unit, signature, mask): ints only here.
-    per_muni: Counter[tuple[str, object, Signature, int]] = Counter()
-    per_unit: Counter[tuple[str, object, Signature, int]] = Counter()
+    out = Progress()
     for kind, (source, mine) in sources_of(region).items():
         if counted is not None:
             keys = counted[kind]
         else:
             assert conn is not None
             keys = source_keys(conn, region, source, mine)
-        nsig = len(source.signature)
+        tail_at = -1 - len(source.signature)  # key[tail_at:] = (signature…, mask)
+        # Per lane: subjects per (municipality, tail) and per (unit, tail). Hot loop: one
+        # pass over the distinct keys, tuples and ints only.
         spans = []
-        at = 1
+        at = 1 + len(source.extra)
         for lane in mine:
-            spans.append((lane.id, at, at + len(lane.units), lane.needs_unit))
+            spans.append(
+                (at, at + len(lane.units), lane.needs_unit, Counter[object](), Counter[object]())
+            )
             at += len(lane.units)
         for key, n in keys.items():
-            muni, sig, mask = key[0], key[-1 - nsig : -1], key[-1]
-            for lane_id, lo, hi, needs_unit in spans:
+            muni, tail = key[0], key[tail_at:]
+            for lo, hi, needs_unit, per_muni, per_unit in spans:
                 if hi - lo == 1:
                     unit = key[lo]
                     if unit is None and needs_unit:
                         continue  # on no worklist of this lane
-                    per_unit[(lane_id, unit, sig, mask)] += n
+                    per_unit[(unit, tail)] += n
                 else:
                     placed = {u for u in key[lo:hi] if u is not None}
                     if not placed and needs_unit:
                         continue
                     for u in placed or (NO_UNIT,):
-                        per_unit[(lane_id, u, sig, mask)] += n
-                per_muni[(lane_id, muni, sig, mask)] += n
-    out = Progress()
-    for (lane_id, muni, sig, mask), n in per_muni.items():
-        b = rules_of[lane_id].bits(sig)
-        _bump(out.total, mask, b.applies, b.overdue, b.missed, n)
-        _bump(out.by_municipality[str(muni)], mask, b.applies, b.overdue, b.missed, n)
-        for step, area in b.steps:
-            _bump(out.by_step[step], mask, area, b.overdue, b.missed, n)
-            _bump(out.by_step_municipality[step][str(muni)], mask, area, b.overdue, b.missed, n)
-        for role, area in b.roles:
-            _bump(out.by_role[role], mask, area, b.overdue, b.missed, n)
-    for (lane_id, unit, sig, mask), n in per_unit.items():
-        b = rules_of[lane_id].bits(sig)
-        _bump(out.by_unit[unit], mask, b.applies, b.overdue, b.missed, n)  # type: ignore[index]
+                        per_unit[(u, tail)] += n
+                per_muni[(muni, tail)] += n
+        for lane, (_lo, _hi, _n, per_muni, per_unit) in zip(mine, spans, strict=True):
+            lr = LaneRules(lane, region, now)
+            for (muni, tail), n in per_muni.items():
+                b, mask = lr.bits(tail[:-1]), tail[-1]
+                _bump(out.total, mask, b.applies, b.overdue, b.missed, n)
+                _bump(out.by_municipality[str(muni)], mask, b.applies, b.overdue, b.missed, n)
+                for step, area in b.steps:
+                    _bump(out.by_step[step], mask, area, b.overdue, b.missed, n)
+                    cell = out.by_step_municipality[step][str(muni)]
+                    _bump(cell, mask, area, b.overdue, b.missed, n)
+                for role, area in b.roles:
+                    _bump(out.by_role[role], mask, area, b.overdue, b.missed, n)
+            for (unit, tail), n in per_unit.items():
+                b, mask = lr.bits(tail[:-1]), tail[-1]
+                _bump(out.by_unit[unit], mask, b.applies, b.overdue, b.missed, n)  # type: ignore[index]
     return out
