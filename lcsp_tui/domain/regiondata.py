@@ -96,7 +96,9 @@ class Checklists(_Strict):
         key = (role, subject)
         if key not in self._role_items:
             self._role_items[key] = tuple(
-                i for i in self.item if role in i.roles and (subject is None or i.subject == subject)
+                i
+                for i in self.item
+                if role in i.roles and (subject is None or i.subject == subject)
             )
         return list(self._role_items[key])
 
