@@ -70,7 +70,7 @@ class SipDecision(StrEnum):
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Unit(Record):
@@ -165,7 +165,7 @@ class Event(BaseModel):
     ``seq`` (dense, commit-ordered).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     replica_id: str = ""
