@@ -42,13 +42,11 @@ from lcsp_tui.config import settings_from  # noqa: E402
 from lcsp_tui.domain import models as m  # noqa: E402
 from lcsp_tui.domain.regiondata import load_region  # noqa: E402
 from lcsp_tui.stats import collect  # noqa: E402
-from lcsp_tui.stats.burndown import compute_burndown  # noqa: E402
+from lcsp_tui.stats.burndown import compute_burndown, ticks_by_day  # noqa: E402
 from lcsp_tui.stats.lanes import LaneRules, lanes  # noqa: E402
-from lcsp_tui.stats.progress import compute_progress  # noqa: E402
+from lcsp_tui.stats.progress import compute_progress, count_source  # noqa: E402
 from lcsp_tui.stats.tables import (  # noqa: E402
     flagged_admissions,
-    sip_by_coordinator,
-    sip_decisions,
     unacknowledged_by_unit,
     unit_names,
 )
@@ -70,23 +68,30 @@ def best_of(fn: Callable[[], object], repeat: int) -> float:
 
 
 def parts(conn: sqlite3.Connection, now: dt.datetime, repeat: int) -> dict[str, float]:
-    progress = compute_progress(conn, REGION, now)
-    return {
-        "progress (steps, roles, units, municipalities)": best_of(
-            lambda: compute_progress(conn, REGION, now), repeat
-        ),
-        "burndown": best_of(lambda: compute_burndown(conn, REGION, now, progress), repeat),
-        "SIP table, unacknowledged, flagged, decisions, units": best_of(
-            lambda: (
-                sip_by_coordinator(conn, REGION),
-                unacknowledged_by_unit(conn),
-                flagged_admissions(conn, REGION),
-                sip_decisions(conn, REGION),
-                unit_names(conn),
-            ),
-            repeat,
-        ),
+    """The pieces of ``collect``, each timed alone."""
+    counted = {k: count_source(conn, REGION, k) for k in ("patient", "admission", "sip")}
+    progress = compute_progress(None, REGION, now, counted)
+    per_day = ticks_by_day(conn)
+    out = {
+        f"SQL: {label}": best_of(lambda k=k: count_source(conn, REGION, k), repeat)  # type: ignore[misc]
+        for k, label in (
+            ("patient", "step-1 patients (subject rows, counted)"),
+            ("admission", "moving admissions (5 lanes)"),
+            ("sip", "ongoing SIPs (also the SIP table)"),
+        )
     }
+    out["figures from the counted keys (bit sets)"] = best_of(
+        lambda: compute_progress(None, REGION, now, counted), repeat
+    )
+    out["SQL: unacknowledged, flagged, unit names"] = best_of(
+        lambda: (unacknowledged_by_unit(conn), flagged_admissions(conn, REGION), unit_names(conn)),
+        repeat,
+    )
+    out["SQL: done items per tick day (burndown)"] = best_of(lambda: ticks_by_day(conn), repeat)
+    out["burndown series and plan"] = best_of(
+        lambda: compute_burndown(conn, REGION, now, progress, per_day=per_day), repeat
+    )
+    return out
 
 
 def report_stats(label: str, home: Path, now: dt.datetime, repeat: int) -> float:
