@@ -272,17 +272,7 @@ class WorklistScreen(Screen[None]):
     def _show_later(self) -> None:
         ws = self.lcsp.ws
         role = ws.role
-        if role == "support":
-            text = (
-                "Support: uppslag av patient (initial + efternamn och födelseår) och "
-                "kvitteringshjälp kommer i en senare version. Tidplanen nedan gäller hela regionen."
-            )
-        elif role == "systemforvaltning":
-            text = (
-                "Systemförvaltning: översikt med statistik och framdrift kommer i en senare "
-                "version. Tills vidare: lcsp import, lcsp stats och lcsp audit på kommandoraden."
-            )
-        elif role is not None and ROLES[role].needs_unit and ws.unit is None:
+        if role is not None and ROLES[role].needs_unit and ws.unit is None:
             text = "Välj din operativa enhet (e) för att se arbetslistan."
         else:
             text = "Välj din roll (r) för att se arbetslistan."
