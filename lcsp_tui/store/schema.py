@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-STORE_SCHEMA_VERSION = 3  # 2: help_requests; audit.on_behalf_of; 3: items covering index
+STORE_SCHEMA_VERSION = 2  # 2: help_requests; audit.on_behalf_of
 
 # Domain tables: folded from ledger events; these (and only these) make the state hash.
 DOMAIN_TABLES: dict[str, str] = {
@@ -68,8 +68,6 @@ OTHER_TABLES: dict[str, str] = {
 }
 
 INDEXES = (
-    # Covers "which items of this subject are done" without a table look-up (statistics).
-    "CREATE INDEX items_done ON items(subject, item, done)",
     "CREATE INDEX patients_housing_unit ON patients(housing_unit)",
     "CREATE INDEX patients_home_health_unit ON patients(home_health_unit)",
     "CREATE INDEX patients_assistance_unit ON patients(assistance_unit)",
