@@ -254,7 +254,7 @@ def test_april_table_as_printed_in_the_seed() -> None:
     assert sum(demo.APRIL_ROW_TOTALS.values()) == demo.APRIL_TOTAL == 2244
     columns = {m: sum(table[o][m] for o in table) for m in names}
     # Every printed column total holds except Örnsköldsvik: the seed's column totals add up
-    # to 2,242, not its 2,244 (see the note on APRIL_SIP_TABLE in lcsp_tui/demo.py).
+    # to 2,242, not its 2,244 (see the note on APRIL_SIP_TABLE in lcsp_tui/demo/seed_table.py).
     assert sum(demo.APRIL_COLUMN_TOTALS.values()) == 2242
     assert {m: columns[m] - demo.APRIL_COLUMN_TOTALS[m] for m in names} == {
         m: (2 if m == "Örnsköldsvik" else 0) for m in names
