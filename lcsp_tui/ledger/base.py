@@ -48,6 +48,19 @@ class Ledger(Protocol):
     def close(self) -> None: ...
 
 
+def ledger_id_from_meta(meta: dict[str, str], where: str) -> str:
+    """The ledger id from a ledger's meta table, after checking its schema version."""
+    version = meta.get("schema_version")
+    if version != str(LEDGER_SCHEMA_VERSION):
+        raise LedgerMismatch(
+            f"ledger {where} has schema version {version}; "
+            f"this lcsp knows version {LEDGER_SCHEMA_VERSION}"
+        )
+    if not meta.get("ledger_id"):
+        raise LedgerMismatch(f"not an lcsp ledger (no ledger id): {where}")
+    return str(meta["ledger_id"])
+
+
 def is_postgres(spec: str) -> bool:
     return spec.startswith(("postgresql://", "postgres://"))
 

@@ -35,7 +35,12 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from lcsp_tui.domain.models import Event
-from lcsp_tui.ledger.base import LEDGER_SCHEMA_VERSION, LedgerMismatch, LedgerUnreachable
+from lcsp_tui.ledger.base import (
+    LEDGER_SCHEMA_VERSION,
+    LedgerMismatch,
+    LedgerUnreachable,
+    ledger_id_from_meta,
+)
 
 T = TypeVar("T")
 
@@ -194,15 +199,7 @@ class PostgresLedger:
                     (str(uuid.uuid4()), str(LEDGER_SCHEMA_VERSION)),
                 )
             meta = dict(conn.execute("SELECT key, value FROM lcsp_meta").fetchall())
-        version = meta.get("schema_version")
-        if version != str(LEDGER_SCHEMA_VERSION):
-            raise LedgerMismatch(
-                f"ledger at {self.where} has schema version {version}; "
-                f"this lcsp knows version {LEDGER_SCHEMA_VERSION}"
-            )
-        if not meta.get("ledger_id"):
-            raise LedgerMismatch(f"not an lcsp ledger (no ledger id) at {self.where}")
-        return str(meta["ledger_id"])
+        return ledger_id_from_meta(meta, f"at {self.where}")
 
     def _run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
         """Run ``work`` on the connection (reconnecting if it broke), retrying conflicts."""

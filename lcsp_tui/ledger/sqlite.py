@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from lcsp_tui.domain.models import Event
-from lcsp_tui.ledger.base import LEDGER_SCHEMA_VERSION, LedgerMismatch, LedgerUnreachable
+from lcsp_tui.ledger.base import (
+    LEDGER_SCHEMA_VERSION,
+    LedgerMismatch,
+    LedgerUnreachable,
+    ledger_id_from_meta,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -148,15 +153,7 @@ class SqliteLedger:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        version = meta.get("schema_version")
-        if version != str(LEDGER_SCHEMA_VERSION):
-            raise LedgerMismatch(
-                f"ledger {self.path} has schema version {version}; "
-                f"this lcsp knows version {LEDGER_SCHEMA_VERSION}"
-            )
-        if not meta.get("ledger_id"):
-            raise LedgerMismatch(f"not an lcsp ledger (no ledger id): {self.path}")
-        return str(meta["ledger_id"])
+        return ledger_id_from_meta(meta, str(self.path))
 
     def push(self, events: Sequence[Event]) -> dict[str, int]:
         if not events:
