@@ -545,15 +545,16 @@ def _tmux(*args: str) -> str:
     ).stdout
 
 
-def _wait_for(session: str, text: str, seconds: float = 20.0) -> str:
+def _wait_for(session: str, *texts: str, seconds: float = 20.0) -> str:
+    """The screen once every one of ``texts`` is on it (a first paint can be partial)."""
     deadline = time.monotonic() + seconds
     screen = ""
     while time.monotonic() < deadline:
         screen = _tmux("capture-pane", "-p", "-t", session)
-        if text in screen:
+        if all(t in screen for t in texts):
             return screen
         time.sleep(0.2)
-    raise AssertionError(f"{text!r} did not appear on the screen:\n{screen}")
+    raise AssertionError(f"{texts!r} did not all appear on the screen:\n{screen}")
 
 
 @pytest.mark.skipif(
@@ -569,7 +570,7 @@ def test_smoke_in_a_real_terminal_under_tmux(home: Path) -> None:
     line = " ".join(shlex.quote(c) for c in cmd) + "; echo EXIT=$?; sleep 60"
     _tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", line)
     try:
-        screen = _wait_for(session, "att göra")
+        screen = _wait_for(session, "att göra", "ÖVNING", "Avd 11 Medicin Sundsvall")
         assert "UTBILDNING" in screen and "ÖVNING" in screen
         assert "Somatisk slutenvård · Avd 11 Medicin Sundsvall" in screen
         _tmux("send-keys", "-t", session, "Enter")
