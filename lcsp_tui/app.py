@@ -32,7 +32,7 @@ from screens.checklist import ChecklistScreen
 from screens.dashboard import DashboardScreen
 from screens.kvittering import KvitteringScreen
 from screens.palette import LcspCommands, PaletteCommand
-from screens.setup import RoleScreen, UnitScreen, units_for_role
+from screens.setup import RoleScreen, UnitScreen
 from screens.support import SupportScreen
 from screens.timeline import TimelineScreen
 from screens.widgets import (
@@ -166,19 +166,13 @@ class LcspApp(App[int]):
         if unit is None:
             return True
         # A unit the store does not know (a typo in --unit) is asked for again.
-        conn = self.ws.store.conn
-        known = conn.execute("SELECT 1 FROM units WHERE unit_id = ?", (unit,)).fetchone()
-        return known is None and conn.execute("SELECT 1 FROM units LIMIT 1").fetchone() is not None
+        q = self.ws.q
+        return not q.unit_exists(unit) and q.has_units()
 
     # ------------------------------------------------------------ header
 
     def _unit_name(self, unit: str | None) -> str | None:
-        if unit is None:
-            return None
-        row = self.ws.store.conn.execute(
-            "SELECT name FROM units WHERE unit_id = ?", (unit,)
-        ).fetchone()
-        return row[0] if row else unit
+        return None if unit is None else self.ws.q.unit_name(unit)
 
     def header_info(self) -> HeaderInfo:
         ws = self.ws
@@ -310,7 +304,7 @@ class LcspApp(App[int]):
         self.choose(ask_role=False, ask_unit=True)
 
     def _units(self, role: str) -> list[tuple[str, str, str]]:
-        return units_for_role(self.ws.store.conn, role)
+        return [(u.unit_id, u.name, u.type) for u in self.ws.q.units_for_role(role)]
 
     @work(exclusive=True, group="choose")
     async def choose(self, ask_role: bool, ask_unit: bool, first: bool = False) -> None:
@@ -459,7 +453,7 @@ class LcspApp(App[int]):
             )
         role, unit = self.ws.role, self.ws.unit
         if role in ROLES and ROLES[role].steps and unit is not None:
-            rows = self.ws.view().worklist(role, unit)
+            rows = self.ws.worklist()
             for i, r in enumerate(rows[:PALETTE_SUBJECTS]):
                 cmds.append(
                     PaletteCommand(

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO
 
 from lcsp_tui.config import ConfigError, parse_today
 from lcsp_tui.privacy import refuse_personnummer
+from lcsp_tui.store.queries import AuditRow, Queries
+from lcsp_tui.store.queries.audit import KEYS
 
-KEYS = ("seq", "at", "user", "role", "unit", "kind", "subject", "what", "outcome", "on_behalf_of")
 CSV_HEADER = (
     "Löpnummer",
     "Tid",
@@ -35,21 +35,6 @@ CSV_HEADER = (
     "Utfall",
     "För enhet",
 )
-_SELECT = (
-    "SELECT seq, recorded_at, actor, role, unit, kind, subject, what, outcome, on_behalf_of "
-    "FROM audit"
-)
-_PATIENT_SUBJECTS = """
-    subject IN (
-        SELECT :patient
-        UNION SELECT admission_id FROM admissions WHERE patient_id = :patient
-        UNION SELECT sip_id FROM sips WHERE patient_id = :patient
-        UNION SELECT message_id FROM messages WHERE admission_id IN
-            (SELECT admission_id FROM admissions WHERE patient_id = :patient)
-        UNION SELECT request_id FROM help_requests WHERE lookup_key =
-            (SELECT lookup_key FROM patients WHERE patient_id = :patient))
-    OR (instr(subject, ',') > 0 AND instr(',' || subject || ',', ',' || :patient || ',') > 0)
-"""
 
 
 @dataclass(frozen=True)
@@ -114,48 +99,20 @@ def make_filter(
     )
 
 
-def _where(f: AuditFilter) -> tuple[str, dict[str, object]]:
-    where: list[str] = []
-    args: dict[str, object] = {}
-    if f.user:
-        where.append("actor = :user")
-        args["user"] = f.user
-    if f.unit:
-        where.append("(unit = :unit OR on_behalf_of = :unit)")
-        args["unit"] = f.unit
-    if f.since:
-        where.append("recorded_at >= :since")
-        args["since"] = f.since.isoformat(timespec="minutes")
-    if f.until:
-        where.append("recorded_at < :until")
-        args["until"] = f.until.isoformat(timespec="minutes")
-    if f.patient:
-        where.append(f"({_PATIENT_SUBJECTS})")
-        args["patient"] = f.patient
-    return (" WHERE " + " AND ".join(where) if where else ""), args
-
-
 def query(
-    conn: sqlite3.Connection,
-    f: AuditFilter,
-    *,
-    limit: int | None = None,
-    newest_first: bool = False,
-) -> list[dict[str, object]]:
+    q: Queries, f: AuditFilter, *, limit: int | None = None, newest_first: bool = False
+) -> list[AuditRow]:
     """The rows matching ``f``, in ledger order (or newest first), at most ``limit``."""
-    where, args = _where(f)
-    sql = _SELECT + where + (" ORDER BY seq DESC" if newest_first else " ORDER BY seq")
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return [dict(zip(KEYS, r, strict=True)) for r in conn.execute(sql, args)]
+    return q.audit_rows(
+        f.user, f.patient, f.unit, f.since, f.until, limit=limit, newest_first=newest_first
+    )
 
 
-def count(conn: sqlite3.Connection, f: AuditFilter) -> int:
-    where, args = _where(f)
-    return int(conn.execute(f"SELECT count(*) FROM audit{where}", args).fetchone()[0])
+def count(q: Queries, f: AuditFilter) -> int:
+    return q.audit_count(f.user, f.patient, f.unit, f.since, f.until)
 
 
-def write_csv(rows: Iterable[dict[str, object]], out: IO[str]) -> int:
+def write_csv(rows: Iterable[AuditRow], out: IO[str]) -> int:
     """Semicolon CSV with a Swedish header; ``out`` is opened with ``utf-8-sig``."""
     w = csv.writer(out, delimiter=";", lineterminator="\r\n")
     w.writerow(CSV_HEADER)

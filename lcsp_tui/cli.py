@@ -271,7 +271,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_worklist(args: argparse.Namespace) -> int:
     ws = _workstation(args)
     role, unit = ws.require_role()
-    rows = ws.view().worklist(role, unit)
+    rows = ws.worklist()
     if args.json:
         _json([r.as_json() for r in rows])
         return EXIT_OK
@@ -295,54 +295,46 @@ def cmd_worklist(args: argparse.Namespace) -> int:
 
 
 def cmd_checklist(args: argparse.Namespace) -> int:
-    from lcsp_tui.domain import rules
-    from lcsp_tui.workstation import UsageError
-
     ws = _workstation(args)
-    role, unit = ws.require_role()
-    view = ws.view()
-    ctx = view.subject_context(role, unit, args.subject)
-    if ctx is None:
-        if view.find_subject_kind(args.subject) is None:
-            raise UsageError(f"unknown subject {args.subject!r}")
-        raise UsageError(f"{args.subject} is not on the worklist of {role} at {unit}")
+    found = ws.checklist(args.subject)
     ws.audit_read(args.subject, "checklista öppnad")
-    states = rules.checklist(role, ctx, view.now, ws.region)
     if args.json:
         _json(
             {
                 "subject": args.subject,
                 "items": [
                     {
-                        "id": s.item.id,
-                        "step": s.item.step,
-                        "label": s.item.label,
-                        "done": s.done,
-                        "applies": s.applies,
-                        "waiting": s.waiting,
-                        "prator_action": s.item.prator_action,
+                        "id": r.item.id,
+                        "step": r.item.step,
+                        "label": r.item.label,
+                        "done": r.done,
+                        "applies": r.applies,
+                        "waiting": r.waiting,
+                        "prator_action": r.item.prator_action,
+                        "note": r.note,
+                        "by": r.by,
+                        "at": r.at,
+                        "value": None,
                     }
-                    for s in states
+                    for r in found.items
                 ],
             }
         )
         return EXIT_OK
-    done, total = rules.progress(states)
-    _out(f"{args.subject}: {done}/{total}")
-    for s in states:
-        box = "[x]" if s.done else "[ ]" if s.applies else "[-]"
+    _out(f"{args.subject}: {found.done}/{found.total}")
+    for r in found.items:
+        box = "[x]" if r.done else "[ ]" if r.applies else "[-]"
         extra = []
-        if s.item.prator_action:
-            extra.append("Prator" + (" (låst)" if s.locked else ""))
-        if not s.applies:
-            extra.append(f"gäller ej: {s.reason}")
-        if s.waiting:
-            extra.append(f"väntar på {s.waiting}")
+        if r.item.prator_action:
+            extra.append("Prator" + (" (låst)" if r.locked else ""))
+        if not r.applies:
+            extra.append(f"gäller ej: {r.reason}")
+        if r.waiting:
+            extra.append(f"väntar på {r.waiting}")
         tail = f"  ({'; '.join(extra)})" if extra else ""
-        _out(f"{box} {s.item.id:<28} {s.item.label}{tail}")
-    if ctx.unacknowledged:
-        owing = ", ".join(rules.units_owing_kvittering(ctx.unacknowledged))
-        _out(f"okvitterade meddelanden hos: {owing}")
+        _out(f"{box} {r.item.id:<28} {r.item.label}{tail}")
+    if found.owing:
+        _out(f"okvitterade meddelanden hos: {', '.join(found.owing)}")
     return EXIT_OK
 
 
@@ -408,7 +400,7 @@ def _region_stats(args: argparse.Namespace, what: str):  # type: ignore[no-untyp
         raise UsageError(
             f"{what} for the region are for systemforvaltning: give --role systemforvaltning"
         )
-    return ws, collect(ws.store.conn, ws.region, ws.settings.now())
+    return ws, collect(ws.q, ws.region, ws.settings.now())
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

@@ -147,7 +147,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if ws.role != "systemforvaltning":
         raise UsageError("the audit log is for systemforvaltning: give --role systemforvaltning")
     f = audit.make_filter(args.filter_user, args.patient, args.filter_unit, args.since, args.until)
-    rows = audit.query(ws.store.conn, f)
+    rows = audit.query(ws.q, f)
     # Reading the audit trail is itself audited (the filter's patient as subject, if any).
     what = "granskningslogg exporterad" if (args.out or args.csv) else "granskningslogg visad"
     ws.audit_read(f.patient, what, outcome=f"{len(rows)} rader")

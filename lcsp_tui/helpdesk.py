@@ -14,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain.lookup import LookupRefused, parse_query
 from lcsp_tui.domain.rules import Refusal
 from lcsp_tui.privacy import refuse_personnummer
+from lcsp_tui.rows import HelpRequest
 from lcsp_tui.workstation import UsageError, Workstation
 
 STATUS_LABELS = {"ny": "ny", "pagar": "pågår", "lost": "löst"}
@@ -27,53 +27,6 @@ PROTECTED_REFUSAL = (
     "Skyddad identitet – kontakta enheten. Inget hjälpärende registreras för patienten."
 )
 NEED_MAX = 300
-
-
-@dataclass(frozen=True)
-class HelpRequest:
-    request_id: str
-    units: tuple[str, ...]
-    name: str  # "A. Larsson": initial and surname, never a whole first name
-    lookup_key: str
-    birth_year: int
-    need: str
-    status: str  # ny | pagar | lost
-    note: str | None
-    acks: int
-    requested_by: str
-    requested_at: str
-    updated_by: str
-    updated_at: str
-    pending: bool = False  # recorded here, not yet confirmed by the ledger
-
-    @property
-    def open(self) -> bool:
-        return self.status != "lost"
-
-    def age(self, now: dt.datetime) -> dt.timedelta:
-        try:
-            since = dt.datetime.fromisoformat(self.requested_at)
-        except ValueError:
-            return dt.timedelta(0)
-        return max(now - since, dt.timedelta(0))
-
-    def as_json(self, now: dt.datetime) -> dict[str, object]:
-        return {
-            "id": self.request_id,
-            "status": self.status,
-            "units": list(self.units),
-            "name": self.name,
-            "birth_year": self.birth_year,
-            "need": self.need,
-            "note": self.note,
-            "acks": self.acks,
-            "requested_by": self.requested_by,
-            "requested_at": self.requested_at,
-            "age_minutes": int(self.age(now).total_seconds() // 60),
-            "updated_by": self.updated_by,
-            "updated_at": self.updated_at,
-            "synced": not self.pending,
-        }
 
 
 def fmt_age(age: dt.timedelta) -> str:
@@ -100,85 +53,9 @@ def display_name(name: str) -> str:
 # ------------------------------------------------------------------ reading
 
 
-def _from_row(r: tuple[object, ...]) -> HelpRequest:
-    return HelpRequest(
-        request_id=str(r[0]),
-        units=tuple(u for u in str(r[1]).split(",") if u),
-        name=str(r[2]),
-        lookup_key=str(r[3]),
-        birth_year=int(r[4]),  # type: ignore[call-overload]
-        need=str(r[5]),
-        status=str(r[6]),
-        note=None if r[7] is None else str(r[7]),
-        acks=int(r[8]),  # type: ignore[call-overload]
-        requested_by=str(r[9] or ""),
-        requested_at=str(r[10] or ""),
-        updated_by=str(r[11] or ""),
-        updated_at=str(r[12] or ""),
-    )
-
-
-_COLUMNS = (
-    "request_id, units, name, lookup_key, birth_year, need, status, note, acks, "
-    "requested_by, requested_at, updated_by, updated_at"
-)
-
-
 def requests(ws: Workstation, *, include_resolved: bool = False) -> list[HelpRequest]:
-    """Help requests (open ones unless asked), oldest first; local work replayed on top."""
-    by_id = {
-        str(r[0]): _from_row(r)
-        for r in ws.store.conn.execute(f"SELECT {_COLUMNS} FROM help_requests")
-    }
-    confirmed_acks: set[str] = set()
-    outbox = ws.store.outbox()
-    for e in outbox:
-        p = e.payload
-        rid = str(p.get("request_id", ""))
-        if e.kind == m.HELP_REQUESTED and rid not in by_id:
-            by_id[rid] = HelpRequest(
-                request_id=rid,
-                units=tuple(p.get("units") or ()),
-                name=str(p.get("name", "")),
-                lookup_key=str(p.get("lookup_key", "")),
-                birth_year=int(p.get("birth_year") or 0),
-                need=str(p.get("need", "")),
-                status="ny",
-                note=None,
-                acks=0,
-                requested_by=e.actor,
-                requested_at=e.recorded_at,
-                updated_by=e.actor,
-                updated_at=e.recorded_at,
-                pending=True,
-            )
-        elif e.kind in (m.HELP_UPDATED, m.HELP_RESOLVED) and rid in by_id:
-            status = "lost" if e.kind == m.HELP_RESOLVED else str(p.get("status", "pagar"))
-            old = by_id[rid]
-            by_id[rid] = replace(
-                old,
-                status=status,
-                note=p.get("note") or old.note,
-                updated_by=e.actor,
-                updated_at=e.recorded_at,
-                pending=True,
-            )
-        elif e.kind == m.MESSAGE_ACKED and p.get("help_request") in by_id:
-            mid = str(p["message_id"])
-            if mid in confirmed_acks:
-                continue
-            row = ws.store.conn.execute(
-                "SELECT acknowledged IS NULL AND acked_seq IS NULL FROM messages "
-                "WHERE message_id = ?",
-                (mid,),
-            ).fetchone()
-            if row and row[0]:
-                confirmed_acks.add(mid)
-                old = by_id[str(p["help_request"])]
-                by_id[old.request_id] = replace(old, acks=old.acks + 1, pending=True)
-    out = [r for r in by_id.values() if include_resolved or r.open]
-    out.sort(key=lambda r: (not r.open, r.requested_at, r.request_id))
-    return out
+    """Help requests (open ones unless asked), oldest first; local work included."""
+    return ws.q.help_requests(include_resolved=include_resolved)
 
 
 def get(ws: Workstation, request_id: str) -> HelpRequest:
@@ -224,16 +101,10 @@ def record(
     unit_ids = list(dict.fromkeys(u.strip() for u in units if u.strip()))
     if not unit_ids:
         raise UsageError("give the unit(s) that need help (--unit)")
-    view = ws.view()
     for u in unit_ids:
-        if not view.unit_exists(u):
+        if not ws.q.unit_exists(u):
             raise UsageError(f"unknown unit {u!r}")
-    flags = [
-        bool(r[0])
-        for r in ws.store.conn.execute(
-            "SELECT protected_identity FROM patients WHERE lookup_key = ?", (query.key,)
-        )
-    ]
+    flags = ws.q.protected_flags(query.key)
     if flags and all(flags):
         ws.audit_read(None, "hjälpärende", outcome="nekad: skyddad identitet")
         raise UsageError(PROTECTED_REFUSAL)
@@ -284,12 +155,12 @@ def resolve(ws: Workstation, request_id: str, note: str | None = None) -> HelpRe
 def ack(ws: Workstation, request_id: str, message_id: str) -> m.Event | None:
     """Acknowledge a message on a requesting unit's behalf (None: it already was)."""
     req = _open_request(ws, request_id)
-    msg = ws.view().message(message_id)
+    msg = ws.q.message(message_id)
     if msg is None:
         raise UsageError(f"unknown message {message_id!r}")
-    if msg["recipient_unit"] not in req.units:
+    if msg.recipient_unit not in req.units:
         raise UsageError(
-            f"message {message_id} is for unit {msg['recipient_unit']}, which is not a unit "
+            f"message {message_id} is for unit {msg.recipient_unit}, which is not a unit "
             f"of help request {req.request_id} ({', '.join(req.units)})"
         )
     return ws.ack(message_id, help_request=req.request_id)

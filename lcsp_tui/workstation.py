@@ -6,6 +6,7 @@ checked against the rules, written to the local outbox first, and synced with th
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,9 +20,10 @@ from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.environments import PRODUCTION, pull_guard
 from lcsp_tui.ledger.base import Ledger, LedgerMismatch, open_ledger
 from lcsp_tui.privacy import harden_home, refuse_personnummer
+from lcsp_tui.rows import Checklist, WorkRow
+from lcsp_tui.store.queries import Queries
 from lcsp_tui.store.store import LocalStore
 from lcsp_tui.sync import SyncResult, check_identity, pull, sync
-from lcsp_tui.view import View
 
 
 @contextmanager
@@ -53,7 +55,7 @@ class Workstation:
         home = settings.home
         home.mkdir(parents=True, exist_ok=True)
         os.chmod(home, 0o700)
-        self.store = LocalStore(settings.store_path)
+        self.store = LocalStore(settings.store_path, self.region)
         harden_home(home)
         self.env = self._resolve_env(settings.env)
         if settings.today is None and (saved := self.store.get_meta("today")):
@@ -95,11 +97,38 @@ class Workstation:
         self.store.set_meta("role", role)
         self.store.set_meta("unit", unit)
 
-    def now(self) -> object:
+    def now(self) -> dt.datetime:
         return self.settings.now()
 
-    def view(self) -> View:
-        return View(self.store, self.region, self.settings.now())
+    @property
+    def q(self) -> Queries:
+        """Every read of this home's store (the read model, records, the audit trail)."""
+        return self.store.queries()
+
+    @contextmanager
+    def reading(self) -> Iterator[Queries]:
+        """Queries on a connection of this thread's own (for a worker thread)."""
+        store = LocalStore(self.settings.store_path, self.region)
+        try:
+            yield store.queries()
+        finally:
+            store.close()
+
+    def worklist(self) -> list[WorkRow]:
+        """The current role's pending subjects at the current unit, by due time."""
+        role, unit = self.require_role()
+        return self.q.worklist(role, unit or "", self.now())
+
+    def checklist(self, subject: str) -> Checklist:
+        """The subject's checklist for the current role at the current unit; refused (exit 2)
+        when it is not on that worklist."""
+        role, unit = self.require_role()
+        found = self.q.checklist(role, unit, subject, self.now())
+        if found is None:
+            if self.q.subject_kind(subject) is None:
+                raise UsageError(f"unknown subject {subject!r}")
+            raise UsageError(f"{subject} is not on the worklist of {role} at {unit}")
+        return found
 
     def require_role(self, *, unit: bool = True) -> tuple[str, str | None]:
         role = self.role
@@ -110,7 +139,7 @@ class Workstation:
         if needs_unit:
             if u is None:
                 raise UsageError(f"role {role} works at a unit: give --unit (or LCSP_UNIT)")
-            if not self.view().unit_exists(u):
+            if not self.q.unit_exists(u):
                 raise UsageError(f"unknown unit {u!r} (run lcsp sync if it was just imported)")
         return role, u if needs_unit else u
 
@@ -172,18 +201,16 @@ class Workstation:
             raise UsageError(
                 f"{item_id} is not ticked by role {role} (it is {', '.join(item.roles)})"
             )
-        view = self.view()
-        ctx = view.subject_context(role, unit, subject)
-        if ctx is None:
-            if view.find_subject_kind(subject) is None:
-                raise UsageError(f"unknown subject {subject!r}")
-            raise UsageError(f"{subject} is not on the worklist of {role} at {unit}")
-        if ctx.kind != item.subject:
+        found = self.checklist(subject)
+        if found.kind != item.subject:
             raise UsageError(
-                f"{item_id} is an item for a {item.subject}, {subject} is a {ctx.kind}"
+                f"{item_id} is an item for a {item.subject}, {subject} is a {found.kind}"
             )
-        state = rules.item_state(item, ctx, view.now, self.region)
-        rules.check_tick(state, ctx, done)
+        row = next(r for r in found.items if r.item.id == item_id)
+        rules.check_tick(
+            rules.TickCheck(item, row.applies, row.reason, row.waiting, row.locked, found.owing),
+            done,
+        )
         refuse_personnummer(note)
         payload: dict[str, object] = {"subject": subject, "item": item_id, "done": done}
         if note:
@@ -198,20 +225,19 @@ class Workstation:
         role = self.role
         if role is None:
             raise UsageError("no role: give --role (or LCSP_ROLE)")
-        view = self.view()
-        msg = view.message(message_id)
+        msg = self.q.message(message_id)
         if msg is None:
             raise UsageError(f"unknown message {message_id!r}")
-        if role != "support" and self.unit != msg["recipient_unit"]:
+        if role != "support" and self.unit != msg.recipient_unit:
             raise UsageError(
-                f"message {message_id} is for unit {msg['recipient_unit']}; only that unit "
+                f"message {message_id} is for unit {msg.recipient_unit}; only that unit "
                 "or support on its behalf can acknowledge it"
             )
-        if view.is_acknowledged(msg):
+        if msg.acknowledged:
             return None
         payload: dict[str, object] = {"message_id": message_id}
         if role == "support":
-            payload["on_behalf_of"] = msg["recipient_unit"]
+            payload["on_behalf_of"] = msg.recipient_unit
             if help_request:
                 payload["help_request"] = help_request
         return self._record(m.MESSAGE_ACKED, payload)
@@ -220,7 +246,8 @@ class Workstation:
         role, unit = self.require_role()
         if role != "samordningsansvarig":
             raise UsageError("only samordningsansvarig decides whether a SIP is current")
-        if self.view().subject_context(role, unit, sip_id) is None:
+        found = self.q.checklist(role, unit, sip_id, self.now())
+        if found is None or found.kind != "sip":
             raise UsageError(f"{sip_id} is not an ongoing SIP of unit {unit}")
         return self._record(m.SIP_DECIDED, {"sip_id": sip_id, "decision": decision.value})
 
@@ -231,9 +258,7 @@ class Workstation:
     # ------------------------------------------------------------ import and demo
 
     def known(self) -> Callable[[str, str], dict[str, object] | None]:
-        from lcsp_tui.store.records import known_lookup
-
-        return known_lookup(self.store.conn)
+        return self.store.known()
 
     def import_plan(self, paths: Sequence[Path]):  # type: ignore[no-untyped-def]
         from lcsp_tui.importer import plan_import

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from rich.text import Text
 from textual import on
@@ -24,10 +24,8 @@ from lcsp_tui.config import ConfigError
 from lcsp_tui.domain.personnummer import looks_like_personnummer
 from lcsp_tui.domain.rules import Refusal
 from lcsp_tui.privacy import private_file
+from screens.host import Host
 from screens.widgets import StatusHeader, shorten
-
-if TYPE_CHECKING:
-    from lcsp_tui.app import LcspApp
 
 ROW_CAP = 500  # newest first; filter or export to see more
 WIDE = 110  # from this width the role gets a column and times show the year
@@ -85,8 +83,8 @@ class AuditScreen(Screen[None]):
     """
 
     @property
-    def lcsp(self) -> LcspApp:
-        return cast("LcspApp", self.app)
+    def lcsp(self) -> Host:
+        return cast(Host, self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -112,9 +110,9 @@ class AuditScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        conn = self.lcsp.ws.store.conn
-        rows = audit.query(conn, self.filter, limit=ROW_CAP, newest_first=True)
-        self.total = audit.count(conn, self.filter)
+        q = self.lcsp.ws.q
+        rows = audit.query(q, self.filter, limit=ROW_CAP, newest_first=True)
+        self.total = audit.count(q, self.filter)
         table = self.query_one("#au-table", DataTable)
         wide = (self.size.width or self.app.size.width) >= WIDE
         table.clear(columns=True)
@@ -183,7 +181,7 @@ class AuditScreen(Screen[None]):
 
     def action_export(self) -> None:
         ws = self.lcsp.ws
-        rows = audit.query(ws.store.conn, self.filter)
+        rows = audit.query(ws.q, self.filter)
         path = export_path(ws.settings.home)
         with private_file(path, encoding="utf-8-sig", newline="") as fh:
             audit.write_csv(rows, fh)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from rich.table import Table
 from rich.text import Text
@@ -19,31 +19,12 @@ from lcsp_tui.domain import models as m
 from lcsp_tui.domain import rules
 from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.domain.roles import ROLES
-from lcsp_tui.view import WorkRow
-from lcsp_tui.workstation import Workstation
+from lcsp_tui.rows import Checklist, ItemRow
 from screens.dialogs import NoteScreen
+from screens.host import Host
 from screens.widgets import StatusHeader, fmt_day
 
-if TYPE_CHECKING:
-    from lcsp_tui.app import LcspApp
-
 WIDE = 120  # from this width reminders and the gate go beside the list
-
-
-def item_marks(ws: Workstation, subject: str) -> dict[str, tuple[str | None, str | None]]:
-    """item id -> (note, who ticked it), confirmed state with the pending outbox on top."""
-    out: dict[str, tuple[str | None, str | None]] = {
-        item: (note, actor)
-        for item, note, actor in ws.store.conn.execute(
-            "SELECT item, note, actor FROM items WHERE subject = ?", (subject,)
-        )
-    }
-    for e in ws.store.outbox():
-        p = e.payload
-        if e.kind == m.ITEM_TICKED and p.get("subject") == subject:
-            old_note = out.get(p["item"], (None, None))[0]
-            out[p["item"]] = (p.get("note") or old_note, e.actor)
-    return out
 
 
 def short_label(label: str) -> str:
@@ -54,9 +35,7 @@ def short_label(label: str) -> str:
     return label
 
 
-def item_prompt(
-    state: rules.ItemState, labels: dict[str, str], mark: tuple[str | None, str | None]
-) -> Table:
+def item_prompt(state: ItemRow, labels: dict[str, str]) -> Table:
     """One item: a box, then the label and its remarks with a hanging indent."""
     item = state.item
     if not state.applies:
@@ -80,11 +59,10 @@ def item_prompt(
     if state.waiting:
         what = short_label(labels.get(state.waiting, state.waiting))
         notes.append((f"väntar på annan roll: {what}", "yellow"))
-    note, actor = mark
-    if state.done and actor:
-        notes.append((f"klar av {actor}", "green"))
-    if note:
-        notes.append((f"anteckning: {note}", "italic"))
+    if state.done and state.by:
+        notes.append((f"klar av {state.by}", "green"))
+    if state.note:
+        notes.append((f"anteckning: {state.note}", "italic"))
     if notes:
         body.append("\n")
         for i, (text, style) in enumerate(notes):
@@ -168,13 +146,13 @@ class ChecklistScreen(Screen[None]):
     def __init__(self, subject: str) -> None:
         super().__init__(id="checklist-screen")
         self.subject = subject
-        self.ctx: rules.SubjectContext | None = None
-        self.states: list[rules.ItemState] = []
+        self.found: Checklist | None = None
+        self.states: tuple[ItemRow, ...] = ()
         self.undo_stack: list[tuple[str, bool]] = []
 
     @property
-    def lcsp(self) -> LcspApp:
-        return cast("LcspApp", self.app)
+    def lcsp(self) -> Host:
+        return cast(Host, self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -203,15 +181,14 @@ class ChecklistScreen(Screen[None]):
 
     def reload(self) -> None:
         ws = self.lcsp.ws
-        role, unit = ws.role, ws.unit
-        view = ws.view()
-        self.ctx = ctx = (
-            view.subject_context(role, unit, self.subject) if role is not None else None
-        )
+        try:
+            self.found = found = ws.checklist(self.subject)
+        except rules.Refusal:  # no longer on this role's list at this unit
+            self.found = found = None
         title = self.query_one("#subject-title", Static)
         items = self.query_one("#items", ItemList)
-        if ctx is None or role is None:
-            self.states = []
+        if found is None:
+            self.states = ()
             items.clear_options()
             title.update(
                 Text(
@@ -222,10 +199,8 @@ class ChecklistScreen(Screen[None]):
             self.query_one("#gate", Static).update("")
             self.query_one("#reminders", Static).update("")
             return
-        self.states = rules.checklist(role, ctx, view.now, ws.region)
-        done, total = rules.progress(self.states)
+        self.states = found.items
         labels = {i.id: i.label for i in ws.region.checklists.item}
-        marks = item_marks(ws, self.subject)
         keep = self._selected_id()
         options: list[Option] = []
         steps = {s.item.step for s in self.states}
@@ -238,7 +213,7 @@ class ChecklistScreen(Screen[None]):
                 )
             options.append(
                 Option(
-                    item_prompt(st, labels, marks.get(st.item.id, (None, None))),
+                    item_prompt(st, labels),
                     id=st.item.id,
                     disabled=not st.applies,
                 )
@@ -254,34 +229,36 @@ class ChecklistScreen(Screen[None]):
             target = first_open.item.id if first_open else None
         if target is not None:
             items.highlighted = ids.index(target)
-        title.update(self._title(view.work_row(role, ctx, unit), ctx, done, total))
-        self._update_side(ctx, role, view.unit_name)
+        title.update(self._title(found))
+        self._update_side(found)
         self.refresh_bindings()
 
-    def _title(self, row: WorkRow, ctx: rules.SubjectContext, done: int, total: int) -> Text:
+    def _title(self, found: Checklist) -> Text:
+        done, total = found.done, found.total
         t = Text()
-        t.append(row.title, style="bold")
+        t.append(found.title, style="bold")
         t.append(f"  {self.subject}", style="dim")
         t.append("\nKlart ")
         t.append(f"{done}/{total}", style="bold green" if done == total else "bold")
-        if row.due is not None and done < total:
-            t.append(f"  senast {fmt_day(row.due)}", style="bold red" if row.overdue else "")
-            if row.overdue:
+        if found.due is not None and done < total:
+            t.append(f"  senast {fmt_day(found.due)}", style="bold red" if found.overdue else "")
+            if found.overdue:
                 t.append(" – FÖRSENAD", style="bold red")
-        if row.flagged:
+        if found.flagged:
             t.append("  MÅSTE FLYTTAS TILL LCSP", style="bold magenta")
-        if ctx.kind == "sip":
+        if found.kind == "sip":
             decision = {
-                m.SipDecision.AKTUELL: "bedömd aktuell",
-                m.SipDecision.EJ_AKTUELL: "bedömd EJ aktuell",
-            }.get(ctx.sip_decision, "ej bedömd (b)")  # type: ignore[arg-type]
+                m.SipDecision.AKTUELL.value: "bedömd aktuell",
+                m.SipDecision.EJ_AKTUELL.value: "bedömd EJ aktuell",
+            }.get(found.decision or "", "ej bedömd (b)")
             t.append(f"  SIP {decision}", style="cyan")
         return t
 
-    def _update_side(self, ctx: rules.SubjectContext, role: str, unit_name) -> None:  # type: ignore[no-untyped-def]
+    def _update_side(self, found: Checklist) -> None:
         gate = Text()
-        if ctx.kind == "admission" and ctx.unacknowledged:
-            owing = rules.units_owing_kvittering(ctx.unacknowledged)
+        owing = found.owing
+        unit_name = self.lcsp.ws.q.unit_name
+        if found.kind == "admission" and owing:
             gate.append("Kan inte avslutas (steg 6): ", style="bold red")
             gate.append("okvitterade meddelanden hos ")
             gate.append(", ".join(unit_name(u) for u in owing), style="bold")
@@ -289,7 +266,7 @@ class ChecklistScreen(Screen[None]):
                 gate.append(" – din enhet är en av dem (k)", style="bold cyan")
         self.query_one("#gate", Static).update(gate)
         self.query_one("#gate").display = bool(gate.plain)
-        reminders = self.lcsp.ws.region.checklists.reminders(ROLES[role].steps)
+        reminders = self.lcsp.ws.region.checklists.reminders(ROLES[found.role].steps)
         rem = Text()
         if reminders:
             rem.append("Kom ihåg", style="bold")
@@ -306,13 +283,13 @@ class ChecklistScreen(Screen[None]):
             return None
         return items.get_option_at_index(items.highlighted).id
 
-    def _selected(self) -> rules.ItemState | None:
+    def _selected(self) -> ItemRow | None:
         item_id = self._selected_id()
         return next((s for s in self.states if s.item.id == item_id), None)
 
     # ------------------------------------------------------------ actions
 
-    def _tick(self, state: rules.ItemState, done: bool, note: str | None = None) -> bool:
+    def _tick(self, state: ItemRow, done: bool, note: str | None = None) -> bool:
         try:
             self.lcsp.ws.tick(self.subject, state.item.id, done=done, note=note)
         except rules.Refusal as e:  # UsageError is a Refusal too
@@ -327,10 +304,9 @@ class ChecklistScreen(Screen[None]):
         ws = self.lcsp.ws
         for item in sorted(ws.region.checklists.item, key=lambda i: -len(i.id)):
             message = message.replace(item.id, f"”{short_label(item.label)}”")
-        if self.ctx is not None:
-            view = ws.view()
-            for unit in rules.units_owing_kvittering(self.ctx.unacknowledged):
-                message = message.replace(unit, view.unit_name(unit))
+        if self.found is not None:
+            for unit in self.found.owing:
+                message = message.replace(unit, ws.q.unit_name(unit))
         return message
 
     def action_toggle(self) -> None:
@@ -360,7 +336,7 @@ class ChecklistScreen(Screen[None]):
         state = self._selected()
         if state is None:
             return
-        current = item_marks(self.lcsp.ws, self.subject).get(state.item.id, (None, None))[0]
+        current = state.note
 
         def save(text: str | None) -> None:
             if text is None:
@@ -374,10 +350,10 @@ class ChecklistScreen(Screen[None]):
     def action_decide(self) -> None:
         from screens.dialogs import ConfirmScreen
 
-        ctx = self.ctx
-        if ctx is None or ctx.kind != "sip":
+        found = self.found
+        if found is None or found.kind != "sip":
             return
-        current = ctx.sip_decision is not m.SipDecision.EJ_AKTUELL
+        current = found.decision != m.SipDecision.EJ_AKTUELL.value
         question = (
             "Bedöm SIP:en som EJ aktuell (avslutas i Prator)?"
             if current
@@ -406,5 +382,5 @@ class ChecklistScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "decide":
-            return self.ctx is not None and self.ctx.kind == "sip"
+            return self.found is not None and self.found.kind == "sip"
         return True

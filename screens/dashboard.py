@@ -10,7 +10,7 @@ the local store (``lcsp_tui.stats.collect``) and recomputed after a sync brings 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from rich.text import Text
 from textual import on, work
@@ -24,7 +24,6 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from lcsp_tui import timeline as tl
 from lcsp_tui.stats import Stats, collect
-from lcsp_tui.store.store import connect
 from screens.burndown import BurndownChart, BurndownPanel
 from screens.dashboard_tables import (
     PROGRESS_VIEWS,
@@ -35,11 +34,9 @@ from screens.dashboard_tables import (
     sip_table,
 )
 from screens.drilldown import DrillScreen
+from screens.host import Host
 from screens.timeline import TimelinePanel
 from screens.widgets import StatusHeader
-
-if TYPE_CHECKING:
-    from lcsp_tui.app import LcspApp
 
 TABS = ("oversikt", "tidplan", "framdrift", "sip", "burndown", "eskalering")
 ROOMY = (120, 40)  # from this size the overview also shows the steps and the burndown
@@ -113,8 +110,8 @@ class DashboardScreen(Screen[None]):
         self.computing = False
 
     @property
-    def lcsp(self) -> LcspApp:
-        return cast("LcspApp", self.app)
+    def lcsp(self) -> Host:
+        return cast(Host, self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -170,11 +167,8 @@ class DashboardScreen(Screen[None]):
         """Compute in this thread with a connection of its own; never touch widgets here."""
         ws = self.lcsp.ws
         try:
-            conn = connect(ws.settings.store_path)
-            try:
-                msg = StatsReady(collect(conn, ws.region, now))
-            finally:
-                conn.close()
+            with ws.reading() as q:  # a connection of this thread's own
+                msg = StatsReady(collect(q, ws.region, now))
         except Exception as e:  # the screen must survive; say it in one line
             msg = StatsReady(None, f"{type(e).__name__}: {e}")
         self.post_message(msg)

@@ -12,8 +12,8 @@ from textual.widgets import DataTable
 
 from lcsp_tui import timeline as tl
 from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.rows import WITHOUT_UNIT, Selector
 from lcsp_tui.stats import Stats
-from lcsp_tui.stats.drill import WITHOUT_UNIT, Selector
 from lcsp_tui.stats.export import ORG_LABELS, STEP_NAMES
 from lcsp_tui.stats.progress import Tally
 from screens.burndown import end_text, fmt

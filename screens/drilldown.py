@@ -4,7 +4,7 @@ patients (initial, surname, birth year; nothing for protected identity)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from rich.table import Table
 from rich.text import Text
@@ -16,13 +16,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from lcsp_tui.stats.drill import DrillRow, Selector, drill, subject_detail
-from lcsp_tui.store.store import connect
+from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.rows import DrillRow, Selector
 from screens.checklist import item_prompt
+from screens.host import Host
 from screens.widgets import StatusHeader, shorten
-
-if TYPE_CHECKING:
-    from lcsp_tui.app import LcspApp
 
 ROW_CAP = 500  # rows in the table; the count says how many there are
 WIDE = 110
@@ -71,8 +69,8 @@ class DrillScreen(Screen[None]):
         self.loaded = False
 
     @property
-    def lcsp(self) -> LcspApp:
-        return cast("LcspApp", self.app)
+    def lcsp(self) -> Host:
+        return cast(Host, self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -90,11 +88,8 @@ class DrillScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="drill", exit_on_error=False)
     def _load(self) -> None:
         ws = self.lcsp.ws
-        conn = connect(ws.settings.store_path)
-        try:
-            rows = drill(conn, ws.region, ws.settings.now(), self.selector)
-        finally:
-            conn.close()
+        with ws.reading() as q:  # a connection of this thread's own
+            rows = q.drill(self.selector, ws.settings.now())
         self.post_message(DrillReady(rows))
 
     @on(DrillReady)
@@ -142,9 +137,7 @@ class DrillScreen(Screen[None]):
         self.query_one("#drill-title", Static).update(head)
 
     def _units(self) -> dict[str, tuple[str, str | None]]:
-        from lcsp_tui.stats.tables import unit_names
-
-        return unit_names(self.lcsp.ws.store.conn)
+        return self.lcsp.ws.q.unit_names()
 
     @on(DataTable.RowSelected, "#drill-table")
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -176,8 +169,8 @@ class SubjectScreen(Screen[None]):
         self.title_text = title
 
     @property
-    def lcsp(self) -> LcspApp:
-        return cast("LcspApp", self.app)
+    def lcsp(self) -> Host:
+        return cast(Host, self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -189,8 +182,8 @@ class SubjectScreen(Screen[None]):
         ws = self.lcsp.ws
         ws.audit_read(self.subject, "översikt: checklistor visade")
         self.lcsp.local_change()
-        view = ws.view()
-        sections = subject_detail(view, self.subject)
+        q = ws.q
+        sections = q.subject_detail(self.subject, ws.settings.now())
         labels = {i.id: i.label for i in ws.region.checklists.item}
         out = Table.grid(padding=(0, 0))
         out.add_column()
@@ -200,15 +193,16 @@ class SubjectScreen(Screen[None]):
         if not sections:
             out.add_row(Text("Inga checklistor för detta id.", style="dim"))
         for sec in sections:
-            unit = ", ".join(view.unit_name(u) for u in sec.units) or "ingen enhet"
-            done = sum(s.done for s in sec.states if s.applies)
-            total = sum(1 for s in sec.states if s.applies)
+            unit = ", ".join(q.unit_name(u) for u in sec.units if u) or "ingen enhet"
             out.add_row(Text(""))
             out.add_row(
-                Text(f"{sec.role_name} · {unit} · klart {done}/{total}", style="bold underline")
+                Text(
+                    f"{ROLES[sec.role].name} · {unit} · klart {sec.done}/{sec.total}",
+                    style="bold underline",
+                )
             )
-            for st in sec.states:
-                out.add_row(item_prompt(st, labels, (None, None)))
+            for row in sec.items:
+                out.add_row(item_prompt(row, labels))
         self.query_one("#subject-text", Static).update(out)
         self.query_one("#subject-body").focus()
 

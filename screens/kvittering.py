@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from rich.text import Text
 from textual import on
@@ -12,11 +12,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from lcsp_tui.domain import rules
+from lcsp_tui.rows import MessageRow
 from screens.dialogs import ConfirmScreen
+from screens.host import Host
 from screens.widgets import StatusHeader, shorten
-
-if TYPE_CHECKING:
-    from lcsp_tui.app import LcspApp
 
 MESSAGE_TYPES = {
     "inskrivningsmeddelande": "Inskrivning",
@@ -74,12 +73,12 @@ class KvitteringScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(id="kvittering-screen")
-        self.messages: list[dict[str, object]] = []
+        self.messages: list[MessageRow] = []
         self.marked: set[str] = set()
 
     @property
-    def lcsp(self) -> LcspApp:
-        return cast("LcspApp", self.app)
+    def lcsp(self) -> Host:
+        return cast(Host, self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -97,9 +96,8 @@ class KvitteringScreen(Screen[None]):
 
     def reload(self) -> None:
         ws = self.lcsp.ws
-        view = ws.view()
-        self.messages = view.unacknowledged(ws.unit)
-        ids = {str(msg["message_id"]) for msg in self.messages}
+        self.messages = ws.q.unacknowledged(ws.unit)
+        ids = {msg.message_id for msg in self.messages}
         self.marked &= ids
         table = self.query_one("#messages", MessageTable)
         keep = table.cursor_row if table.row_count else 0
@@ -109,18 +107,15 @@ class KvitteringScreen(Screen[None]):
         table.add_column("Typ", width=11, key="type")
         table.add_column("Patient/vårdtillfälle", key="who")
         table.add_column("Meddelande", key="id")
-        people: dict[str, str] = {}
         for msg in self.messages:
-            mid = str(msg["message_id"])
-            adm_id = str(msg["admission_id"])
-            if adm_id not in people:
-                people[adm_id] = self._who(view, adm_id)
-            sent = str(msg["sent"] or "")
+            mid = msg.message_id
+            who = f"{msg.title.split(' – ')[0]} {msg.admission_id}"
+            sent = msg.sent or ""
             table.add_row(
                 Text("[x]", style="bold green") if mid in self.marked else "[ ]",
                 _short_time(sent),
-                MESSAGE_TYPES.get(str(msg["type"]), str(msg["type"])),
-                shorten(people[adm_id], 40),
+                MESSAGE_TYPES.get(msg.type, msg.type),
+                shorten(who, 40),
                 mid,
                 key=mid,
             )
@@ -143,16 +138,6 @@ class KvitteringScreen(Screen[None]):
         empty.display = not self.messages
         table.display = bool(self.messages)
 
-    @staticmethod
-    def _who(view, admission_id: str) -> str:  # type: ignore[no-untyped-def]
-        adm = view.admission(admission_id)
-        if adm is None:
-            return admission_id
-        p = view.patient(adm.patient_id)
-        if p is None:
-            return admission_id
-        return f"{p.first_name[:1]}. {p.last_name} ({p.birth_year}) {admission_id}"
-
     # ------------------------------------------------------------ actions
 
     def _cursor_id(self) -> str | None:
@@ -173,7 +158,7 @@ class KvitteringScreen(Screen[None]):
             table.move_cursor(row=row + 1, animate=False)
 
     def action_mark_all(self) -> None:
-        ids = {str(msg["message_id"]) for msg in self.messages}
+        ids = {msg.message_id for msg in self.messages}
         self.marked = set() if self.marked == ids else ids
         self.reload()
 

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-if TYPE_CHECKING:
-    from lcsp_tui.app import LcspApp
+from screens.host import Host, PaletteCommand
 
-
-@dataclass(frozen=True)
-class PaletteCommand:
-    text: str
-    help: str
-    run: Callable[[], object]
-    discover: bool = True  # listed before anything is typed
+__all__ = ["LcspCommands", "PaletteCommand"]
 
 
 class LcspCommands(Provider):
     """Commands from the app (which knows the role, the unit and the worklist)."""
 
     async def startup(self) -> None:
-        app = cast("LcspApp", self.app)
+        app = cast(Host, self.app)
         self._commands = app.palette_commands()
 
     async def discover(self) -> Hits:

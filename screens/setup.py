@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 
 from rich.text import Text
@@ -15,24 +14,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lcsp_tui.domain.regiondata import fold_text
-from lcsp_tui.domain.roles import HSL_ROLES, ROLES
-
-# The unit types at which a role works (SPEC §2, §7); roles not listed take any unit.
-UNIT_TYPES_OF_ROLE: dict[str, tuple[str, ...]] = {
-    "kommun-registrering": ("boendeenhet", "hemsjukvardsenhet", "bistandsenhet"),
-    "slutenvard-somatik": ("slutenvard_somatik",),
-    "slutenvard-psykiatri": ("slutenvard_psykiatri",),
-    "primarvard": ("halsocentral",),
-    "psykiatri-oppenvard": ("psykiatrisk_oppenvard",),
-    "bistandshandlaggare": ("bistandsenhet",),
-    **{r: ("hemsjukvardsenhet",) for r in HSL_ROLES},
-    "samordningsansvarig": (
-        "bistandsenhet",
-        "halsocentral",
-        "slutenvard_somatik",
-        "slutenvard_psykiatri",
-    ),
-}
+from lcsp_tui.domain.roles import ROLES
 
 UNIT_TYPE_NAMES = {
     "slutenvard_somatik": "somatisk slutenvård",
@@ -44,13 +26,6 @@ UNIT_TYPE_NAMES = {
     "hemsjukvardsenhet": "hemsjukvårdsenhet",
     "hemtjanstgrupp": "hemtjänstgrupp",
 }
-
-
-def units_for_role(conn: sqlite3.Connection, role: str) -> list[tuple[str, str, str]]:
-    """(unit_id, name, type) of the units that fit ``role``, by name."""
-    rows = conn.execute("SELECT unit_id, name, type FROM units ORDER BY name, unit_id").fetchall()
-    types = UNIT_TYPES_OF_ROLE.get(role)
-    return [(u, n, t) for u, n, t in rows if types is None or t in types]
 
 
 class RoleScreen(ModalScreen[str | None]):

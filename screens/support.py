@@ -11,7 +11,7 @@ and makes it the active request, so kvitteringar made then are counted on it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from rich.text import Text
 from textual import on
@@ -36,12 +36,10 @@ from lcsp_tui.domain.rules import Refusal
 from lcsp_tui.helpdesk import STATUS_LABELS, HelpRequest, fmt_age
 from lcsp_tui.lookup import audited_lookup
 from screens.dialogs import ConfirmScreen
+from screens.host import Host
 from screens.support_dialogs import NewRequestScreen, ResolveScreen
 from screens.support_results import ACK_PREFIX, ResultList, ack_text, match_text
 from screens.widgets import StatusHeader, shorten
-
-if TYPE_CHECKING:
-    from lcsp_tui.app import LcspApp
 
 
 class HelpTable(DataTable[object]):
@@ -121,8 +119,8 @@ class SupportScreen(Screen[None]):
         self.active: str | None = None  # the help request being worked
 
     @property
-    def lcsp(self) -> LcspApp:
-        return cast("LcspApp", self.app)
+    def lcsp(self) -> Host:
+        return cast(Host, self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -282,8 +280,8 @@ class SupportScreen(Screen[None]):
         if self.active is None:
             return None
         req = next((r for r in self.requests if r.request_id == self.active), None)
-        msg = self.lcsp.ws.view().message(message_id)
-        if req is None or msg is None or msg["recipient_unit"] not in req.units:
+        msg = self.lcsp.ws.q.message(message_id)
+        if req is None or msg is None or msg.recipient_unit not in req.units:
             return None
         return req.request_id
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from rich.text import Text
 from textual import on
@@ -15,12 +15,11 @@ from textual.widgets import Input, Label, Static
 from lcsp_tui import helpdesk
 from lcsp_tui.domain.personnummer import looks_like_personnummer
 from lcsp_tui.domain.rules import Refusal
+from lcsp_tui.rows import HelpRequest
+from screens.host import Host
 
-if TYPE_CHECKING:
-    pass
 
-
-class NewRequestScreen(ModalScreen["HelpRequest | None"]):
+class NewRequestScreen(ModalScreen[HelpRequest | None]):
     """Record a help request: unit(s), initial + surname, birth year, what is needed."""
 
     BINDINGS = [
@@ -60,9 +59,7 @@ class NewRequestScreen(ModalScreen["HelpRequest | None"]):
         self._save()
 
     def _save(self) -> None:
-        from lcsp_tui.app import LcspApp
-
-        ws = cast(LcspApp, self.app).ws
+        ws = cast(Host, self.app).ws
         v = {i.id: i.value for i in self.query(Input)}
         try:
             req = helpdesk.record(
@@ -77,7 +74,7 @@ class NewRequestScreen(ModalScreen["HelpRequest | None"]):
                 if looks_like_personnummer(i.value):
                     i.value = ""
             self.query_one("#hr-error", Static).update(Text(str(e), style="bold red"))
-            cast(LcspApp, self.app).local_change()  # a refusal is audited
+            cast(Host, self.app).local_change()  # a refusal is audited
             return
         self.dismiss(req)
 

@@ -5,7 +5,7 @@ simulated today like everything else (``--today``)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -19,10 +19,8 @@ from textual.widgets import Footer, Static
 from lcsp_tui import timeline as tl
 from lcsp_tui.domain.regiondata import Timeline
 from lcsp_tui.stats.progress import Progress
+from screens.host import Host
 from screens.widgets import StatusHeader
-
-if TYPE_CHECKING:
-    from lcsp_tui.app import LcspApp
 
 STATE_STYLES = {
     "now": "bold green",
@@ -141,8 +139,8 @@ class TimelineScreen(Screen[None]):
     ]
 
     @property
-    def lcsp(self) -> LcspApp:
-        return cast("LcspApp", self.app)
+    def lcsp(self) -> Host:
+        return cast(Host, self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()

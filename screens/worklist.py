@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from rich.table import Table
 from rich.text import Text
@@ -16,11 +16,9 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from lcsp_tui.domain.regiondata import fold_text
 from lcsp_tui.domain.roles import ROLES
-from lcsp_tui.view import WorkRow
+from lcsp_tui.rows import WorkRow
+from screens.host import Host
 from screens.widgets import StatusHeader, fmt_day, fmt_due, shorten
-
-if TYPE_CHECKING:
-    from lcsp_tui.app import LcspApp
 
 ROW_CAP = 500  # never more rows than this in the table: filter to see the rest
 WIDE = 110  # from this width the subject id gets its own column
@@ -122,8 +120,8 @@ class WorklistScreen(Screen[None]):
         self._width = 0
 
     @property
-    def lcsp(self) -> LcspApp:
-        return cast("LcspApp", self.app)
+    def lcsp(self) -> Host:
+        return cast(Host, self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -173,9 +171,8 @@ class WorklistScreen(Screen[None]):
             return
         role, unit = ws.role, ws.unit
         assert role is not None and unit is not None
-        view = ws.view()
-        self._rows = view.worklist(role, unit)
-        self._unit_unacked = len(view.unacknowledged(unit))
+        self._rows = ws.worklist()
+        self._unit_unacked = len(ws.q.unacknowledged(unit))
         self._render_rows()
 
     def _filtered(self) -> list[WorkRow]:
@@ -231,7 +228,7 @@ class WorklistScreen(Screen[None]):
         ws = self.lcsp.ws
         empty = self.query_one("#empty", Static)
         role_name = ROLES[ws.role].name if ws.role else ""
-        unit_name = ws.view().unit_name(ws.unit) if ws.unit else ""
+        unit_name = ws.q.unit_name(ws.unit) if ws.unit else ""
         if not self._rows:
             empty.update(
                 f"Inget att göra för {role_name} på {unit_name} just nu.\n"

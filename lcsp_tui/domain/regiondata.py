@@ -7,6 +7,7 @@ file and what is wrong (``RegionDataError``).
 from __future__ import annotations
 
 import datetime as dt
+import importlib.resources
 import tomllib
 import unicodedata
 from functools import cache, cached_property
@@ -15,8 +16,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from data import DATA_DIR
 from lcsp_tui.domain.roles import ROLES
+
+# The shipped data files (the top-level ``data`` package), found without importing it.
+DATA_DIR = Path(str(importlib.resources.files("data")))
 
 STEPS = ("1", "2", "3", "4", "5A", "5B", "6", "7")
 SubjectKind = Literal["patient", "admission", "sip"]

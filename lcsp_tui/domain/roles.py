@@ -32,3 +32,20 @@ ROLES: dict[str, Role] = {
 }
 
 HSL_ROLES = frozenset({"hsl-sjukskoterska", "hsl-arbetsterapeut", "hsl-fysioterapeut"})
+
+# The unit types at which a role works (SPEC §2, §7); roles not listed take any unit.
+UNIT_TYPES_OF_ROLE: dict[str, tuple[str, ...]] = {
+    "kommun-registrering": ("boendeenhet", "hemsjukvardsenhet", "bistandsenhet"),
+    "slutenvard-somatik": ("slutenvard_somatik",),
+    "slutenvard-psykiatri": ("slutenvard_psykiatri",),
+    "primarvard": ("halsocentral",),
+    "psykiatri-oppenvard": ("psykiatrisk_oppenvard",),
+    "bistandshandlaggare": ("bistandsenhet",),
+    **{r: ("hemsjukvardsenhet",) for r in HSL_ROLES},
+    "samordningsansvarig": (
+        "bistandsenhet",
+        "halsocentral",
+        "slutenvard_somatik",
+        "slutenvard_psykiatri",
+    ),
+}

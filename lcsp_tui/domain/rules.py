@@ -7,7 +7,7 @@ day and tests can hit each boundary exactly.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from lcsp_tui.domain.models import (
@@ -150,75 +150,153 @@ def condition_holds(name: str, ctx: SubjectContext) -> bool:
     raise ValueError(f"unknown condition {name!r}")
 
 
-@dataclass(slots=True)
-class ItemState:
+@dataclass(frozen=True, slots=True)
+class ItemFacts:
+    """What the rules say about one item of one subject, whatever the clock says.
+
+    Time-dependent facts are instants, compared with "now" when the item is read:
+    open (applies, not done) and ``now >= overdue_from`` is overdue; ``now >= locked_from``
+    can no longer be ticked (a Prator action once Prator is read-only).
+    """
+
     item: ChecklistItem
     done: bool
     applies: bool
     reason: str | None  # why it does not apply
     waiting: str | None  # the item it waits for (another role's), if any
-    locked: bool  # a Prator action after the read-only date
+    opens: dt.datetime | None
     due: dt.datetime | None
-    overdue: bool
-
-    @property
-    def missed(self) -> bool:
-        """An open Prator-action item that can no longer be done."""
-        return self.applies and self.locked and not self.done
+    overdue_from: dt.datetime | None  # None: never overdue
+    locked_from: dt.datetime | None  # None: never locked
 
     @property
     def open(self) -> bool:
         return self.applies and not self.done
 
 
-def is_read_only(now: dt.datetime, timeline: Timeline) -> bool:
-    return now >= timeline.milestones.prator_read_only
-
-
-def step_due(step: str, timeline: Timeline) -> dt.datetime | None:
+def step_window(step: str, timeline: Timeline) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(opens, due) of a step's phase in the timeline."""
     try:
-        return timeline.window(step).due
+        w = timeline.window(step)
     except KeyError:
-        return None
+        return None, None
+    return w.opens, w.due
 
 
-def is_overdue(due: dt.datetime | None, now: dt.datetime) -> bool:
-    return due is not None and now >= due
-
-
-def item_state(
-    item: ChecklistItem, ctx: SubjectContext, now: dt.datetime, region: RegionData
-) -> ItemState:
+def item_facts(item: ChecklistItem, ctx: SubjectContext, region: RegionData) -> ItemFacts:
     conds = region.checklists.conditions
     failed = next((c for c in item.applies if not condition_holds(c, ctx)), None)
     done = bool(ctx.done.get(item.id, False))
     waiting = next((w for w in item.waits_for if not ctx.done.get(w, False)), None)
-    due = step_due(item.step, region.timeline)
+    opens, due = step_window(item.step, region.timeline)
     applies = failed is None
-    return ItemState(
+    return ItemFacts(
         item=item,
         done=done,
         applies=applies,
         reason=None if applies else conds[failed] if failed else None,
         waiting=None if done else waiting,
-        locked=item.prator_action and is_read_only(now, region.timeline),
+        opens=opens,
         due=due,
-        overdue=applies and not done and is_overdue(due, now),
+        overdue_from=due if applies else None,
+        locked_from=region.timeline.milestones.prator_read_only if item.prator_action else None,
     )
 
 
-def checklist(
-    role: str, ctx: SubjectContext, now: dt.datetime, region: RegionData
-) -> list[ItemState]:
+def checklist(role: str, ctx: SubjectContext, region: RegionData) -> list[ItemFacts]:
     """The role's items for a subject, in data order."""
     items = region.checklists.for_role(role, ctx.kind)  # type: ignore[arg-type]
-    return [item_state(i, ctx, now, region) for i in items]
+    return [item_facts(i, ctx, region) for i in items]
 
 
-def progress(states: Iterable[ItemState]) -> tuple[int, int]:
+def progress(facts: Iterable[ItemFacts]) -> tuple[int, int]:
     """(done, total) over the items that apply."""
-    applicable = [s for s in states if s.applies]
-    return sum(1 for s in applicable if s.done), len(applicable)
+    applicable = [f for f in facts if f.applies]
+    return sum(1 for f in applicable if f.done), len(applicable)
+
+
+# ------------------------------------------------------------------ who holds a subject
+
+
+def holders(ctx: SubjectContext, region: RegionData) -> dict[str, tuple[str | None, ...]]:
+    """The worklists that hold the subject: role -> the units whose list has it.
+
+    Empty when the subject has no checklist at all (an admission that stays in Prator or is
+    discharged, a closed SIP, a patient outside step 1). A step-1 patient connected to no
+    unit is held by kommunens registrering at no unit (``None``): counted, on no worklist.
+    """
+    cutoff = region.timeline.milestones.discharge_ready_cutoff
+    if ctx.kind == "patient":
+        if not needs_step1(ctx.patient, ctx.has_ongoing_sip, region.municipalities):
+            return {}
+        return {"kommun-registrering": tuple(sorted(patient_units(ctx.patient))) or (None,)}
+    if ctx.kind == "admission":
+        assert ctx.admission is not None
+        if not admission_moves(ctx.admission, cutoff):
+            return {}
+        return {
+            r: (u,) for r, u in admission_units(ctx.admission, ctx.patient).items() if u is not None
+        }
+    assert ctx.sip is not None
+    if not sip_is_ongoing(ctx.sip):
+        return {}
+    return {"samordningsansvarig": (ctx.sip.responsible_unit,)}
+
+
+def own_units(ctx: SubjectContext) -> set[str]:
+    """The units with a care relation to the subject's patient."""
+    p = ctx.patient
+    units = {
+        u
+        for u in (
+            p.housing_unit,
+            p.home_health_unit,
+            p.assistance_unit,
+            p.health_centre,
+            p.psych_outpatient_unit,
+        )
+        if u
+    }
+    if ctx.admission is not None:
+        units.add(ctx.admission.ward)
+    if ctx.sip is not None:
+        units.add(ctx.sip.responsible_unit)
+    return units
+
+
+@dataclass(frozen=True, slots=True)
+class ListSummary:
+    """One subject's row on one role's worklist."""
+
+    pending: bool  # shown on the worklist (work is left)
+    done: int
+    total: int
+    step: str  # the step of the first open item (or of the last item)
+    due: dt.datetime | None  # the earliest due time of the open items
+    overdue_from: dt.datetime | None  # from then the row is overdue (None: never)
+    waiting: bool  # every open item waits for another role
+
+
+def summarize(facts: Sequence[ItemFacts], ctx: SubjectContext) -> ListSummary:
+    done, total = progress(facts)
+    open_facts = [f for f in facts if f.open]
+    first = open_facts[0] if open_facts else (facts[-1] if facts else None)
+    dues = [f.due for f in open_facts if f.due is not None]
+    overdue = [f.overdue_from for f in open_facts if f.overdue_from is not None]
+    pending = done < total
+    if any(f.item.closes for f in facts):  # the ward keeps the admission until it is closed
+        pending = (
+            pending or not all(f.done for f in facts if f.item.closes) or bool(ctx.unacknowledged)
+        )
+    return ListSummary(
+        pending=pending,
+        done=done,
+        total=total,
+        step=first.item.step if first else "",
+        due=min(dues) if dues else None,
+        overdue_from=min(overdue) if overdue else None,
+        waiting=bool(open_facts) and all(f.waiting for f in open_facts),
+    )
 
 
 def units_owing_kvittering(unacknowledged: Iterable[Message]) -> list[str]:
@@ -226,30 +304,73 @@ def units_owing_kvittering(unacknowledged: Iterable[Message]) -> list[str]:
     return sorted({m.recipient_unit for m in unacknowledged})
 
 
+# ------------------------------------------------------------------ status words
+
+
+def admission_status(ctx: SubjectContext, region: RegionData) -> str:
+    """Where an admission stands in the cutover, in the words the support desk reads."""
+    adm = ctx.admission
+    assert adm is not None
+    cutoff = region.timeline.milestones.discharge_ready_cutoff
+    if adm.status is not AdmissionStatus.PAGAENDE:
+        return "utskriven"
+    if finished_in_prator(adm, cutoff):
+        return "stannar i Prator (utskrivningsklar senast brytdatum)"
+    if all(ctx.done.get(i.id, False) for i in region.checklists.item if i.closes):
+        return "avslutad i Prator och LCSP"
+    if ctx.done.get("s2.inskrivningsmeddelande", False):
+        return "startad i LCSP"
+    if moved_past_cutoff(adm, ctx.earliest_discharge_ready, cutoff):
+        return "måste flyttas till LCSP – ej startad"
+    return "ej startad i LCSP"
+
+
+def sip_status(ctx: SubjectContext) -> str:
+    sip = ctx.sip
+    assert sip is not None
+    if not sip_is_ongoing(sip):
+        return "avslutad"
+    if ctx.sip_decision is SipDecision.EJ_AKTUELL:
+        return "ej aktuell – ska avslutas i Prator"
+    if ctx.done.get("s7.avsluta_prator", False):
+        return "flyttad till LCSP"
+    return "aktuell – ska flyttas" if ctx.sip_decision is SipDecision.AKTUELL else "ej beslutad"
+
+
+# ------------------------------------------------------------------ refusals
+
+
 class Refusal(Exception):
     """An action the rules refuse; the message is one Swedish line for the user."""
 
 
-def check_tick(state: ItemState, ctx: SubjectContext, done: bool) -> None:
+@dataclass(frozen=True, slots=True)
+class TickCheck:
+    """An item as read at the moment someone ticks it."""
+
+    item: ChecklistItem
+    applies: bool
+    reason: str | None
+    waiting: str | None
+    locked: bool  # now at or after its locked_from
+    owing: tuple[str, ...]  # units that still owe a kvittering of the admission
+
+
+def check_tick(t: TickCheck, done: bool) -> None:
     """Raise ``Refusal`` when the item cannot be set to ``done`` now."""
-    item = state.item
-    if not state.applies:
-        raise Refusal(f"{item.id} gäller inte här: {state.reason}")
-    if state.locked:
+    item = t.item
+    if not t.applies:
+        raise Refusal(f"{item.id} gäller inte här: {t.reason}")
+    if t.locked:
         raise Refusal(
             f"{item.id} kräver en åtgärd i Prator och Prator är i läsläge: kan inte längre ändras"
         )
-    if done and state.waiting:
-        raise Refusal(f"{item.id} väntar på {state.waiting} (annan roll)")
-    if done and item.closes and ctx.unacknowledged:
-        owing = ", ".join(units_owing_kvittering(ctx.unacknowledged))
-        raise Refusal(f"Vårdtillfället kan inte avslutas: okvitterade meddelanden hos {owing}")
-
-
-def subject_finished(ctx: SubjectContext, region: RegionData) -> bool:
-    """Step 6 is done and every message is acknowledged: it leaves the overview."""
-    closing = [i.id for i in region.checklists.item if i.closes]
-    return all(ctx.done.get(i, False) for i in closing) and not ctx.unacknowledged
+    if done and t.waiting:
+        raise Refusal(f"{item.id} väntar på {t.waiting} (annan roll)")
+    if done and item.closes and t.owing:
+        raise Refusal(
+            f"Vårdtillfället kan inte avslutas: okvitterade meddelanden hos {', '.join(t.owing)}"
+        )
 
 
 def sip_is_ongoing(sip: Sip) -> bool:

@@ -1,34 +1,31 @@
 """Statistics for coordinators (SPEC §6), always computed from the data.
 
-``collect`` gathers every figure of the dashboard from the local store's confirmed state
-(after the last sync; local unsynced work is not in it): the SIP table with totals, progress
-per step, role, unit and municipality, unacknowledged messages per unit, missed Prator
-actions, admissions flagged "must move to LCSP", SIP decisions, and the burndown.
+``collect`` gathers every figure of the dashboard from the read model (what the worklists
+show, local work included): the SIP table with totals, progress per step, role, unit and
+municipality, unacknowledged messages per unit, missed Prator actions, admissions flagged
+"must move to LCSP", SIP decisions, and the burndown. Each figure is a grouping of the same
+rows its drill-down lists (``Queries.drill``).
 ``Stats.as_json`` is ``lcsp stats --json``; no export holds a personnummer or a name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from lcsp_tui import timeline as tl
 from lcsp_tui.domain.regiondata import STEPS, RegionData
 from lcsp_tui.domain.roles import ROLES
-from lcsp_tui.stats.burndown import Burndown, compute_burndown, ticks_by_day
-from lcsp_tui.stats.progress import NO_UNIT, Progress, Tally, compute_progress, count_source
+from lcsp_tui.stats.burndown import Burndown, compute_burndown
+from lcsp_tui.stats.progress import NO_UNIT, Progress, Tally, compute_progress
 from lcsp_tui.stats.tables import (
     ORGS,
-    SipRows,
     flagged_admissions,
     sip_by_coordinator,
     sip_decisions,
     unacknowledged_by_unit,
-    unit_names,
 )
+from lcsp_tui.store.queries import Queries
 
 __all__ = [
     "ORGS",
@@ -136,65 +133,24 @@ class Stats:
         return out
 
 
-def _sip_rows_of(keys: Counter[tuple[object, ...]]) -> SipRows:
-    """The SIP table's rows from the SIP source's keys (one pass over the SIPs, not two):
-    (municipality, organisation, unit, ongoing admission, decision, mask)."""
-    rows: Counter[tuple[str, str, str, str | None]] = Counter()
-    for (muni, org, unit, _admission, decision, _mask), n in keys.items():  # type: ignore[misc]
-        rows[(org, muni, unit, decision)] += n
-    return [(*k, n) for k, n in rows.items()]
-
-
-def _tables(conn: sqlite3.Connection, region: RegionData, burndown: bool) -> tuple[object, ...]:
-    return (
-        unacknowledged_by_unit(conn),
-        flagged_admissions(conn, region),
-        unit_names(conn),
-        ticks_by_day(conn) if burndown else None,
-    )
-
-
-def collect(
-    conn: sqlite3.Connection,
-    region: RegionData,
-    now: dt.datetime,
-    *,
-    burndown: bool = True,
-) -> Stats:
-    """Every figure of the dashboard, from the store's confirmed state at ``now``.
-
-    (Running the independent queries on several connections at once was measured: no gain
-    on two cores, so they run one after the other.)
-    """
-    jobs: dict[str, Callable[[sqlite3.Connection], object]] = {
-        "patient": lambda c: count_source(c, region, "patient"),  # the longest first
-        "sip": lambda c: count_source(c, region, "sip"),
-        "admission": lambda c: count_source(c, region, "admission"),
-        "tables": lambda c: _tables(c, region, burndown),
-    }
-    done = {name: job(conn) for name, job in jobs.items()}
-    counted = {k: done[k] for k in ("patient", "admission", "sip")}
-    progress = compute_progress(None, region, now, counted)  # type: ignore[arg-type]
-    unacked, flagged, names, per_day = done["tables"]  # type: ignore[misc]
-    sips = _sip_rows_of(counted["sip"])  # type: ignore[arg-type]
+def collect(q: Queries, region: RegionData, now: dt.datetime, *, burndown: bool = True) -> Stats:
+    """Every figure of the dashboard, from the read model at ``now``."""
+    progress = compute_progress(q, now)
+    sips = q.sip_counts()
+    names = q.unit_names()
     return Stats(
         now=now,
         region=region,
-        sip_by_coordinator=sip_by_coordinator(conn, region, sips),
-        unacknowledged=unacked,
+        sip_by_coordinator=sip_by_coordinator(region, sips),
+        unacknowledged=unacknowledged_by_unit(q.unacknowledged_by_unit()),
         progress=progress,
-        flagged=flagged,
-        decisions=sip_decisions(None, region, sips, names),
-        burndown=compute_burndown(conn, region, now, progress, per_day=per_day)
-        if burndown
-        else None,
+        flagged=flagged_admissions(q.flagged_by_ward()),
+        decisions=sip_decisions(region, sips, names),
+        burndown=compute_burndown(region, now, progress, q.ticks_by_day()) if burndown else None,
         units=names,
     )
 
 
-def compute(
-    conn: sqlite3.Connection, region: RegionData, now: dt.datetime | None = None
-) -> dict[str, object]:
-    """``lcsp stats --json``: every figure (``now`` defaults to the real clock)."""
-    now = now or dt.datetime.now().replace(second=0, microsecond=0)
-    return collect(conn, region, now).as_json()
+def compute(q: Queries, region: RegionData, now: dt.datetime) -> dict[str, object]:
+    """``lcsp stats --json``: every figure."""
+    return collect(q, region, now).as_json()

@@ -1,12 +1,12 @@
 """Burndown: open checklist items at the end of each day, against the plan.
 
 Open at the end of day *d* = the items open now (exactly the progress figures) plus every
-item done now whose latest tick came after *d*. ``items.seq`` is the ledger sequence number
-of that tick; its ``audit`` row carries ``recorded_at``, the effective "now" of the
-workstation that ticked (so a rehearsal's simulated days work). A tick recorded after
-"today" counts today. An item ticked, undone and ticked again counts from the last tick;
-one undone stays open. Work done on subjects that have since left the lists (a discharged
-admission, a closed SIP) counts on the day it was done: it was open before that.
+counted item done now whose latest tick came after *d* (``Queries.ticks_by_day``: the read
+model's ``done_at``, the effective "now" of the workstation that ticked, so a rehearsal's
+simulated days work). A tick recorded after "today" counts today. An item ticked, undone
+and ticked again counts from the last tick; one undone stays open. Only items that count
+now count in the past: a subject that has left every list (a closed SIP) is not in the
+series at all.
 
 The plan: each step's items burn down linearly over its window in the timeline (opens →
 due); remaining planned work at a moment is the sum over steps.
@@ -15,7 +15,6 @@ due); remaining planned work at a moment is the sum over steps.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -92,36 +91,20 @@ def planned_remaining(step_totals: Mapping[str, int], timeline: Timeline, when: 
     return round(left)
 
 
-def ticks_by_day(conn: sqlite3.Connection) -> Counter[str]:
-    """Done items per day (YYYY-MM-DD, '' if unknown) of their latest tick.
-
-    One pass over the items table, each done item's ``seq`` looked up in the audit table
-    (mostly in order); the days come back as one string, counted in C.
-    """
-    row = conn.execute(
-        "SELECT group_concat(substr(coalesce(a.recorded_at, ''), 1, 10), ',') "
-        "FROM items i LEFT JOIN audit a ON a.seq = i.seq WHERE i.done = 1"
-    ).fetchone()
-    return Counter(row[0].split(",")) if row and row[0] is not None else Counter()
-
-
 def compute_burndown(
-    conn: sqlite3.Connection,
     region: RegionData,
     now: dt.datetime,
     progress: Progress,
+    per_day: Counter[str],
     *,
     start: dt.date | None = None,
     end: dt.date | None = None,
-    per_day: Counter[str] | None = None,
 ) -> Burndown:
     """The series from the first tick (or the plan's start) to the read-only day.
 
     ``start``/``end`` narrow or widen it; today is always inside.
     """
     timeline = region.timeline
-    if per_day is None:
-        per_day = ticks_by_day(conn)
     today = now.date()
     known = sorted(dt.date.fromisoformat(d) for d in per_day if d)
     plan_start = min(

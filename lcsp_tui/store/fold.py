@@ -169,16 +169,45 @@ HELP_STATUSES = ("ny", "pagar", "lost")  # new, being worked, resolved
 
 
 def _apply_help(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    """The support desk's help requests: recorded, worked (or reopened), resolved."""
+    fold_help(conn, events)
+    _audit(conn, events)
+
+
+def fold_help(
+    conn: sqlite3.Connection,
+    events: Sequence[Event],
+    *,
+    table: str = "help_requests",
+    acked: Callable[[sqlite3.Connection, str], bool] | None = None,
+) -> None:
+    """The support desk's help requests: recorded, worked (or reopened), resolved.
+
+    The read model folds the pending outbox into ``rm_help`` with this same code
+    (``table``, rows marked pending); there a kvittering for a request counts once per
+    message that ``acked`` says was not acknowledged already. In the confirmed table those
+    are counted by ``_apply_acks``.
+    """
+    overlay = table != "help_requests"
+    mark = ", pending = 1" if overlay else ""
+    counted: set[str] = set()
     for e in events:
         p = e.payload
         rid = str(p.get("request_id", ""))
-        if e.kind == m.HELP_REQUESTED:
+        if e.kind == m.MESSAGE_ACKED:
+            mid = str(p["message_id"])
+            if acked is None or mid in counted or acked(conn, mid):
+                continue
+            counted.add(mid)
             conn.execute(
-                "INSERT INTO help_requests (request_id, units, name, lookup_key, birth_year, "
+                f"UPDATE {table} SET acks = acks + 1{mark} WHERE request_id = ?",
+                (str(p["help_request"]),),
+            )
+        elif e.kind == m.HELP_REQUESTED:
+            conn.execute(
+                f"INSERT INTO {table} (request_id, units, name, lookup_key, birth_year, "
                 "need, status, requested_by, requested_at, requested_seq, updated_by, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, 'ny', ?, ?, ?, ?, ?) "
-                "ON CONFLICT(request_id) DO NOTHING",
+                f"updated_at{', pending' if overlay else ''}) VALUES (?, ?, ?, ?, ?, ?, 'ny', "
+                f"?, ?, ?, ?, ?{', 1' if overlay else ''}) ON CONFLICT(request_id) DO NOTHING",
                 (
                     rid,
                     ",".join(str(u) for u in p.get("units") or ()),
@@ -188,7 +217,7 @@ def _apply_help(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
                     str(p.get("need", "")),
                     e.actor,
                     e.recorded_at,
-                    e.seq,
+                    e.seq or 0,
                     e.actor,
                     e.recorded_at,
                 ),
@@ -196,8 +225,8 @@ def _apply_help(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
         else:
             status = "lost" if e.kind == m.HELP_RESOLVED else str(p.get("status", "pagar"))
             conn.execute(
-                "UPDATE help_requests SET status = ?, note = coalesce(?, note), "
-                "updated_by = ?, updated_at = ? WHERE request_id = ?",
+                f"UPDATE {table} SET status = ?, note = coalesce(?, note), "
+                f"updated_by = ?, updated_at = ?{mark} WHERE request_id = ?",
                 (
                     status if status in HELP_STATUSES else "pagar",
                     p.get("note"),
@@ -206,7 +235,6 @@ def _apply_help(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
                     rid,
                 ),
             )
-    _audit(conn, events)
 
 
 def audit_subject(event: Event) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-STORE_SCHEMA_VERSION = 2  # 2: help_requests; audit.on_behalf_of
+STORE_SCHEMA_VERSION = 3  # 2: help_requests; audit.on_behalf_of; 3: the read model (rm_*)
 
 # Domain tables: folded from ledger events; these (and only these) make the state hash.
 DOMAIN_TABLES: dict[str, str] = {
@@ -66,6 +66,61 @@ OTHER_TABLES: dict[str, str] = {
             origin_seq INTEGER PRIMARY KEY, event_id TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,
             actor TEXT, role TEXT, unit TEXT, recorded_at TEXT, payload TEXT NOT NULL)""",
 }
+
+# The read model (see ``lcsp_tui.store.readmodel``): the rules applied once, when a subject's
+# inputs change, to the confirmed state with the pending outbox on top. Derived: never in
+# the state hash, rebuilt from the other tables whenever the store is upgraded. Instants
+# are ISO text (``YYYY-MM-DDTHH:MM:SS``), compared with "now" when read.
+READ_TABLES: dict[str, str] = {
+    # One row per admission and SIP (all of them: the lookup shows every one), and per
+    # patient in step 1. ``in_scope``: the subject has a checklist (is on some list).
+    "rm_subject": """
+        CREATE TABLE rm_subject (
+            subject TEXT PRIMARY KEY, kind TEXT NOT NULL, patient_id TEXT NOT NULL,
+            municipality TEXT NOT NULL, in_scope INTEGER NOT NULL, care_form TEXT,
+            holder_unit TEXT, coordinator_org TEXT, decision TEXT,
+            started INTEGER NOT NULL, flagged INTEGER NOT NULL, unacked INTEGER NOT NULL,
+            status TEXT NOT NULL, own_units TEXT NOT NULL)""",
+    # One row per item of a subject in scope that some role holding the subject ticks.
+    # ``roles``: bit set of those roles (ROLE_BITS); ``pos``: the item's place in the data.
+    "rm_item": """
+        CREATE TABLE rm_item (
+            subject TEXT NOT NULL, item TEXT NOT NULL, pos INTEGER NOT NULL, step TEXT NOT NULL,
+            roles INTEGER NOT NULL, applies INTEGER NOT NULL, reason TEXT, done INTEGER NOT NULL,
+            done_by TEXT, done_at TEXT, note TEXT, waiting TEXT, prator_action INTEGER NOT NULL,
+            opens TEXT, due TEXT, overdue_from TEXT, locked_from TEXT,
+            PRIMARY KEY (subject, item))""",
+    # Which role's list at which unit holds a subject ('' = no unit: counted, on no list),
+    # with the row's figures; ``pending``: shown on the worklist.
+    "rm_list": """
+        CREATE TABLE rm_list (
+            role TEXT NOT NULL, unit TEXT NOT NULL, subject TEXT NOT NULL,
+            role_bit INTEGER NOT NULL, pending INTEGER NOT NULL, done INTEGER NOT NULL,
+            total INTEGER NOT NULL, step TEXT NOT NULL, due TEXT, overdue_from TEXT,
+            waiting INTEGER NOT NULL, PRIMARY KEY (role, unit, subject))""",
+    # Every Prator message with its kvittering as the user sees it (confirmed or pending).
+    "rm_message": """
+        CREATE TABLE rm_message (
+            message_id TEXT PRIMARY KEY, admission_id TEXT NOT NULL, type TEXT NOT NULL,
+            recipient_unit TEXT NOT NULL, sent TEXT NOT NULL, acked INTEGER NOT NULL,
+            pending INTEGER NOT NULL)""",
+    # The help requests as the user sees them (confirmed or pending).
+    "rm_help": """
+        CREATE TABLE rm_help (
+            request_id TEXT PRIMARY KEY, units TEXT NOT NULL, name TEXT NOT NULL,
+            lookup_key TEXT NOT NULL, birth_year INTEGER NOT NULL, need TEXT NOT NULL,
+            status TEXT NOT NULL, note TEXT, acks INTEGER NOT NULL DEFAULT 0,
+            requested_by TEXT, requested_at TEXT, requested_seq INTEGER NOT NULL,
+            updated_by TEXT, updated_at TEXT, pending INTEGER NOT NULL DEFAULT 0)""",
+}
+
+READ_INDEXES = (
+    "CREATE INDEX rm_subject_patient ON rm_subject(patient_id)",
+    "CREATE INDEX rm_list_subject ON rm_list(subject)",
+    "CREATE INDEX rm_list_unit ON rm_list(unit, subject)",
+    "CREATE INDEX rm_message_unit ON rm_message(recipient_unit, acked)",
+    "CREATE INDEX rm_message_admission ON rm_message(admission_id)",
+)
 
 INDEXES = (
     "CREATE INDEX patients_housing_unit ON patients(housing_unit)",

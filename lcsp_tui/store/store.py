@@ -1,9 +1,10 @@
 """The local store: one SQLite file per workstation home.
 
 It holds the confirmed state folded from the ledger, the outbox of local events that the
-ledger has not confirmed yet, and the pull cursor. The view the user sees is the confirmed
-state with the pending outbox replayed on top (see ``lcsp_tui.view``), so local edits never
-leak into confirmed state.
+ledger has not confirmed yet, the pull cursor, and the read model: the rules applied to the
+confirmed state with the pending outbox on top (``lcsp_tui.store.readmodel``), updated in
+the same transaction as every pull and every local event, so local edits never leak into
+confirmed state. Readers use ``queries()``; the connection is the store's own.
 """
 
 from __future__ import annotations
@@ -14,18 +15,33 @@ import os
 import signal
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from lcsp_tui.domain.models import Event
+from lcsp_tui.domain.regiondata import RegionData, load_region
+from lcsp_tui.store import readmodel
 from lcsp_tui.store.fold import fold, payload_json
-from lcsp_tui.store.schema import DOMAIN_TABLES, INDEXES, OTHER_TABLES, STORE_SCHEMA_VERSION
+from lcsp_tui.store.queries import Queries
+from lcsp_tui.store.queries.records import known_lookup
+from lcsp_tui.store.schema import (
+    DOMAIN_TABLES,
+    INDEXES,
+    OTHER_TABLES,
+    READ_INDEXES,
+    READ_TABLES,
+    STORE_SCHEMA_VERSION,
+)
 
 
 class StoreError(Exception):
     """The local store cannot be used; one line for the user."""
+
+
+class NewerStore(StoreError):
+    """A home made by a newer release: refused (exit 2), left as it is."""
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -44,17 +60,18 @@ def _crash_point(name: str) -> None:
 
 
 class LocalStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, region: RegionData | None = None) -> None:
         self.path = path
+        self.region = region or load_region()
         new = not path.exists()
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self.conn = connect(path)
+            self._conn = connect(path)
             if new:
                 os.chmod(path, 0o600)
                 self._create()
             else:
-                self._check_schema()
+                self._open_existing()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"cannot open local store {path}: {e}") from None
 
@@ -62,41 +79,74 @@ class LocalStore:
 
     def _create(self) -> None:
         with self.transaction():
-            for ddl in (*OTHER_TABLES.values(), *DOMAIN_TABLES.values(), *INDEXES):
-                self.conn.execute(ddl)
-            self.conn.executemany(
+            for ddl in (
+                *OTHER_TABLES.values(),
+                *DOMAIN_TABLES.values(),
+                *INDEXES,
+                *READ_TABLES.values(),
+                *READ_INDEXES,
+            ):
+                self._conn.execute(ddl)
+            self._conn.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
                 [
                     ("schema_version", str(STORE_SCHEMA_VERSION)),
+                    ("read_model", str(readmodel.READ_MODEL_VERSION)),
                     ("replica_id", str(uuid.uuid4())),
                     ("cursor", "0"),
                     ("origin_seq", "0"),
                 ],
             )
 
-    def _check_schema(self) -> None:
+    def _open_existing(self) -> None:
+        """Check the schema; upgrade a home of an earlier release in place (its identity,
+        outbox and cursor kept; the read model rebuilt); refuse a newer one untouched."""
         try:
-            version = self.get_meta("schema_version")
-        except sqlite3.OperationalError:
-            version = None
-        if version != str(STORE_SCHEMA_VERSION):
-            raise StoreError(
-                f"{self.path} is not an lcsp local store of schema {STORE_SCHEMA_VERSION}"
+            version = int(self.get_meta("schema_version") or "")
+        except (sqlite3.OperationalError, ValueError):
+            raise StoreError(f"{self.path} is not an lcsp local store") from None
+        if version > STORE_SCHEMA_VERSION:
+            raise NewerStore(
+                f"hemmet {self.path.parent} är skapat av en nyare version av lcsp (schema "
+                f"{version}, detta program kan {STORE_SCHEMA_VERSION}): uppdatera lcsp"
             )
+        if version < 2:
+            raise StoreError(f"{self.path} is an lcsp local store of schema {version}: too old")
+        if version < STORE_SCHEMA_VERSION:
+            with self.transaction() as c:
+                for ddl in (*READ_TABLES.values(), *READ_INDEXES):
+                    c.execute(ddl)
+                self._set_meta("schema_version", str(STORE_SCHEMA_VERSION))
+                self._rebuild(c)
+        elif self.get_meta("read_model") != str(readmodel.READ_MODEL_VERSION):
+            with self.transaction() as c:
+                self._rebuild(c)
+
+    def _rebuild(self, c: sqlite3.Connection) -> None:
+        readmodel.rebuild(c, self.region)
+        self._set_meta("read_model", str(readmodel.READ_MODEL_VERSION))
+
+    def queries(self) -> Queries:
+        """Every read of the store: the read model, records, the audit trail."""
+        return Queries(self._conn, self.region)
+
+    def known(self) -> Callable[[str, str], dict[str, object] | None]:
+        """The importer's view of confirmed records: ``(kind, id) -> payload``."""
+        return known_lookup(self._conn)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """An explicit ``BEGIN IMMEDIATE`` transaction."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
+            yield self._conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        self._conn.execute("COMMIT")
 
     def get_meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
     def set_meta(self, key: str, value: str | None) -> None:
@@ -105,9 +155,9 @@ class LocalStore:
 
     def _set_meta(self, key: str, value: str | None) -> None:
         if value is None:
-            self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+            self._conn.execute("DELETE FROM meta WHERE key = ?", (key,))
         else:
-            self.conn.execute(
+            self._conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
@@ -122,7 +172,7 @@ class LocalStore:
         return int(self.get_meta("cursor") or 0)
 
     def close(self) -> None:
-        self.conn.close()
+        self._conn.close()
 
     # ------------------------------------------------------------ outbox
 
@@ -155,6 +205,7 @@ class LocalStore:
                 "recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (origin, ev.event_id, kind, actor, role, unit, recorded_at, payload_json(payload)),
             )
+            readmodel.refresh(c, self.region, readmodel.touched_by([ev]))
         return ev
 
     def outbox(self, limit: int | None = None) -> list[Event]:
@@ -177,11 +228,11 @@ class LocalStore:
                 recorded_at=r[6] or "",
                 payload=json.loads(r[7]),
             )
-            for r in self.conn.execute(sql)
+            for r in self._conn.execute(sql)
         ]
 
     def pending_count(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+        return int(self._conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
 
     # ------------------------------------------------------------ applying pulled events
 
@@ -199,6 +250,7 @@ class LocalStore:
                     raise StoreError(f"ledger sequence gap: expected seq {i}, got {e.seq}")
             fold(c, events)
             c.executemany("DELETE FROM outbox WHERE event_id = ?", [(e.event_id,) for e in events])
+            readmodel.refresh(c, self.region, readmodel.touched_by(events))
             _crash_point("after_fold")
             new_cursor = cursor + len(events)
             self._set_meta("cursor", str(new_cursor))
@@ -210,11 +262,11 @@ class LocalStore:
         """Digest of the confirmed domain state; equal on replicas at the same cursor."""
         h = hashlib.sha256()
         for table in sorted(DOMAIN_TABLES):
-            cols = [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")]
-            pk = [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})") if r[5]]
+            cols = [r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")]
+            pk = [r[1] for r in self._conn.execute(f"PRAGMA table_info({table})") if r[5]]
             h.update(f"\x1e{table}\x1f{','.join(cols)}".encode())
             order = ", ".join(pk)
-            for row in self.conn.execute(f"SELECT * FROM {table} ORDER BY {order}"):
+            for row in self._conn.execute(f"SELECT * FROM {table} ORDER BY {order}"):
                 h.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
                 h.update(b"\n")
         return h.hexdigest()

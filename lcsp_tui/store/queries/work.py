@@ -1,0 +1,250 @@
+"""Worklists, checklists, messages and units: what the front line reads.
+
+Everything comes from the read model (``rm_*``); "now" only enters as a comparison with a
+stored instant (``overdue_from``, ``locked_from``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable
+
+from lcsp_tui.domain.regiondata import RegionData
+from lcsp_tui.domain.roles import UNIT_TYPES_OF_ROLE
+from lcsp_tui.rows import (
+    PROTECTED_TITLE,
+    Checklist,
+    ItemRow,
+    MessageRow,
+    UnitRow,
+    WorkRow,
+    subject_title,
+)
+from lcsp_tui.store.readmodel import NO_UNIT, ROLE_BITS, _rows, instant
+
+# The title's patient columns and whether the name may show (``:unit`` is one of the
+# patient's own units, or the name is not protected).
+_WHO = (
+    "p.first_name, p.last_name, substr(p.personnummer, 1, 4), "
+    "(p.protected_identity = 0 OR instr(s.own_units, ',' || :unit || ',') > 0)"
+)
+
+
+def _when(v: object) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(str(v)) if v else None
+
+
+def _title(kind: str, care_form: str | None, first: str, last: str, year: str, show: int) -> str:
+    return subject_title(kind, first, last, year, care_form=care_form, protected=not show)
+
+
+class WorkQueries:
+    _conn: sqlite3.Connection
+    region: RegionData
+
+    # ------------------------------------------------------------ worklists
+
+    def worklist(self, role: str, unit: str, now: dt.datetime) -> list[WorkRow]:
+        """The role's pending subjects at ``unit``, by due time (then id)."""
+        rows = self._conn.execute(
+            "SELECT l.subject, s.kind, l.step, l.done, l.total, l.due, "
+            "l.overdue_from <= :now, l.waiting, s.unacked, s.flagged, s.care_form, "
+            f"{_WHO} FROM rm_list l JOIN rm_subject s ON s.subject = l.subject "
+            "JOIN patients p ON p.patient_id = s.patient_id "
+            "WHERE l.role = :role AND l.unit = :unit AND l.pending = 1 "
+            "ORDER BY l.due IS NULL, l.due, l.subject",
+            {"role": role, "unit": unit, "now": instant(now)},
+        )
+        return [
+            WorkRow(
+                subject=r[0],
+                kind=r[1],
+                step=r[2],
+                done=r[3],
+                total=r[4],
+                due=_when(r[5]),
+                overdue=bool(r[6]),
+                waiting=bool(r[7]),
+                unacknowledged=r[8],
+                title=_title(r[1], r[10], *r[11:]),
+                flagged=bool(r[9]),
+            )
+            for r in rows
+        ]
+
+    def holders(self, subject: str) -> list[tuple[str, tuple[str, ...]]]:
+        """(role, units) of every list that holds the subject, in role order."""
+        out: dict[str, list[str]] = {}
+        for role, unit in self._conn.execute(
+            "SELECT role, unit FROM rm_list WHERE subject = ? ORDER BY role_bit, unit", (subject,)
+        ):
+            out.setdefault(role, []).append(unit)
+        return [(r, tuple(u)) for r, u in out.items()]
+
+    # ------------------------------------------------------------ checklists
+
+    def checklist(
+        self, role: str, unit: str | None, subject: str, now: dt.datetime
+    ) -> Checklist | None:
+        """The subject's items for ``role`` — at ``unit``, or at any unit with None — or
+        None when no such list holds it."""
+        args = {"role": role, "subject": subject, "unit": unit or "", "now": instant(now)}
+        lists = self._conn.execute(
+            "SELECT unit, due, overdue_from <= :now FROM rm_list WHERE role = :role "
+            "AND subject = :subject AND (:unit = '' OR unit = :unit) ORDER BY unit",
+            args,
+        ).fetchall()
+        if not lists:
+            return None
+        head = self._conn.execute(
+            f"SELECT s.kind, s.care_form, s.flagged, s.decision, s.status, {_WHO} "
+            "FROM rm_subject s JOIN patients p ON p.patient_id = s.patient_id "
+            "WHERE s.subject = :subject",
+            args,
+        ).fetchone()
+        by_id = self.region.checklists.by_id
+        items = tuple(
+            ItemRow(
+                item=by_id[r[0]],
+                done=bool(r[1]),
+                applies=bool(r[2]),
+                reason=r[3],
+                waiting=r[4],
+                locked=bool(r[5]),
+                overdue=bool(r[6]),
+                note=r[7],
+                by=r[8],
+                at=r[9],
+                due=_when(r[10]),
+            )
+            for r in self._conn.execute(
+                "SELECT item, done, applies, reason, waiting, coalesce(locked_from <= :now, 0), "
+                "applies = 1 AND done = 0 AND coalesce(overdue_from <= :now, 0), note, done_by, "
+                "done_at, due FROM rm_item WHERE subject = :subject AND (roles & :bit) <> 0 "
+                "ORDER BY pos",
+                args | {"bit": ROLE_BITS[role]},
+            )
+        )
+        return Checklist(
+            subject=subject,
+            kind=head[0],
+            role=role,
+            units=tuple(u for u, _, _ in lists),
+            title=_title(head[0], head[1], *head[5:]),
+            items=items,
+            due=_when(lists[0][1]),
+            overdue=bool(lists[0][2]),
+            flagged=bool(head[2]),
+            decision=head[3],
+            owing=tuple(self.owing(subject)),
+            status=head[4],
+        )
+
+    def subject_detail(self, subject: str, now: dt.datetime) -> list[Checklist]:
+        """The subject's checklist for every role that has it (region-wide, read-only)."""
+        out = []
+        for role, _units in self.holders(subject):
+            found = self.checklist(role, None, subject, now)
+            if found is not None:
+                out.append(found)
+        return out
+
+    def subject_kind(self, subject: str) -> str | None:
+        """admission | sip | patient, or None for an id the store does not know."""
+        row = self._conn.execute(
+            "SELECT kind FROM rm_subject WHERE subject = ?", (subject,)
+        ).fetchone()
+        if row is not None:
+            return str(row[0])
+        known = self._conn.execute(
+            "SELECT 1 FROM patients WHERE patient_id = ?", (subject,)
+        ).fetchone()
+        return "patient" if known else None
+
+    # ------------------------------------------------------------ messages
+
+    def owing(self, admission_id: str) -> list[str]:
+        """The units that still owe a kvittering of the admission's messages."""
+        return [
+            u
+            for (u,) in self._conn.execute(
+                "SELECT DISTINCT recipient_unit FROM rm_message WHERE admission_id = ? "
+                "AND acked = 0 ORDER BY recipient_unit",
+                (admission_id,),
+            )
+        ]
+
+    def unacknowledged(self, unit: str | None) -> list[MessageRow]:
+        """A unit's (or, with None, the region's) unacknowledged messages, oldest first."""
+        return self._messages(
+            "m.acked = 0" + (" AND m.recipient_unit = :unit" if unit is not None else ""),
+            {"unit": unit or ""},
+        )
+
+    def message(self, message_id: str) -> MessageRow | None:
+        found = self._messages("m.message_id = :id", {"id": message_id, "unit": ""})
+        return found[0] if found else None
+
+    def _messages(self, where: str, args: dict[str, object]) -> list[MessageRow]:
+        rows = self._conn.execute(
+            "SELECT m.message_id, m.admission_id, m.type, m.recipient_unit, m.sent, m.acked, "
+            "a.care_form, p.first_name, p.last_name, substr(p.personnummer, 1, 4), "
+            "(p.protected_identity = 0 OR instr(coalesce(s.own_units, ''), "
+            "',' || m.recipient_unit || ',') > 0) FROM rm_message m "
+            "LEFT JOIN admissions a ON a.admission_id = m.admission_id "
+            "LEFT JOIN patients p ON p.patient_id = a.patient_id "
+            "LEFT JOIN rm_subject s ON s.subject = m.admission_id "
+            f"WHERE {where} ORDER BY m.sent, m.message_id",
+            args,
+        )
+        out = []
+        for r in rows:
+            title = _title("admission", r[6], *r[7:]) if r[7] is not None else f"{r[1]} (okänt)"
+            out.append(MessageRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), title))
+        return out
+
+    # ------------------------------------------------------------ units
+
+    def unit_exists(self, unit_id: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM units WHERE unit_id = ?", (unit_id,)).fetchone()
+        return row is not None
+
+    def has_units(self) -> bool:
+        return self._conn.execute("SELECT 1 FROM units LIMIT 1").fetchone() is not None
+
+    def unit_name(self, unit_id: str | None) -> str:
+        if not unit_id:
+            return "(ingen enhet)"
+        row = self._conn.execute("SELECT name FROM units WHERE unit_id = ?", (unit_id,)).fetchone()
+        return str(row[0]) if row else unit_id
+
+    def units(self) -> list[UnitRow]:
+        """Every unit, by name."""
+        return [
+            UnitRow(*r)
+            for r in self._conn.execute(
+                "SELECT unit_id, name, type, municipality FROM units ORDER BY name, unit_id"
+            )
+        ]
+
+    def units_for_role(self, role: str) -> list[UnitRow]:
+        """The units at which ``role`` works, by name."""
+        types = UNIT_TYPES_OF_ROLE.get(role)
+        return [u for u in self.units() if types is None or u.type in types]
+
+    def unit_names(self, ids: Iterable[str] | None = None) -> dict[str, tuple[str, str | None]]:
+        """unit id → (name, municipality), of every unit or of ``ids``."""
+        if ids is None:
+            return {u.unit_id: (u.name, u.municipality) for u in self.units()}
+        return {
+            r[0]: (r[1], r[2])
+            for r in _rows(
+                self._conn,
+                "SELECT unit_id, name, municipality FROM units WHERE unit_id IN ({marks})",
+                sorted(set(ids)),
+            )
+        }
+
+
+__all__ = ["NO_UNIT", "PROTECTED_TITLE", "WorkQueries"]
