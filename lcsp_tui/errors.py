@@ -11,11 +11,11 @@ def exit_code_for(e: BaseException) -> tuple[int, list[str]]:
     from lcsp_tui.domain.regiondata import RegionDataError
     from lcsp_tui.domain.rules import Refusal
     from lcsp_tui.ledger.base import LedgerMismatch, LedgerUnreachable
-    from lcsp_tui.store.store import StoreError
+    from lcsp_tui.store.store import NewerStore, StoreError
 
     if isinstance(e, LedgerUnreachable):
         return 69, [f"ledger unreachable: {e} (local work is kept)"]
-    if isinstance(e, LedgerMismatch | ConfigError | Refusal):
+    if isinstance(e, LedgerMismatch | ConfigError | Refusal | NewerStore):
         return 2, [str(e)]
     try:
         from lcsp_tui.importer import ImportFailed

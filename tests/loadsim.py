@@ -117,32 +117,25 @@ def _lcsp(*args: str) -> str:
 def find_work(home: Path, ledger: str) -> list[Work]:
     """Every (role, unit) of the region with items it can tick now, from a synced replica."""
     from lcsp_tui.config import settings_from
-    from lcsp_tui.domain import rules
     from lcsp_tui.domain.roles import ROLES
     from lcsp_tui.workstation import Workstation
 
     ws = Workstation(settings_from(home=str(home), ledger=ledger, today=TODAY))
     try:
-        view = ws.view()
-        units = [r[0] for r in ws.store.conn.execute("SELECT unit_id FROM units ORDER BY 1")]
+        q, now = ws.q, ws.now()
+        units = sorted(u.unit_id for u in q.units())
         found = []
         for role, spec in ROLES.items():
             if not spec.needs_unit:
                 continue
             for unit in units:
                 items = []
-                for row in view.worklist(role, unit):
-                    ctx = view.subject_context(role, unit, row.subject)
-                    if ctx is None:
+                for row in q.worklist(role, unit, now):
+                    found_list = q.checklist(role, unit, row.subject, now)
+                    if found_list is None:
                         continue
-                    for s in rules.checklist(role, ctx, view.now, ws.region):
-                        if (
-                            s.applies
-                            and not s.waiting
-                            and not s.locked
-                            and role in s.item.roles
-                            and s.item.subject == ctx.kind
-                        ):
+                    for s in found_list.items:
+                        if s.applies and not s.waiting and not s.locked:
                             items.append((row.subject, s.item.id))
                 if items:
                     found.append(Work(role, unit, items))

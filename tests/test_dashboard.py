@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Static, TabbedContent
 
 from lcsp_tui.app import LcspApp
 from lcsp_tui.domain import models as m
-from lcsp_tui.stats.drill import Selector, drill
+from lcsp_tui.rows import Selector
 from screens.dashboard import DashboardScreen
 from screens.drilldown import DrillScreen, SubjectScreen
 from screens.worklist import WorklistScreen
@@ -108,9 +108,7 @@ async def test_drill_down_from_a_figure_to_a_subject_and_back(home: Path) -> Non
         await settle(pilot)
         drill_screen = app.screen
         assert isinstance(drill_screen, DrillScreen)
-        expected = drill(
-            app.ws.store.conn, app.ws.region, NOW, Selector("progress", only="overdue")
-        )
+        expected = app.ws.q.drill(Selector("progress", only="overdue"), NOW)
         rows = drill_screen.query_one("#drill-table", DataTable)
         assert [
             rows.coordinate_to_cell_key((k, 0)).row_key.value for k in range(rows.row_count)

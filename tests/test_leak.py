@@ -129,10 +129,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def unit_with_work(ws: Workstation, role: str) -> tuple[str, list[str]]:
-    view = ws.view()
-    units = [u for (u,) in ws.store.conn.execute("SELECT unit_id FROM units ORDER BY unit_id")]
+    units = sorted(u.unit_id for u in ws.q.units())
     for u in units:
-        rows = view.worklist(role, u)
+        rows = ws.q.worklist(role, u, ws.now())
         if rows:
             return u, [r.subject for r in rows]
     raise AssertionError(f"no unit with work for {role} in the small demo")
@@ -162,8 +161,7 @@ def test_no_personnummer_leaks_anywhere(
     ws = Workstation(settings_from(home=str(s.home), user="probe", today=TODAY))
     try:
         plan = {r: unit_with_work(ws, r) for r in ROLES if ROLES[r].needs_unit}
-        unacked = {u: [str(m["message_id"]) for m in ws.view().unacknowledged(u)] for u, _ in
-                   plan.values()}  # fmt: skip
+        unacked = {u: [m.message_id for m in ws.q.unacknowledged(u)] for u, _ in plan.values()}
     finally:
         ws.close()
     for role, (unit, subjects) in plan.items():

@@ -131,12 +131,10 @@ def test_step1_selection(housing: Housing, municipality: str, sip: bool, expecte
 def test_step2_variant_by_care_form() -> None:
     assert rules.slutenvard_role(CareForm.SOMATIK) == "slutenvard-somatik"
     assert rules.slutenvard_role(CareForm.PSYKIATRI) == "slutenvard-psykiatri"
-    now = dt.datetime(2025, 9, 30, 9, 0)
-    som = rules.checklist("slutenvard-somatik", ctx_adm(), now, REGION)
+    som = rules.checklist("slutenvard-somatik", ctx_adm(), REGION)
     psy = rules.checklist(
         "slutenvard-psykiatri",
         ctx_adm(admission=admission(care_form=CareForm.PSYKIATRI)),
-        now,
         REGION,
     )
     som_ids = [s.item.id for s in som if s.item.step == "2"]
@@ -145,7 +143,7 @@ def test_step2_variant_by_care_form() -> None:
     assert "s2.psykiatrisk_oppenvardsenhet" in psy_ids
     assert "s2.halsocentral" in psy_ids
     # The psychiatric variant's items do not apply to a somatic admission, with a reason.
-    psy_on_som = rules.checklist("slutenvard-psykiatri", ctx_adm(), now, REGION)
+    psy_on_som = rules.checklist("slutenvard-psykiatri", ctx_adm(), REGION)
     extra = next(s for s in psy_on_som if s.item.id == "s2.halsocentral")
     assert not extra.applies and extra.reason == "Gäller bara psykiatrisk slutenvård"
 
@@ -174,7 +172,6 @@ def sip_ctx(has_adm: bool, decision: SipDecision | None = None) -> rules.Subject
 
 
 def test_sip_branch() -> None:
-    now = dt.datetime(2025, 10, 3, 9, 0)
     assert rules.sip_start_item(False) == "s7.skapa_sip_utanfor"
     assert rules.sip_start_item(True) == "s7.erbjud_sip"
     for has_adm, start, other in (
@@ -182,8 +179,7 @@ def test_sip_branch() -> None:
         (True, "s7.erbjud_sip", "s7.skapa_sip_utanfor"),
     ):
         states = {
-            s.item.id: s
-            for s in rules.checklist("samordningsansvarig", sip_ctx(has_adm), now, REGION)
+            s.item.id: s for s in rules.checklist("samordningsansvarig", sip_ctx(has_adm), REGION)
         }
         assert states[start].applies
         assert not states[other].applies
@@ -191,10 +187,7 @@ def test_sip_branch() -> None:
 
 
 def test_not_current_sip_only_needs_closing_in_prator() -> None:
-    now = dt.datetime(2025, 10, 3, 9, 0)
-    states = rules.checklist(
-        "samordningsansvarig", sip_ctx(False, SipDecision.EJ_AKTUELL), now, REGION
-    )
+    states = rules.checklist("samordningsansvarig", sip_ctx(False, SipDecision.EJ_AKTUELL), REGION)
     applying = [s.item.id for s in states if s.applies]
     assert applying == ["s7.avsluta_ej_aktuell"]
     assert rules.progress(states) == (0, 1)
@@ -217,54 +210,56 @@ def test_morning_and_lunch_on_30_september() -> None:
 
 
 def test_due_and_overdue_step2_at_noon() -> None:
-    item = ITEMS["s2.inskrivningsmeddelande"]
-    before = rules.item_state(item, ctx_adm(), dt.datetime(2025, 9, 30, 11, 59), REGION)
-    at = rules.item_state(item, ctx_adm(), dt.datetime(2025, 9, 30, 12, 0), REGION)
-    assert before.due == dt.datetime(2025, 9, 30, 12, 0)
-    assert not before.overdue
-    assert at.overdue
-    done = rules.item_state(item, ctx_adm(done={item.id: True}), dt.datetime(2025, 10, 1), REGION)
-    assert not done.overdue
+    """The rules store instants; the read side compares them with now (see
+    tests/test_boundaries.py for the same boundaries through the worklist and the CLI)."""
+    f = rules.item_facts(ITEMS["s2.inskrivningsmeddelande"], ctx_adm(), REGION)
+    assert f.opens == dt.datetime(2025, 9, 30, 8, 0)
+    assert f.due == f.overdue_from == dt.datetime(2025, 9, 30, 12, 0)
+    assert f.locked_from is None  # not a Prator action
+    done = rules.item_facts(
+        ITEMS["s2.inskrivningsmeddelande"],
+        ctx_adm(done={"s2.inskrivningsmeddelande": True}),
+        REGION,
+    )
+    assert done.done and not done.open
 
 
 def test_step1_due_end_of_29_september() -> None:
-    item = ITEMS["s1.boende"]
     ctx = rules.SubjectContext(kind="patient", subject_id="P1", patient=patient())
-    assert not rules.item_state(item, ctx, dt.datetime(2025, 9, 29, 23, 59), REGION).overdue
-    assert rules.item_state(item, ctx, dt.datetime(2025, 9, 30, 0, 0), REGION).overdue
+    f = rules.item_facts(ITEMS["s1.boende"], ctx, REGION)
+    assert f.overdue_from == dt.datetime(2025, 9, 30, 0, 0)
 
 
 # ------------------------------------------------------------------ read-only lock: 15 vs 16 Oct
 
 
-def test_read_only_lock_15_vs_16_october() -> None:
-    item = ITEMS["s3.extrameddelande"]
+def tick_check(item: str, ctx: rules.SubjectContext, locked: bool = False) -> rules.TickCheck:
+    f = rules.item_facts(ITEMS[item], ctx, REGION)
+    owing = tuple(rules.units_owing_kvittering(ctx.unacknowledged))
+    return rules.TickCheck(f.item, f.applies, f.reason, f.waiting, locked, owing)
+
+
+def test_read_only_lock_from_16_october() -> None:
     ctx = ctx_adm(done={"s2.inskrivningsmeddelande": True})
-    on_15 = rules.item_state(item, ctx, dt.datetime(2025, 10, 15, 23, 59), REGION)
-    on_16 = rules.item_state(item, ctx, dt.datetime(2025, 10, 16, 0, 0), REGION)
-    assert not on_15.locked
-    rules.check_tick(on_15, ctx, True)
-    assert on_16.locked and on_16.missed
+    prator = rules.item_facts(ITEMS["s3.extrameddelande"], ctx, REGION)
+    assert prator.locked_from == dt.datetime(2025, 10, 16, 0, 0)
+    rules.check_tick(tick_check("s3.extrameddelande", ctx, locked=False), True)
     with pytest.raises(rules.Refusal, match="läsläge"):
-        rules.check_tick(on_16, ctx, True)
-    # A non-Prator item is not locked by read-only.
-    lcsp_item = rules.item_state(ITEMS["s3.fragor"], ctx, dt.datetime(2025, 10, 16), REGION)
-    assert not lcsp_item.locked
-    rules.check_tick(lcsp_item, ctx, True)
+        rules.check_tick(tick_check("s3.extrameddelande", ctx, locked=True), True)
+    # A non-Prator item is never locked by read-only.
+    assert rules.item_facts(ITEMS["s3.fragor"], ctx, REGION).locked_from is None
 
 
 # ------------------------------------------------------------------ waiting and the kvittering gate
 
 
 def test_step3_waits_for_inskrivningsmeddelande() -> None:
-    now = dt.datetime(2025, 9, 30, 13, 0)
-    item = ITEMS["s3.kvittera_inskrivning"]
-    waiting = rules.item_state(item, ctx_adm(), now, REGION)
+    waiting = tick_check("s3.kvittera_inskrivning", ctx_adm())
     assert waiting.waiting == "s2.inskrivningsmeddelande"
     with pytest.raises(rules.Refusal, match="väntar"):
-        rules.check_tick(waiting, ctx_adm(), True)
+        rules.check_tick(waiting, True)
     ready = ctx_adm(done={"s2.inskrivningsmeddelande": True})
-    assert rules.item_state(item, ready, now, REGION).waiting is None
+    assert tick_check("s3.kvittera_inskrivning", ready).waiting is None
 
 
 def test_every_item_of_steps_3_to_5_waits_for_step2() -> None:
@@ -276,25 +271,32 @@ def test_every_item_of_steps_3_to_5_waits_for_step2() -> None:
 
 
 def test_kvittering_gate_names_the_units_that_owe() -> None:
-    now = dt.datetime(2025, 10, 5, 9, 0)
     ctx = ctx_adm(
         done={"s2.inskrivningsmeddelande": True},
         unacknowledged=(msg("HC1", "M1"), msg("BIST1", "M2"), msg("HC1", "M3")),
     )
-    state = rules.item_state(ITEMS["s6.avsluta_lcsp"], ctx, now, REGION)
+    gate = tick_check("s6.avsluta_lcsp", ctx)
     with pytest.raises(rules.Refusal, match="okvitterade meddelanden hos BIST1, HC1"):
-        rules.check_tick(state, ctx, True)
+        rules.check_tick(gate, True)
     # Undoing a close is not gated; once acknowledged, closing is allowed.
-    rules.check_tick(state, ctx, False)
-    clear = ctx_adm(done={"s2.inskrivningsmeddelande": True})
-    rules.check_tick(rules.item_state(ITEMS["s6.avsluta_lcsp"], clear, now, REGION), clear, True)
+    rules.check_tick(gate, False)
+    rules.check_tick(
+        tick_check("s6.avsluta_lcsp", ctx_adm(done={"s2.inskrivningsmeddelande": True})), True
+    )
 
 
-def test_subject_finished_needs_both_closings_and_no_unacknowledged() -> None:
-    both = {"s6.avsluta_prator": True, "s6.avsluta_lcsp": True}
-    assert rules.subject_finished(ctx_adm(done=both), REGION)
-    assert not rules.subject_finished(ctx_adm(done={"s6.avsluta_prator": True}), REGION)
-    assert not rules.subject_finished(ctx_adm(done=both, unacknowledged=(msg("HC1"),)), REGION)
+def test_ward_keeps_the_admission_until_closed_and_acknowledged() -> None:
+    both = {"s2.inskrivningsmeddelande": True, "s6.avsluta_prator": True, "s6.avsluta_lcsp": True}
+
+    def pending(ctx: rules.SubjectContext) -> bool:
+        return rules.summarize(rules.checklist("slutenvard-somatik", ctx, REGION), ctx).pending
+
+    assert pending(ctx_adm(done={"s6.avsluta_prator": True}))
+    assert pending(ctx_adm(done=both, unacknowledged=(msg("HC1"),)))
+    every = {i.id: True for i in REGION.checklists.for_role("slutenvard-somatik", "admission")}
+    assert not pending(ctx_adm(done=every))
+    # a message that came in after it was closed brings it back until acknowledged
+    assert pending(ctx_adm(done=every, unacknowledged=(msg("HC1"),)))
 
 
 def test_routing_of_an_admission() -> None:

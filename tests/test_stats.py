@@ -425,6 +425,7 @@ def test_burndown_plan() -> None:
 
 def test_drill_down_lists_the_subjects_behind_a_figure(home: Path) -> None:
     ws = _ws(home, "2025-10-01T09:00")
+
     def drill(_region: object, now: dt.datetime, sel: Selector) -> list[DrillRow]:
         return ws.q.drill(sel, now)
 

@@ -19,9 +19,9 @@ from rich.console import Console
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from lcsp_tui.domain import models as m
-from lcsp_tui.view import WorkRow
+from lcsp_tui.rows import WorkRow
 from lcsp_tui.workstation import Workstation
-from screens.checklist import ChecklistScreen, item_marks
+from screens.checklist import ChecklistScreen
 from screens.dialogs import ConfirmScreen, NoteScreen
 from screens.kvittering import KvitteringScreen
 from screens.setup import RoleScreen, UnitScreen
@@ -70,7 +70,7 @@ def header_text(app) -> str:  # type: ignore[no-untyped-def]
 
 def worklist_row(ws: Workstation, subject: str):  # type: ignore[no-untyped-def]
     assert ws.role and ws.unit
-    return next(r for r in ws.view().worklist(ws.role, ws.unit) if r.subject == subject)
+    return next(r for r in ws.worklist() if r.subject == subject)
 
 
 ROLE_OF_UNIT_TYPE = {
@@ -90,7 +90,7 @@ def busiest_unit(home: Path) -> tuple[str, str, int]:
     """
     ws = make_workstation(home)
     try:
-        for unit, typ, n in ws.store.conn.execute(
+        for unit, typ, n in ws.store._conn.execute(
             "SELECT m.recipient_unit, u.type, count(*) FROM messages m "
             "JOIN units u ON u.unit_id = m.recipient_unit "
             "WHERE m.acknowledged IS NULL AND m.acked_seq IS NULL "
@@ -107,11 +107,10 @@ def gated_admission(home: Path) -> tuple[str, str]:
     """(unit, subject): a slutenvård admission with unacknowledged messages."""
     ws = make_workstation(home)
     try:
-        view = ws.view()
-        for (unit,) in ws.store.conn.execute(
+        for (unit,) in ws.store._conn.execute(
             "SELECT unit_id FROM units WHERE type = 'slutenvard_somatik' ORDER BY unit_id"
         ):
-            for r in view.worklist(SOMATIK, unit):
+            for r in ws.q.worklist(SOMATIK, unit, ws.now()):
                 if r.unacknowledged:
                     return unit, r.subject
     finally:
@@ -120,7 +119,7 @@ def gated_admission(home: Path) -> tuple[str, str]:
 
 
 def unit_names_only(message: str, ws: Workstation) -> bool:
-    ids = [u for (u,) in ws.store.conn.execute("SELECT unit_id FROM units")]
+    ids = [u for (u,) in ws.store._conn.execute("SELECT unit_id FROM units")]
     return not any(u in message for u in ids)
 
 
@@ -146,7 +145,7 @@ async def test_worklist_open_tick_undo_back(home: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, WorklistScreen)
         table = app.screen.query_one("#worklist", DataTable)
-        expected = [r.subject for r in ws.view().worklist(SOMATIK, AVD11)]
+        expected = [r.subject for r in ws.q.worklist(SOMATIK, AVD11, ws.now())]
         assert table.row_count == len(expected) == 3
         first = expected[0]
         assert table.coordinate_to_cell_key((0, 0)).row_key.value == first
@@ -194,7 +193,7 @@ async def test_refused_tick_is_a_notification_and_changes_nothing(home: Path) ->
     seen = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        rows = ws.view().worklist(SOMATIK, unit)
+        rows = ws.q.worklist(SOMATIK, unit, ws.now())
         gated = next(i for i, r in enumerate(rows) if r.subject == subject)
         app.screen.query_one("#worklist", DataTable).move_cursor(row=gated)
         await pilot.press("enter")
@@ -233,14 +232,15 @@ async def test_note_is_recorded_with_the_current_state(home: Path) -> None:
         assert isinstance(app.screen, ChecklistScreen)
         last = outbox(ws, m.ITEM_TICKED)[-1].payload
         assert last == {"subject": screen.subject, "item": item, "done": False, "note": "ring avd"}
-        assert item_marks(ws, screen.subject)[item] == ("ring avd", USER)
+        row = next(r for r in ws.checklist(screen.subject).items if r.item.id == item)
+        assert row.note == "ring avd" and not row.done
 
 
 async def test_filter_narrows_the_worklist(home: Path) -> None:
     app = make_app(home, SOMATIK, AVD11)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        rows = app.ws.view().worklist(SOMATIK, AVD11)
+        rows = app.ws.q.worklist(SOMATIK, AVD11, app.ws.now())
         target = rows[1]
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
@@ -263,7 +263,7 @@ async def test_kvittering_of_one_message(home: Path) -> None:
     ws = app.ws
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        before = [str(r["message_id"]) for r in ws.view().unacknowledged(unit)]
+        before = [r.message_id for r in ws.q.unacknowledged(unit)]
         assert len(before) == n
         await pilot.press("k")
         await pilot.pause()
@@ -274,7 +274,7 @@ async def test_kvittering_of_one_message(home: Path) -> None:
         await pilot.pause()
         acks = outbox(ws, m.MESSAGE_ACKED)
         assert [e.payload["message_id"] for e in acks] == [before[0]]  # the oldest
-        after = [str(r["message_id"]) for r in ws.view().unacknowledged(unit)]
+        after = [r.message_id for r in ws.q.unacknowledged(unit)]
         assert after == before[1:]
         assert table.row_count == len(after)
 
@@ -285,7 +285,7 @@ async def test_kvittering_of_several_asks_first(home: Path) -> None:
     ws = app.ws
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        before = [str(r["message_id"]) for r in ws.view().unacknowledged(unit)]
+        before = [r.message_id for r in ws.q.unacknowledged(unit)]
         await pilot.press("k", "space", "space", "a")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
@@ -359,7 +359,7 @@ async def test_switch_role_and_unit(home: Path) -> None:
         await pilot.pause()
         assert ws.unit == "HC-SKONSBERG"
         table = app.screen.query_one("#worklist", DataTable)
-        assert table.row_count == len(ws.view().worklist("primarvard", "HC-SKONSBERG")) > 0
+        assert table.row_count == len(ws.q.worklist("primarvard", "HC-SKONSBERG", ws.now())) > 0
 
 
 async def test_unknown_unit_is_asked_for_again(home: Path) -> None:
@@ -393,7 +393,7 @@ async def test_palette_opens_a_subject(home: Path) -> None:
         texts = [c.text for c in app.palette_commands()]
         assert {"roll: byt roll", "enhet: byt enhet", "synka nu"} <= set(texts)
         assert any(t.startswith("tema: ") for t in texts)
-        target = app.ws.view().worklist(SOMATIK, AVD11)[-1].subject
+        target = app.ws.q.worklist(SOMATIK, AVD11, app.ws.now())[-1].subject
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*f"öppna {target}")
@@ -583,7 +583,7 @@ def test_smoke_in_a_real_terminal_under_tmux(home: Path) -> None:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     ws = make_workstation(home, SOMATIK, AVD11)
     try:
-        assert sum(r.done for r in ws.view().worklist(SOMATIK, AVD11)) == 1
+        assert sum(r.done for r in ws.q.worklist(SOMATIK, AVD11, ws.now())) == 1
     finally:
         ws.close()
 

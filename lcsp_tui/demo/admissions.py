@@ -60,13 +60,16 @@ def _admissions(
             else:
                 admitted = _date_between(rng, dt.date(2025, 9, 1), cutoff)
             kind = seen_by_form[form] % 3
+            first = seen_by_form[form] < 3  # the first of each kind sits on the boundary
             seen_by_form[form] += 1
             if kind == 0:
                 ready = _date_between(rng, admitted, cutoff)
+                ready = cutoff if first else ready  # the last date handled in Prator
             elif kind == 1:
                 ready = _date_between(
                     rng, max(admitted, cutoff + dt.timedelta(days=1)), dt.date(2025, 10, 24)
                 )
+                ready = cutoff + dt.timedelta(days=1) if first else ready  # the first moved
             else:
                 ready = None
             status = AdmissionStatus.PAGAENDE
@@ -87,4 +90,21 @@ def _admissions(
         )
         rep.tick(i + 1)
     rep.finish()
-    return out
+    return out + _later_export(out)
+
+
+def _later_export(admissions: list[Admission]) -> list[Admission]:
+    """A later export's version of the last admission that was to stay in Prator: its
+    utskrivningsklar date moved past the cut-off, so it must move to LCSP (flagged)."""
+    cutoff = DISCHARGE_READY_CUTOFF
+    stays = [
+        a
+        for a in admissions
+        if a.status is AdmissionStatus.PAGAENDE
+        and a.discharge_ready is not None
+        and a.discharge_ready <= cutoff
+    ]
+    if not stays:
+        return []
+    moved = stays[-1].model_copy(update={"discharge_ready": cutoff + dt.timedelta(days=3)})
+    return [moved]

@@ -284,10 +284,10 @@ def summarize(facts: Sequence[ItemFacts], ctx: SubjectContext) -> ListSummary:
     dues = [f.due for f in open_facts if f.due is not None]
     overdue = [f.overdue_from for f in open_facts if f.overdue_from is not None]
     pending = done < total
-    if any(f.item.closes for f in facts):  # the ward keeps the admission until it is closed
-        pending = (
-            pending or not all(f.done for f in facts if f.item.closes) or bool(ctx.unacknowledged)
-        )
+    if any(f.item.closes for f in facts):
+        # The ward keeps the admission until it is closed (its closing items are open, so
+        # done < total) and every message is acknowledged — also one that came in later.
+        pending = pending or bool(ctx.unacknowledged)
     return ListSummary(
         pending=pending,
         done=done,
