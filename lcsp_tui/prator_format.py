@@ -128,8 +128,15 @@ def write_export(
 ) -> list[Path]:
     """Write records as Prator export files (one per record type present) in ``directory``.
 
-    Defaults are what Swedish Excel produces: semicolons, UTF-8 with BOM.
+    Defaults are what Swedish Excel produces: semicolons, UTF-8 with BOM. An export holds
+    one row per id: of several versions of a record, the last one is written.
     """
+    latest: dict[tuple[type[Record], object], Record] = {}
+    for rec in records:
+        key = (type(rec), getattr(rec, FILE_FOR_RECORD[type(rec)].columns[0][1]))
+        latest.pop(key, None)  # the later version takes the later place
+        latest[key] = rec
+    records = latest.values()
     directory.mkdir(parents=True, exist_ok=True)
     handles: dict[str, tuple[object, csv.writer]] = {}  # type: ignore[valid-type]
     paths: list[Path] = []

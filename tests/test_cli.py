@@ -26,7 +26,9 @@ from lcsp_tui.prator_format import write_export
 TODAY = "2025-09-30T09:00"
 STEPS = {"1", "2", "3", "4", "5A", "5B", "6", "7"}
 WORKLIST_KEYS = {"subject", "kind", "step", "done", "total", "due", "overdue"}
-ITEM_KEYS = {"id", "step", "label", "done", "applies", "waiting", "prator_action"}
+ITEM_KEYS = {
+    "id", "step", "label", "done", "applies", "waiting", "prator_action", "note", "by", "at", "value"
+}  # fmt: skip
 IMPORT_ERROR = re.compile(r"^[^:\s]+\.csv:\d+: [^:]+: .+$")
 
 

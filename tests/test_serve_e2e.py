@@ -307,7 +307,7 @@ def _done_in_store(user_home: Path) -> set[tuple[str, str]]:
     try:
         done = {
             (r[0], r[1])
-            for r in ws.store.conn.execute("SELECT subject, actor FROM items WHERE done = 1")
+            for r in ws.store._conn.execute("SELECT subject, actor FROM items WHERE done = 1")
         }
         for e in ws.store.outbox():
             if e.kind == "item.ticked" and e.payload.get("done"):

@@ -67,7 +67,7 @@ def patient_with_unacked(home: Path) -> dict[str, object]:
     """A patient (not protected, unique lookup key) with unacknowledged messages."""
     ws = make_workstation(home)
     try:
-        row = ws.store.conn.execute(
+        row = ws.store._conn.execute(
             "SELECT p.patient_id, p.first_name, p.last_name, substr(p.personnummer, 1, 4), "
             "p.personnummer, group_concat(m.message_id), group_concat(m.recipient_unit) "
             "FROM patients p JOIN admissions a ON a.patient_id = p.patient_id "
@@ -94,7 +94,7 @@ def patient_with_unacked(home: Path) -> dict[str, object]:
 def protected_patient(home: Path) -> tuple[str, str, str]:
     ws = make_workstation(home)
     try:
-        first, last, year = ws.store.conn.execute(
+        first, last, year = ws.store._conn.execute(
             "SELECT first_name, last_name, substr(personnummer, 1, 4) FROM patients "
             "WHERE protected_identity = 1 ORDER BY patient_id LIMIT 1"
         ).fetchone()
@@ -370,7 +370,7 @@ async def test_audit_view_filters_and_exports_0600(home: Path) -> None:
         assert isinstance(screen, AuditScreen)
         assert [e.payload["what"] for e in outbox(ws, m.AUDIT_READ)] == ["granskningslogg visad"]
         table = screen.query_one("#au-table", DataTable)
-        total = ws.store.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+        total = ws.store._conn.execute("SELECT count(*) FROM audit").fetchone()[0]
         assert table.row_count == total > 0
         screen.query_one("#au-user", Input).value = "nobody"
         screen.query_one("#au-user", Input).focus()
@@ -432,7 +432,7 @@ async def test_every_lookup_and_checklist_opening_is_audited_once_after_sync(
     try:
         ws.sync()
         ws.sync()  # a second sync brings nothing twice
-        rows = ws.store.conn.execute(
+        rows = ws.store._conn.execute(
             "SELECT what, subject, outcome FROM audit WHERE kind = 'audit.read' ORDER BY seq"
         ).fetchall()
     finally:

@@ -153,7 +153,7 @@ def store_dies_after_fold(store: LocalStore) -> Iterator[None]:
 
     def die(name: str) -> None:
         if name == "after_fold":
-            store.conn.close()  # an open transaction is rolled back, as in a real crash
+            store._conn.close()  # an open transaction is rolled back, as in a real crash
             raise Crash
 
     with mock.patch.object(store_module, "_crash_point", die):
@@ -327,8 +327,8 @@ class SyncMachine(RuleBasedStateMachine):
         r %= len(self.stores)
         store = self.stores[r]
         before = [e.event_id for e in store.outbox()]
-        store.conn.execute("BEGIN IMMEDIATE")
-        store.conn.execute(
+        store._conn.execute("BEGIN IMMEDIATE")
+        store._conn.execute(
             "INSERT INTO outbox (origin_seq, event_id, kind, payload) VALUES (?, ?, ?, ?)",
             (10**9, "never-committed", m.ITEM_TICKED, '{"subject":"A1","item":"x"}'),
         )
@@ -404,9 +404,11 @@ class SyncMachine(RuleBasedStateMachine):
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+# CI runs the full profile (100 examples of 50 steps); a developer's run is quicker.
+IN_CI = os.environ.get("CI") == "true"
 SETTINGS = settings(
-    max_examples=30,
-    stateful_step_count=30,
+    max_examples=100 if IN_CI else 30,
+    stateful_step_count=50 if IN_CI else 30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
