@@ -5,6 +5,7 @@ refuses, and that a tab's app process never outlives the server (the browser tes
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import signal
 import socket
 import subprocess
@@ -23,8 +24,13 @@ from tests.test_serve_e2e import (
     lcsp,
     start_serve,
 )
+from tests.tools import need
 
-pytest.importorskip("aiohttp")
+
+@pytest.fixture(autouse=True, scope="module")
+def _aiohttp() -> None:
+    """``lcsp serve`` runs on aiohttp (from textual-serve), and its client stands in for a tab."""
+    need(importlib.util.find_spec("aiohttp") is not None, "aiohttp is not installed")
 
 
 @pytest.fixture(scope="module")

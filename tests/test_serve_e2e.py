@@ -14,6 +14,7 @@ package with ``executable_path`` (Playwright's own browser download is never use
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -27,6 +28,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
+from tests.tools import need
 
 TODAY = "2025-09-30T09:00"
 SOMATIK, AVD11 = "slutenvard-somatik", "SUS-AVD11"
@@ -65,12 +68,6 @@ SCREEN_TEXT = """() => {
   }
   return lines.join('\\n');
 }"""
-
-
-def _must_run(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"the browser test must run in CI: {reason}")
-    pytest.skip(reason)
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
@@ -187,12 +184,13 @@ def app_ledger(pg_url: str, tmp_path: Path) -> str:
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _must_run("the playwright package is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).exists():
-        _must_run(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    need(
+        importlib.util.find_spec("playwright") is not None,
+        "the playwright package is not installed (pip install -e '.[test]')",
+    )
+    need(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
     profile = tempfile.mkdtemp(prefix="lcsp-chromium-")
     try:
         with sync_playwright() as p:

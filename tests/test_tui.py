@@ -35,6 +35,7 @@ from tests.snapshot_app import (
     open_first,
     settle,
 )
+from tests.tools import need
 
 SIZE = (120, 36)
 SOMATIK, AVD11 = "slutenvard-somatik", "SUS-AVD11"
@@ -556,10 +557,12 @@ def _wait_for(session: str, *texts: str, seconds: float = 20.0) -> str:
     raise AssertionError(f"{texts!r} did not all appear on the screen:\n{screen}")
 
 
-@pytest.mark.skipif(
-    shutil.which("tmux") is None, reason="needs tmux for the real-terminal smoke test"
-)
-def test_smoke_in_a_real_terminal_under_tmux(home: Path) -> None:
+@pytest.fixture
+def tmux() -> None:
+    need(shutil.which("tmux") is not None, "needs tmux for the real-terminal smoke test")
+
+
+def test_smoke_in_a_real_terminal_under_tmux(tmux: None, home: Path) -> None:
     session = f"lcsp-smoke-{os.getpid()}"
     cmd = [
         sys.executable, "-m", "lcsp_tui",
