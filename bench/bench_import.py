@@ -93,12 +93,14 @@ def main(argv: list[str] | None = None) -> int:
         raw_s, rows = best_of(args.runs, lambda: raw_parse(paths))
         imp_s, events = best_of(args.runs, lambda: full_import(paths))
 
-    assert rows == len(records), (rows, len(records))
-    assert events == len(records), (events, len(records))
+    # An export holds one row per id (the demo may hold several versions of a record, e.g.
+    # an admission whose date moved): every exported row becomes one event.
+    assert rows <= len(records), (rows, len(records))
+    assert events == rows, (events, rows)
     print(f"best of {args.runs}:")
     print(f"  {'':8} {'records':>10} {'seconds':>9} {'records/s':>12}")
     for label, secs in (("raw csv", raw_s), ("import", imp_s)):
-        print(f"  {label:8} {len(records):>10,} {secs:>9.3f} {len(records) / secs:>12,.0f}")
+        print(f"  {label:8} {rows:>10,} {secs:>9.3f} {rows / secs:>12,.0f}")
     ratio = imp_s / raw_s
     verdict = "ok" if ratio <= GOAL else "over goal"
     print(f"  ratio import/raw: {ratio:.2f}× (goal ≤ {GOAL:.0f}×: {verdict})")

@@ -6,28 +6,32 @@ Not a test: prints figures and ratios. A home is filled with the large demo (thr
 holds data), then, for ``--queries`` lookup keys drawn from the patients (seeded; keys
 of several patients and of protected identities come along as they occur):
 
-  (a) ``lookup(view, parse_query(name, year))`` — what the CLI and the support screen show:
-      every match with units, admissions and SIPs with their cutover status, and the
-      unacknowledged messages; one ``View`` for the run.
+  (a) ``lookup(ws.q, parse_query(name, year))`` — what the CLI and the support screen
+      show: every match with units, admissions and SIPs with their cutover status (the
+      read model's ``rm_subject``), and the unacknowledged messages (``rm_message``);
+      through the workstation's ``Queries``.
   (b) baseline 1: ``SELECT * FROM patients WHERE lookup_key = ?`` (the index the lookup
       uses), fetched.
-  (c) baseline 2: the same information as plain SQL — the patients, then per patient its
-      admissions, SIPs (with decisions), unacknowledged messages and done items —
-      fetched as tuples, no Python objects built.
+  (c) baseline 2: the same information as plain SQL on the same tables — the patients,
+      then per patient its own units' names, its admissions and SIPs with their record
+      status, cutover status and unit name, and its unacknowledged messages with the
+      recipient's name — fetched as tuples, no Python objects built.
+  (b) and (c) run on a read-only ``sqlite3`` connection of their own to the store file.
   (d) for context, the whole audited path (``audited_lookup``: parse, look up, and write
       the ``audit.read`` event to the outbox, one ``BEGIN IMMEDIATE`` with
       ``synchronous=FULL``), on fewer keys; the outbox starts empty and grows by one
-      event per lookup (a workstation syncs every 30 s), and the view replays it.
+      event per lookup (a workstation syncs every 30 s).
 
 p50 and p99 in milliseconds. Goal: (a) p99 ≤ 2 ms.
 
-    python -m bench.bench_lookup [--queries 5000] [--home DIR] [--seed 1]
+    python -m bench.bench_lookup [--queries 5000] [--home DIR] [--seed 1] [--size large]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -54,16 +58,16 @@ def workstation(home: Path) -> Workstation:
     )
 
 
-def fill(home: Path) -> None:
+def fill(home: Path, size: str) -> None:
     ws = workstation(home)
     try:
         if ws.store.cursor > 0:
             print(f"reusing {home} (cursor {ws.store.cursor})")
             return
         t = time.perf_counter()
-        records = demo.generate("large", 1)
+        records = demo.generate(size, 1)
         events = diff_events(records, ws.known()).events
-        ws.publish(events, {"demo": "large", "seed": 1, "records": len(events)})
+        ws.publish(events, {"demo": size, "seed": 1, "records": len(events)})
         print(f"filled {home}: {len(events):,} records in {time.perf_counter() - t:.0f} s")
     finally:
         ws.close()
@@ -92,14 +96,15 @@ def main() -> None:
     ap.add_argument("--audited", type=int, default=500, help="queries for (d)")
     ap.add_argument("--home", type=Path, help="a home to fill once and reuse")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--size", choices=demo.SIZES, default="large", help="the demo to fill")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="lcsp-bench-lookup-")
     home = args.home or Path(tmp.name) / "home"
-    fill(home)
+    fill(home, args.size)
 
     ws = workstation(home)
     ws.sync()  # a reused home: the audit events of earlier runs leave the outbox
-    conn = ws.store.conn
+    conn = sqlite3.connect(f"{(home / 'store.sqlite').as_uri()}?mode=ro", uri=True)
     n_patients = conn.execute("SELECT count(*) FROM patients").fetchone()[0]
     rng = random.Random(args.seed)
     ids = [r[0] for r in conn.execute("SELECT rowid FROM patients")]
@@ -118,10 +123,10 @@ def main() -> None:
         > 1
     )
 
-    view = ws.view()
+    q = ws.q
 
     def full(name: str, year: str) -> object:
-        return lookup(view, parse_query(name, year))
+        return lookup(q, parse_query(name, year))
 
     def plain_patients(name: str, year: str) -> object:
         return conn.execute(
@@ -134,25 +139,31 @@ def main() -> None:
             "SELECT * FROM patients WHERE lookup_key = ?", (keys[(name, year)],)
         ).fetchall():
             pid = p[0]
-            adms = conn.execute(
-                "SELECT * FROM admissions WHERE patient_id = ? ORDER BY admitted", (pid,)
+            units = conn.execute(
+                "SELECT u.unit_id, u.name FROM patients p JOIN units u ON u.unit_id IN "
+                "(p.housing_unit, p.home_health_unit, p.assistance_unit, p.health_centre, "
+                "p.psych_outpatient_unit) WHERE p.patient_id = ? ORDER BY u.unit_id",
+                (pid,),
             ).fetchall()
-            sips = conn.execute(
-                "SELECT s.*, d.decision FROM sips s LEFT JOIN decisions d USING (sip_id) "
-                "WHERE s.patient_id = ? ORDER BY s.started",
+            subjects = conn.execute(
+                "SELECT s.subject, s.kind, s.holder_unit, u.name, s.care_form, "
+                "s.coordinator_org, coalesce(a.status, x.status), s.status FROM rm_subject s "
+                "LEFT JOIN admissions a ON a.admission_id = s.subject "
+                "LEFT JOIN sips x ON x.sip_id = s.subject "
+                "LEFT JOIN units u ON u.unit_id = s.holder_unit "
+                "WHERE s.patient_id = ? AND s.kind <> 'patient' "
+                "ORDER BY coalesce(a.admitted, x.started), s.subject",
                 (pid,),
             ).fetchall()
             msgs = conn.execute(
-                "SELECT m.* FROM messages m JOIN admissions a USING (admission_id) "
-                "WHERE a.patient_id = ? AND m.acknowledged IS NULL AND m.acked_seq IS NULL",
+                "SELECT m.message_id, m.admission_id, m.type, m.recipient_unit, u.name, m.sent "
+                "FROM rm_subject s JOIN rm_message m ON m.admission_id = s.subject "
+                "LEFT JOIN units u ON u.unit_id = m.recipient_unit "
+                "WHERE s.patient_id = ? AND s.kind = 'admission' AND m.acked = 0 "
+                "ORDER BY m.sent, m.message_id",
                 (pid,),
             ).fetchall()
-            items = conn.execute(
-                "SELECT i.subject, i.item FROM items i JOIN admissions a "
-                "ON a.admission_id = i.subject WHERE a.patient_id = ? AND i.done = 1",
-                (pid,),
-            ).fetchall()
-            out.append((p, adms, sips, msgs, items))
+            out.append((p, units, subjects, msgs))
         return out
 
     # interleave the three so that none gets a warmer machine than the others
@@ -167,6 +178,7 @@ def main() -> None:
     audited_q = queries[: args.audited]
     audited = timed(lambda n, y: audited_lookup(ws, n, y), audited_q)
     ws.close()
+    conn.close()
 
     print(
         f"\nlookup over {n_patients:,} patients; {len(queries):,} queries "
@@ -174,7 +186,7 @@ def main() -> None:
     )
     print(f"{'':<52}{'p50':>8}{'p99':>8}")
     rows = [
-        ("(a) lookup(view, query): the support desk's answer", results["lookup"]),
+        ("(a) lookup(ws.q, query): the support desk's answer", results["lookup"]),
         ("(b) plain: SELECT patients WHERE lookup_key = ?", results["plain1"]),
         ("(c) plain: the same information as raw SQL", results["plain2"]),
         (f"(d) audited_lookup, incl. the audit write ({len(audited_q)})", audited),

@@ -21,7 +21,8 @@ simulated today 2025-09-30T10:00; the terminal is 120×36 throughout.
       kommun-registrering at its busiest unit. Time from pushing ``WorklistScreen`` until
       the screen update with the table's rows is sent (best of ``--pushes``; the screen is
       popped and pushed again), and from app start in ``run_test`` (once); the time spent in
-      ``View.worklist`` and ``_render_rows`` during the push is shown. The table is capped
+      ``Queries.worklist`` (the read model's rows) and ``_render_rows`` during the push is
+      shown. The table is capped
       (``screens.worklist.ROW_CAP``): both the worklist's and the table's row counts are
       shown. Goal: the push ≤ 0.3 s.
   (3) tick to repaint, in-process: the first subject of the busiest somatic ward of
@@ -79,7 +80,7 @@ from textual.screen import Screen  # noqa: E402
 from textual.widgets import DataTable, OptionList  # noqa: E402
 
 from lcsp_tui.app import LcspApp  # noqa: E402
-from lcsp_tui.view import View  # noqa: E402
+from lcsp_tui.store.queries import Queries  # noqa: E402
 from lcsp_tui.workstation import Workstation  # noqa: E402
 from screens.checklist import ChecklistScreen  # noqa: E402
 from screens.worklist import ROW_CAP, WorklistScreen  # noqa: E402
@@ -335,34 +336,31 @@ def made(secs: float) -> str:
     return f"made in {secs:.1f} s" if secs else "reused"
 
 
-def worklist_len(home: Path, role: str, unit: str) -> int:
-    ws = make_workstation(home, role, unit, today=TODAY)
+def worklist_len(home: Path, role: str, unit: str, today: str = TODAY) -> int:
+    """Rows of the worklist as the app shows it (``Workstation.worklist``)."""
+    ws = make_workstation(home, role, unit, today=today)
     try:
-        return len(ws.view().worklist(role, unit))
+        return len(ws.worklist())
     finally:
         ws.close()
 
 
-def busiest(home: Path, role: str) -> tuple[str, int]:
-    """The unit with the most worklist rows for ``role`` among the likeliest candidates."""
-    with closing(sqlite3.connect(home / "store.sqlite")) as conn:
-        if role == SOMATIK:
-            sql = (
-                "SELECT ward FROM admissions WHERE care_form = 'somatik' AND status = 'pagaende' "
-                "GROUP BY ward ORDER BY count(*) DESC, ward"  # every ward: a cheap count each
-            )
-        elif role == KOMMUN:  # the patients a unit registers (View.role_contexts)
-            sql = (
-                "SELECT u FROM (SELECT housing_unit AS u FROM patients UNION ALL "
-                "SELECT home_health_unit FROM patients UNION ALL "
-                "SELECT assistance_unit FROM patients) WHERE u IS NOT NULL "
-                "GROUP BY u ORDER BY count(*) DESC, u LIMIT 3"
-            )
-        else:
-            raise ValueError(role)
-        candidates = [u for (u,) in conn.execute(sql)]
-    counted = [(worklist_len(home, role, u), u) for u in candidates]
-    n, unit = max(counted)
+def busiest(home: Path, role: str, today: str = TODAY) -> tuple[str, int]:
+    """The unit with the most pending worklist rows for ``role`` (the read model's
+    ``rm_list``, read-only), checked against the worklist the app computes."""
+    uri = f"{(home / 'store.sqlite').as_uri()}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as conn:
+        found = conn.execute(
+            "SELECT unit, count(*) FROM rm_list WHERE role = ? AND unit <> '' AND pending = 1 "
+            "GROUP BY unit ORDER BY count(*) DESC, unit LIMIT 1",
+            (role,),
+        ).fetchone()
+    if found is None:
+        raise SystemExit(f"no {role} worklist in {home}")
+    unit, n = found
+    shown = worklist_len(home, role, unit, today)
+    if shown != n:
+        raise SystemExit(f"{role} @ {unit}: rm_list has {n} pending rows, the worklist {shown}")
     return unit, n
 
 
@@ -577,12 +575,20 @@ def bench_startup(
 
 
 async def time_worklist(
-    home: Path, role: str, unit: str, pushes: int, prof: cProfile.Profile | None
+    home: Path,
+    role: str,
+    unit: str,
+    pushes: int,
+    prof: cProfile.Profile | None,
+    today: str = TODAY,
 ) -> dict[str, object]:
-    ws = make_workstation(home, role, unit, today=TODAY)
+    """Start the app on ``role`` @ ``unit``, then pop and push ``WorklistScreen``
+    ``pushes`` times: ``cold`` (app start → painted), ``warm`` (each push, with its parts),
+    ``rows`` (the worklist's), ``table_rows`` (the table's, capped)."""
+    ws = make_workstation(home, role, unit, today=today)
     app = ProbedApp(ws, sync_interval=None)
     out: dict[str, object] = {}
-    parts = ((View, "worklist"), (WorklistScreen, "_render_rows"))
+    parts = ((Queries, "worklist"), (WorklistScreen, "_render_rows"))
     with table_probe(), timing(*parts) as timings:
         app.arm(worklist_painted(app))
         start = time.perf_counter()
