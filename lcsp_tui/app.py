@@ -13,13 +13,14 @@ import dataclasses
 import threading
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
@@ -345,7 +346,7 @@ class LcspApp(App[int]):
 
     # ------------------------------------------------------------ navigation
 
-    def _main_screen(self) -> type[Screen[None]]:
+    def _main_screen(self) -> type[SupportScreen | DashboardScreen | WorklistScreen]:
         """The role's main screen: support desk, dashboard, or the worklist."""
         if self.ws.role == "support":
             return SupportScreen
@@ -393,7 +394,8 @@ class LcspApp(App[int]):
             self.push_screen(KvitteringScreen())
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        # is_open takes App[object], but App is invariant in its return type: LcspApp is App[int]
+        if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
             self.push_screen(
                 CommandPalette(
                     placeholder="Sök kommando: roll, enhet, öppna …, synka, tema …",

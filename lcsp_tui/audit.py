@@ -21,7 +21,7 @@ from typing import IO
 from lcsp_tui.config import ConfigError, parse_today
 from lcsp_tui.privacy import refuse_personnummer
 from lcsp_tui.store.queries import AuditRow, Queries
-from lcsp_tui.store.queries.audit import KEYS
+from lcsp_tui.store.queries.audit import row_values
 
 CSV_HEADER = (
     "Löpnummer",
@@ -118,6 +118,6 @@ def write_csv(rows: Iterable[AuditRow], out: IO[str]) -> int:
     w.writerow(CSV_HEADER)
     n = 0
     for r in rows:
-        w.writerow(["" if r[k] is None else r[k] for k in KEYS])
+        w.writerow(["" if v is None else v for v in row_values(r)])
         n += 1
     return n

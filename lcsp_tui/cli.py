@@ -7,16 +7,23 @@ Headless subcommands never import Textual; only the bare ``lcsp`` (and ``demo`` 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, cast
+
+if TYPE_CHECKING:
+    from lcsp_tui.domain.models import Event
+    from lcsp_tui.stats import Stats
+    from lcsp_tui.workstation import Workstation
 
 EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 2, 65, 69, 70
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
+    def error(self, message: str) -> NoReturn:  # one line, exit 2
         from lcsp_tui.privacy import redact  # argparse echoes what was typed
 
         self.exit(EXIT_USAGE, f"lcsp: {redact(message)} (see lcsp --help)\n")
@@ -166,7 +173,7 @@ def _progress(label: str) -> Callable[[int, int], None]:
     return show
 
 
-def _workstation(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _workstation(args: argparse.Namespace) -> Workstation:
     from lcsp_tui.config import settings_from
     from lcsp_tui.workstation import Workstation
 
@@ -215,7 +222,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _refuse_fictitious_in_production(ws, events) -> None:  # type: ignore[no-untyped-def]
+def _refuse_fictitious_in_production(ws: Workstation, events: Sequence[Event]) -> None:
     from lcsp_tui.environments import PRODUCTION, EnvironmentRefused, fictitious_markers
 
     if ws.env != PRODUCTION:
@@ -391,7 +398,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _region_stats(args: argparse.Namespace, what: str):  # type: ignore[no-untyped-def]
+def _region_stats(args: argparse.Namespace, what: str) -> tuple[Workstation, Stats]:
     from lcsp_tui.stats import collect
     from lcsp_tui.workstation import UsageError
 
@@ -414,7 +421,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return EXIT_OK
     rows = csv_rows(stats)
     if args.csv:
-        sys.stdout.reconfigure(encoding="utf-8-sig", newline="")  # type: ignore[union-attr]
+        # typeshed: sys.stdout is a TextIO; it is a TextIOWrapper, which can reconfigure
+        cast(io.TextIOWrapper, sys.stdout).reconfigure(encoding="utf-8-sig", newline="")
         w = csv.writer(sys.stdout, delimiter=";", lineterminator="\r\n")
         w.writerows(rows)
         return EXIT_OK
@@ -463,38 +471,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
-    from lcsp_tui.ledger import admin
     from lcsp_tui.ledger.base import LedgerUnreachable
 
     try:
-        return _ledger_admin(args, admin)
+        return _ledger_admin(args)
     except LedgerUnreachable as e:  # no "local work is kept": this is no workstation
         sys.stderr.write(f"lcsp: ledger unreachable: {e}\n")
         return EXIT_UNREACHABLE
 
 
-def _ledger_admin(args: argparse.Namespace, admin) -> int:  # type: ignore[no-untyped-def]
+def _ledger_admin(args: argparse.Namespace) -> int:
     import os
 
+    from lcsp_tui.ledger import admin
+
     if args.ledger_command == "init":
-        r = admin.init_ledger(args.url, args.app_role, os.environ.get("LCSP_APP_PASSWORD") or None)
+        init = admin.init_ledger(
+            args.url, args.app_role, os.environ.get("LCSP_APP_PASSWORD") or None
+        )
         if args.json:
-            _json(r.as_json())
+            _json(init.as_json())
             return EXIT_OK
         _out(
-            f"ledger {r.ledger_id} at {r.where} (schema version {r.schema_version}, "
-            f"tables in {r.schema}, owned by {r.owner}); append-only guards installed"
+            f"ledger {init.ledger_id} at {init.where} (schema version {init.schema_version}, "
+            f"tables in {init.schema}, owned by {init.owner}); append-only guards installed"
         )
         _out(
-            f"app role {r.app_role}: {'created' if r.created_role else 'rights reset'}; "
+            f"app role {init.app_role}: {'created' if init.created_role else 'rights reset'}; "
             "it may append and read events, nothing else"
         )
-        if r.password:
+        if init.password:
             _out(
-                f"generated password for {r.app_role} (shown once; keep it in the "
-                f"workstations' pgpass file, not in scripts): {r.password}"
+                f"generated password for {init.app_role} (shown once; keep it in the "
+                f"workstations' pgpass file, not in scripts): {init.password}"
             )
-        _out(f"workstations use: --ledger {r.app_url}")
+        _out(f"workstations use: --ledger {init.app_url}")
         return EXIT_OK
     r = admin.check_ledger(args.url)
     if args.json:
@@ -514,7 +525,7 @@ def _ledger_admin(args: argparse.Namespace, admin) -> int:  # type: ignore[no-un
     return EXIT_OK
 
 
-def run_tui(ws) -> int:  # type: ignore[no-untyped-def]
+def run_tui(ws: Workstation) -> int:
     from lcsp_tui.app import run_app
 
     return run_app(ws)

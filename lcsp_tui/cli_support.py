@@ -8,12 +8,19 @@ audit trail carries ids.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from lcsp_tui.cli import EXIT_OK, _json, _out, _workstation
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from lcsp_tui.rows import HelpRequest
 
 HELP_ACTIONS = ("add", "list", "work", "ack", "resolve")
 
@@ -122,7 +129,7 @@ def cmd_help_request(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _line(r, now) -> str:  # type: ignore[no-untyped-def]
+def _line(r: HelpRequest, now: dt.datetime) -> str:
     from lcsp_tui.helpdesk import STATUS_LABELS, fmt_age
 
     status = STATUS_LABELS.get(r.status, r.status)
@@ -141,6 +148,7 @@ def _line(r, now) -> str:  # type: ignore[no-untyped-def]
 def cmd_audit(args: argparse.Namespace) -> int:
     from lcsp_tui import audit
     from lcsp_tui.privacy import private_file
+    from lcsp_tui.store.queries.audit import row_values
     from lcsp_tui.workstation import UsageError
 
     ws = _workstation(args)
@@ -165,9 +173,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         _json(rows)
         return EXIT_OK
     if args.csv:
-        sys.stdout.reconfigure(encoding="utf-8-sig", newline="")  # type: ignore[union-attr]
+        # typeshed: sys.stdout is a TextIO; it is a TextIOWrapper, which can reconfigure
+        cast(io.TextIOWrapper, sys.stdout).reconfigure(encoding="utf-8-sig", newline="")
         audit.write_csv(rows, sys.stdout)
         return EXIT_OK
     for r in rows:
-        _out("  ".join("" if r[k] is None else str(r[k]) for k in audit.KEYS))
+        _out("  ".join("" if v is None else str(v) for v in row_values(r)))
     return EXIT_OK

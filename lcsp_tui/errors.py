@@ -20,9 +20,10 @@ def exit_code_for(e: BaseException) -> tuple[int, list[str]]:
     try:
         from lcsp_tui.importer import ImportFailed
     except ImportError:  # pragma: no cover - the importer is part of the package
-        ImportFailed = ()  # type: ignore[assignment,misc]
-    if ImportFailed and isinstance(e, ImportFailed):
-        return 65, list(e.errors)
+        pass
+    else:
+        if isinstance(e, ImportFailed):
+            return 65, list(e.errors)
     if isinstance(e, StoreError | RegionDataError):
         return 1, [str(e)]
     if isinstance(e, OSError):

@@ -11,7 +11,7 @@ not, is one ``audit.read`` event (a refused one without what was typed).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from lcsp_tui.domain.lookup import LookupQuery, LookupRefused, parse_query
 from lcsp_tui.store.queries import Queries
@@ -22,7 +22,52 @@ if TYPE_CHECKING:
 PROTECTED_NAME = "Skyddad identitet – kontakta enheten"
 
 
-def _protected(birth_year: int) -> dict[str, object]:
+class MatchUnit(TypedDict):
+    id: str
+    name: str
+
+
+class MatchAdmission(TypedDict):
+    id: str
+    care_form: str | None
+    ward: str
+    ward_name: str
+    status: str
+    cutover: str
+
+
+class MatchSip(TypedDict):
+    id: str
+    coordinator: str | None
+    responsible_unit: str
+    status: str
+    cutover: str
+
+
+class UnackedMessage(TypedDict):
+    message_id: str
+    admission: str
+    type: str
+    unit: str
+    unit_name: str
+    sent: str
+
+
+class Match(TypedDict):
+    """One patient found (``lcsp lookup --json``'s ``matches``)."""
+
+    name: str
+    birth_year: int
+    municipality: str | None
+    units: list[MatchUnit]
+    admissions: list[MatchAdmission]
+    sips: list[MatchSip]
+    unacknowledged: list[UnackedMessage]
+    owing_units: list[str]
+    protected: NotRequired[bool]  # only on a patient with protected identity: True
+
+
+def _protected(birth_year: int) -> Match:
     return {
         "name": PROTECTED_NAME,
         "birth_year": birth_year,
@@ -36,7 +81,7 @@ def _protected(birth_year: int) -> dict[str, object]:
     }
 
 
-def lookup(q: Queries, query: LookupQuery) -> tuple[list[dict[str, object]], list[str]]:
+def lookup(q: Queries, query: LookupQuery) -> tuple[list[Match], list[str]]:
     """Every patient matching the query, in a stable order (never narrowed to one), and
     the ids of the patients found (for the audit trail only; never shown).
 
@@ -56,14 +101,14 @@ def lookup(q: Queries, query: LookupQuery) -> tuple[list[dict[str, object]], lis
     def name(unit: str) -> str:
         return names.get(unit, (unit, None))[0]
 
-    matches: list[dict[str, object]] = []
+    matches: list[Match] = []
     for p in patients:
         if p.protected:
             matches.append(_protected(query.birth_year))
             continue
         mine = [s for s in subjects if s.patient_id == p.patient_id]
         adm_ids = {s.subject for s in mine if s.kind == "admission"}
-        unacked = [
+        unacked: list[UnackedMessage] = [
             {
                 "message_id": m.message_id,
                 "admission": m.admission_id,
@@ -113,7 +158,7 @@ def lookup(q: Queries, query: LookupQuery) -> tuple[list[dict[str, object]], lis
 
 @dataclass(frozen=True)
 class LookupResult:
-    matches: list[dict[str, object]]
+    matches: list[Match]
     patient_ids: list[str]  # for the audit trail only; never shown
 
 

@@ -11,8 +11,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from lcsp_tui.domain.models import Admission, Message, Patient, Record, Sip, Unit
+
+if TYPE_CHECKING:
+    from _csv import Writer
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,7 @@ def write_export(
         latest[key] = rec
     records = latest.values()
     directory.mkdir(parents=True, exist_ok=True)
-    handles: dict[str, tuple[object, csv.writer]] = {}  # type: ignore[valid-type]
+    handles: dict[str, tuple[TextIO, Writer]] = {}
     paths: list[Path] = []
     try:
         for rec in records:
@@ -153,6 +157,6 @@ def write_export(
             _, w = handles[spec.name]
             w.writerow([format_value(getattr(rec, field)) for _, field in spec.columns])
     finally:
-        for fh, _ in handles.values():
-            fh.close()  # type: ignore[attr-defined]
+        for handle, _ in handles.values():
+            handle.close()
     return paths

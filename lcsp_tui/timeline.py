@@ -90,7 +90,10 @@ def role_today(role: str, now: dt.datetime, timeline: Timeline) -> RoleToday:
     mine = sorted(
         (p for p in timeline.phase if set(p.all_steps) & set(r.steps)), key=lambda p: p.opens
     )
-    steps = lambda p: "–".join(s for s in p.all_steps if s in r.steps)  # noqa: E731
+
+    def steps(p: Phase) -> str:
+        return "–".join(s for s in p.all_steps if s in r.steps)
+
     current = [p for p in mine if p.opens <= now and (p.due is None or now < p.due)]
     if current:
         text = ", ".join(

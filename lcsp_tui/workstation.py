@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lcsp_tui.config import Settings, parse_today
 from lcsp_tui.domain import models as m
@@ -24,6 +25,9 @@ from lcsp_tui.rows import Checklist, WorkRow
 from lcsp_tui.store.queries import Queries
 from lcsp_tui.store.store import LocalStore
 from lcsp_tui.sync import SyncResult, check_identity, pull, sync
+
+if TYPE_CHECKING:
+    from lcsp_tui.importer import ImportPlan
 
 
 @contextmanager
@@ -260,7 +264,7 @@ class Workstation:
     def known(self) -> Callable[[str, str], dict[str, object] | None]:
         return self.store.known()
 
-    def import_plan(self, paths: Sequence[Path]):  # type: ignore[no-untyped-def]
+    def import_plan(self, paths: Sequence[Path]) -> ImportPlan:
         from lcsp_tui.importer import plan_import
 
         return plan_import(paths, self.region, self.known(), self.settings.now().date())

@@ -78,11 +78,12 @@ class BurndownChart(PlotextPlot):
             plt.vline(days.index(b.today), color="green")
         step = max(1, len(days) // 8)
         ticks = list(range(0, len(days), step))
-        plt.xticks(ticks, [f"{days[k].day}/{days[k].month}" for k in ticks])
+        positions: list[float] = list(ticks)
+        plt.xticks(positions, [f"{days[k].day}/{days[k].month}" for k in ticks])
         shown = [r for r in b.remaining[lo:hi] if r is not None]
         top = max(b.total, *b.planned[lo:hi], *shown) or 1
         plt.ylim(0, top)
-        yticks = [round(top * k / 4) for k in range(5)]
+        yticks: list[float] = [round(top * k / 4) for k in range(5)]
         plt.yticks(yticks, [fmt(v) for v in yticks])
         plt.title("Öppna punkter vid dagens slut (grön linje: i dag)")
         self.refresh()

@@ -115,7 +115,7 @@ class ChecklistScreen(Screen[None]):
         ),
         Binding(
             "space",
-            "toggle",
+            "toggle_item",
             "Klar",
             id="checklista.bocka",
             tooltip="Markera punkten som klar eller ej klar",
@@ -309,7 +309,7 @@ class ChecklistScreen(Screen[None]):
                 message = message.replace(unit, ws.q.unit_name(unit))
         return message
 
-    def action_toggle(self) -> None:
+    def action_toggle_item(self) -> None:
         state = self._selected()
         if state is None:
             return
@@ -319,7 +319,7 @@ class ChecklistScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#items")
     def _selected_by_enter(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.action_toggle()
+        self.action_toggle_item()
 
     def action_undo(self) -> None:
         if not self.undo_stack:

@@ -108,8 +108,8 @@ def overview_table(table: DataTable[object], s: Stats, width: int) -> Cells:
         missed,
         (Selector("progress", only="missed"), "Missade Prator-åtgärder") if s.read_only else None,
     )
-    flagged = int(s.flagged["total"])  # type: ignore[call-overload]
-    not_started = int(s.flagged["not_started"])  # type: ignore[call-overload]
+    flagged = int(s.flagged["total"])
+    not_started = int(s.flagged["not_started"])
     row(
         "flaggade",
         "Måste flyttas till LCSP",
@@ -119,14 +119,14 @@ def overview_table(table: DataTable[object], s: Stats, width: int) -> Cells:
         ),
         (Selector("flagged"), "Måste flyttas till LCSP"),
     )
-    dec = s.decisions["by_municipality"]["total"]  # type: ignore[index]
+    dec = s.decisions["by_municipality"]["total"]
     row(
         "obeslutade",
         "SIP:ar utan beslut",
         f"{fmt(dec['undecided'])} av {fmt(dec['total'])} pågående (aktuell / ej aktuell)",
         (Selector("undecided"), "SIP:ar utan beslut"),
     )
-    unacked = sum(int(r["unacknowledged"]) for r in s.unacknowledged)  # type: ignore[call-overload]
+    unacked = sum(int(r["unacknowledged"]) for r in s.unacknowledged)
     row(
         "okvitterat",
         "Okvitterade meddelanden",
@@ -215,10 +215,10 @@ def progress_table(table: DataTable[object], s: Stats, view: str, width: int) ->
                 key=key,
             )
             what = f"steg {step}" if step else "alla steg"
-            for m in [*munis, None]:
-                cells[(key, m or "total")] = (
-                    Selector("progress", step=step, municipality=m, only="open"),
-                    f"Öppna punkter, {what}" + (f", {m}" if m else ""),
+            for mu in [*munis, None]:
+                cells[(key, mu or "total")] = (
+                    Selector("progress", step=step, municipality=mu, only="open"),
+                    f"Öppna punkter, {what}" + (f", {mu}" if mu else ""),
                 )
             cells[(key, "step")] = cells[(key, "total")]
     elif view == "roll":
@@ -307,10 +307,10 @@ def sip_table(table: DataTable[object], s: Stats, wide: bool) -> Cells:
             num_cell(row["total"], "bold"),
             key=org,
         )
-        for m in [*munis, None]:
-            cells[(org, m or "total")] = (
-                Selector("sips", org=None if org == "total" else org, municipality=m),
-                f"Pågående SIP:ar, {label.lower()}" + (f", {m}" if m else ""),
+        for mu in [*munis, None]:
+            cells[(org, mu or "total")] = (
+                Selector("sips", org=None if org == "total" else org, municipality=mu),
+                f"Pågående SIP:ar, {label.lower()}" + (f", {mu}" if mu else ""),
             )
     dec = s.decisions["by_municipality"]
     for key, label, style in (
@@ -320,15 +320,15 @@ def sip_table(table: DataTable[object], s: Stats, wide: bool) -> Cells:
     ):
         table.add_row(
             Text(label, style="italic"),
-            *(num_cell(dec[m][key], style) for m in munis),  # type: ignore[index]
-            num_cell(dec["total"][key], "bold"),  # type: ignore[index]
+            *(num_cell(dec[m][key], style) for m in munis),
+            num_cell(dec["total"][key], "bold"),
             key=key,
         )
         if key == "undecided":
-            for m in [*munis, None]:
-                cells[(key, m or "total")] = (
-                    Selector("undecided", municipality=m),
-                    "SIP:ar utan beslut" + (f", {m}" if m else ""),
+            for mu in [*munis, None]:
+                cells[(key, mu or "total")] = (
+                    Selector("undecided", municipality=mu),
+                    "SIP:ar utan beslut" + (f", {mu}" if mu else ""),
                 )
     _restore(table, keep)
     return cells
@@ -356,7 +356,7 @@ def escalation_table(table: DataTable[object], s: Stats, width: int) -> Cells:
         table.add_row(Text(f"  Prator i läsläge {ro.text()}", style="dim"), "", "", key="m-none")
     elif not missed["total"]:
         table.add_row(Text("  inga", style="green"), "", "", key="m-none")
-    for r in missed["by_unit"]:  # type: ignore[attr-defined]
+    for r in missed["by_unit"]:
         key = f"m:{r['unit'] or '-'}"
         table.add_row(
             "  " + shorten(str(r["name"]), nw - 2), num_cell(r["missed"], "bold red"), "", key=key
@@ -370,32 +370,34 @@ def escalation_table(table: DataTable[object], s: Stats, width: int) -> Cells:
     by_ward = s.flagged["by_unit"]
     if not by_ward:
         table.add_row(Text("  inga", style="green"), "", "", key="f-none")
-    for r in by_ward:  # type: ignore[attr-defined]
-        key = f"f:{r['unit']}"
+    for fl in by_ward:
+        key = f"f:{fl['unit']}"
         note = Text(
-            f"{r['not_started']} ej startade i LCSP",
-            style="bold magenta" if r["not_started"] else "dim",
+            f"{fl['not_started']} ej startade i LCSP",
+            style="bold magenta" if fl["not_started"] else "dim",
         )
-        table.add_row("  " + shorten(str(r["name"]), nw - 2), num_cell(r["flagged"]), note, key=key)
+        table.add_row(
+            "  " + shorten(str(fl["name"]), nw - 2), num_cell(fl["flagged"]), note, key=key
+        )
         cells[(key, None)] = (
-            Selector("flagged", unit=str(r["unit"])),
-            f"Måste flyttas till LCSP, {r['name']}",
+            Selector("flagged", unit=str(fl["unit"])),
+            f"Måste flyttas till LCSP, {fl['name']}",
         )
     head("h-okvitterat", "Okvitterade meddelanden, flest först")
     if not s.unacknowledged:
         table.add_row(Text("  inga", style="green"), "", "", key="k-none")
-    for r in s.unacknowledged[:UNACKED_ROWS]:
-        key = f"k:{r['unit']}"
-        oldest = dt.datetime.fromisoformat(str(r["oldest"])) if r["oldest"] else None
+    for um in s.unacknowledged[:UNACKED_ROWS]:
+        key = f"k:{um['unit']}"
+        oldest = dt.datetime.fromisoformat(str(um["oldest"])) if um["oldest"] else None
         table.add_row(
-            "  " + shorten(str(r["name"]), nw - 2),
-            num_cell(int(r["unacknowledged"]), "cyan"),  # type: ignore[call-overload]
+            "  " + shorten(str(um["name"]), nw - 2),
+            num_cell(int(um["unacknowledged"]), "cyan"),
             Text(f"äldsta {tl.day_text(oldest)}" if oldest else "", style="dim"),
             key=key,
         )
         cells[(key, None)] = (
-            Selector("unacknowledged", unit=str(r["unit"])),
-            f"Okvitterade meddelanden, {r['name']}",
+            Selector("unacknowledged", unit=str(um["unit"])),
+            f"Okvitterade meddelanden, {um['name']}",
         )
     if len(s.unacknowledged) > UNACKED_ROWS:
         table.add_row(

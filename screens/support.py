@@ -18,6 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import (
     DataTable,
@@ -33,8 +34,9 @@ from textual.widgets.option_list import Option
 from lcsp_tui import helpdesk
 from lcsp_tui.domain.lookup import LookupRefused
 from lcsp_tui.domain.rules import Refusal
-from lcsp_tui.helpdesk import STATUS_LABELS, HelpRequest, fmt_age
-from lcsp_tui.lookup import audited_lookup
+from lcsp_tui.helpdesk import STATUS_LABELS, fmt_age
+from lcsp_tui.lookup import Match, audited_lookup
+from lcsp_tui.rows import HelpRequest
 from screens.dialogs import ConfirmScreen
 from screens.host import Host
 from screens.support_dialogs import NewRequestScreen, ResolveScreen
@@ -114,7 +116,7 @@ class SupportScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(id="support-screen")
-        self.matches: list[dict[str, object]] = []
+        self.matches: list[Match] = []
         self.requests: list[HelpRequest] = []
         self.active: str | None = None  # the help request being worked
 
@@ -201,7 +203,7 @@ class SupportScreen(Screen[None]):
         options: list[Option] = []
         for i, m in enumerate(self.matches):
             options.append(Option(match_text(m), id=f"match:{i}", disabled=True))
-            for u in cast("list[dict[str, object]]", m["unacknowledged"]):
+            for u in m["unacknowledged"]:
                 options.append(Option(ack_text(u), id=f"{ACK_PREFIX}{u['message_id']}"))
         results.clear_options()
         results.add_options(options)
@@ -233,7 +235,7 @@ class SupportScreen(Screen[None]):
             (
                 f"{u['unit_name']} ({u['unit']})"
                 for m in self.matches
-                for u in cast("list[dict[str, object]]", m["unacknowledged"])
+                for u in m["unacknowledged"]
                 if u["message_id"] == mid
             ),
             "",
@@ -267,11 +269,9 @@ class SupportScreen(Screen[None]):
             for_what = f" för ärende {self.active}" if req else ""
             self.notify(f"Kvitterat {message_id} åt enheten{for_what} (synkas)", timeout=4)
         for m in self.matches:  # the row goes; the lookup itself is not redone
-            acks = cast("list[dict[str, object]]", m["unacknowledged"])
+            acks = m["unacknowledged"]
             m["unacknowledged"] = [u for u in acks if u["message_id"] != message_id]
-            m["owing_units"] = sorted(
-                {str(u["unit"]) for u in cast("list[dict[str, object]]", m["unacknowledged"])}
-            )
+            m["owing_units"] = sorted({str(u["unit"]) for u in m["unacknowledged"]})
         self._render_matches()
         self.reload()
 
@@ -331,13 +331,13 @@ class SupportScreen(Screen[None]):
         empty.display = not self.requests
         table.display = bool(self.requests)
         tabs = self.query_one("#support-tabs", TabbedContent)
-        tabs.get_tab("arenden").label = f"Hjälpärenden: {n} (F3)"  # type: ignore[assignment]
+        tabs.get_tab("arenden").label = f"Hjälpärenden: {n} (F3)"
 
     def _cursor_request(self) -> str | None:
         table = self.query_one("#hr-table", HelpTable)
         if not table.row_count:
             return None
-        return str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+        return str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value)
 
     def _selected_request(self) -> str | None:
         """The request the keys act on: the table's row on the requests tab, else the active."""
@@ -376,7 +376,7 @@ class SupportScreen(Screen[None]):
         units: list[str] = []
         if len(self.matches) == 1:
             m = self.matches[0]
-            units = cast("list[str]", m.get("owing_units") or [])
+            units = m.get("owing_units") or []
         prefill = (
             ",".join(units),
             self.query_one("#lk-name", Input).value,

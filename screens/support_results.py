@@ -6,8 +6,6 @@ unacknowledged messages is an option of its own, to acknowledge on the unit's be
 
 from __future__ import annotations
 
-from typing import cast
-
 from rich.console import Group
 from rich.padding import Padding
 from rich.table import Table
@@ -15,12 +13,13 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import OptionList
 
+from lcsp_tui.lookup import Match, UnackedMessage
 from screens.kvittering import MESSAGE_TYPES, _short_time
 
 ACK_PREFIX = "ack:"  # option id prefix of a message row
 
 
-def match_text(m: dict[str, object]) -> Group:
+def match_text(m: Match) -> Group:
     """One match as the desk sees it: no personnummer, no first name; hanging indents."""
     head = Text()
     head.append(str(m["name"]), style="bold")
@@ -34,24 +33,24 @@ def match_text(m: dict[str, object]) -> Group:
         return Group(head, grid)
     if m["municipality"]:
         head.append(f" · {m['municipality']}")
-    units = cast("list[dict[str, str]]", m["units"])
+    units = m["units"]
     if units:
         grid.add_row("", "Enheter", ", ".join(f"{u['name']} ({u['id']})" for u in units))
-    for a in cast("list[dict[str, object]]", m["admissions"]):
+    for a in m["admissions"]:
         body = Text(f"{a['id']} {a['ward_name']}: ")
         body.append(str(a["cutover"]), style="cyan")
         grid.add_row("", "Vårdtillfälle", body)
-    for s in cast("list[dict[str, object]]", m["sips"]):
+    for s in m["sips"]:
         body = Text(f"{s['id']} ({s['coordinator']}): ")
         body.append(str(s["cutover"]), style="cyan")
         grid.add_row("", "SIP", body)
-    owing = cast("list[str]", m.get("owing_units") or [])
+    owing = m.get("owing_units") or []
     if owing:
         grid.add_row("", Text("Okvitterat hos", style="bold yellow"), ", ".join(owing))
     return Group(head, grid)
 
 
-def ack_text(u: dict[str, object]) -> Padding:
+def ack_text(u: UnackedMessage) -> Padding:
     t = Text("▸ Kvittera ", style="bold")
     t.append(str(u["message_id"]), style="bold")
     kind = MESSAGE_TYPES.get(str(u["type"]), str(u["type"]))

@@ -104,8 +104,8 @@ def _size(name: str) -> _Size:
             municipalities=names,
             patients=100_000,
             units={
-                m: (*(c * k for c in counts[:6]), counts[6])  # type: ignore[misc]
-                for m, counts in _REGION_UNITS.items()
+                m: (a * k, b * k, c * k, d * k, e * k, f * k, g)
+                for m, (a, b, c, d, e, f, g) in _REGION_UNITS.items()
             },
             health_centres={m: len(LOCALITIES[m]) for m in names},
             ward_copies=k,

@@ -21,7 +21,13 @@ from lcsp_tui.domain.models import (
     SipDecision,
     SipStatus,
 )
-from lcsp_tui.domain.regiondata import ChecklistItem, Municipalities, RegionData, Timeline
+from lcsp_tui.domain.regiondata import (
+    ChecklistItem,
+    Municipalities,
+    RegionData,
+    SubjectKind,
+    Timeline,
+)
 from lcsp_tui.domain.roles import HSL_ROLES
 
 STEP1_HOUSING = frozenset({Housing.SARSKILT_BOENDE, Housing.LSS_BOENDE, Housing.SOCIALPSYKIATRI})
@@ -113,7 +119,7 @@ def patient_units(patient: Patient) -> set[str]:
 class SubjectContext:
     """Everything the rules need about one subject (patient, admission or SIP)."""
 
-    kind: str  # patient | admission | sip
+    kind: SubjectKind
     subject_id: str
     patient: Patient
     admission: Admission | None = None
@@ -205,7 +211,7 @@ def item_facts(item: ChecklistItem, ctx: SubjectContext, region: RegionData) -> 
 
 def checklist(role: str, ctx: SubjectContext, region: RegionData) -> list[ItemFacts]:
     """The role's items for a subject, in data order."""
-    items = region.checklists.for_role(role, ctx.kind)  # type: ignore[arg-type]
+    items = region.checklists.for_role(role, ctx.kind)
     return [item_facts(i, ctx, region) for i in items]
 
 

@@ -33,7 +33,9 @@ def decode(raw: bytes) -> tuple[str | None, int, str]:
 
 def delimiter_of(text: str) -> str:
     """',' when the header line has commas and no semicolons; ';' otherwise."""
-    head = _FIRST_LINE.match(text).group()  # type: ignore[union-attr]  # always matches
+    first = _FIRST_LINE.match(text)
+    assert first is not None  # the pattern matches any text, even an empty one
+    head = first.group()
     return "," if "," in head and ";" not in head else ";"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypedDict
 
 from lcsp_tui import timeline as tl
 from lcsp_tui.domain.regiondata import STEPS, RegionData
@@ -20,6 +21,9 @@ from lcsp_tui.stats.burndown import Burndown, compute_burndown
 from lcsp_tui.stats.progress import NO_UNIT, Progress, Tally, compute_progress
 from lcsp_tui.stats.tables import (
     ORGS,
+    Decisions,
+    Flagged,
+    UnacknowledgedRow,
     flagged_admissions,
     sip_by_coordinator,
     sip_decisions,
@@ -41,6 +45,19 @@ __all__ = [
 NO_UNIT_NAME = "(ingen enhet)"
 
 
+class MissedRow(TypedDict):
+    unit: str | None
+    name: str
+    missed: int
+
+
+class Missed(TypedDict):
+    read_only: bool
+    total: int
+    by_step: dict[str, int]
+    by_unit: list[MissedRow]
+
+
 @dataclass(frozen=True)
 class UnitRow:
     unit: str | None
@@ -54,10 +71,10 @@ class Stats:
     now: dt.datetime
     region: RegionData
     sip_by_coordinator: dict[str, dict[str, int]]
-    unacknowledged: list[dict[str, object]]
+    unacknowledged: list[UnacknowledgedRow]
     progress: Progress
-    flagged: dict[str, object]
-    decisions: dict[str, object]
+    flagged: Flagged
+    decisions: Decisions
     burndown: Burndown | None
     units: dict[str, tuple[str, str | None]]
 
@@ -86,14 +103,14 @@ class Stats:
         rows.sort(key=lambda r: (-r.tally.missed, -r.tally.overdue, -r.tally.open, r.name))
         return rows
 
-    def missed(self) -> dict[str, object]:
+    def missed(self) -> Missed:
         p = self.progress
         return {
             "read_only": self.read_only,
             "total": p.total.missed,
             "by_step": {s: p.by_step[s].missed for s in self.steps() if p.by_step[s].missed},
             "by_unit": [
-                {"unit": r.unit, "name": r.name, "missed": r.tally.missed}
+                MissedRow(unit=r.unit, name=r.name, missed=r.tally.missed)
                 for r in sorted(self.unit_rows(), key=lambda r: (-r.tally.missed, r.name))
                 if r.tally.missed
             ],

@@ -118,8 +118,8 @@ def compute_burndown(
     days = tuple(first + DAY * k for k in range((last - first).days + 1))
     # Undated ticks count on the first day; ticks after today count today.
     counts: Counter[dt.date] = Counter()
-    for d, n in per_day.items():
-        counts[min(dt.date.fromisoformat(d) if d else first, today)] += n
+    for day, n in per_day.items():
+        counts[min(dt.date.fromisoformat(day) if day else first, today)] += n
     step_totals = {s: t.total for s, t in progress.by_step.items()}
     total = progress.total.total
     # Open at the end of day d = open now + everything ticked after d.

@@ -56,7 +56,6 @@ def csv_rows(stats: Stats) -> list[list[str]]:
 
     rows += [[], ["Beslut om pågående SIP", *munis, "Totalt"]]
     dec = stats.decisions["by_municipality"]
-    assert isinstance(dec, dict)
     for key, label in (
         ("undecided", "Ej beslutade"),
         ("current", "Aktuella"),
@@ -71,8 +70,8 @@ def csv_rows(stats: Stats) -> list[list[str]]:
     rows.append(["Totalt", "", *_tally(p.total)])
 
     rows += [[], ["Roll", "Namn", *TALLY_HEAD]]
-    for r in stats.roles():
-        rows.append([r, ROLES[r].name, *_tally(p.by_role[r])])
+    for role in stats.roles():
+        rows.append([role, ROLES[role].name, *_tally(p.by_role[role])])
 
     rows += [[], ["Kommun", *TALLY_HEAD]]
     for m in munis:
@@ -92,12 +91,16 @@ def csv_rows(stats: Stats) -> list[list[str]]:
         rows.append([cell(u.unit or ""), cell(u.name), u.municipality or "", *_tally(u.tally)])
 
     rows += [[], ["Enhet", "Namn", "Okvitterade meddelanden", "Äldsta skickat"]]
-    for r in stats.unacknowledged:
-        rows.append([cell(r["unit"]), cell(r["name"]), str(r["unacknowledged"]), str(r["oldest"])])
+    for um in stats.unacknowledged:
+        rows.append(
+            [cell(um["unit"]), cell(um["name"]), str(um["unacknowledged"]), str(um["oldest"])]
+        )
 
     rows += [[], ["Avdelning", "Namn", "Måste flyttas till LCSP", "Ej startade i LCSP"]]
-    for r in stats.flagged["by_unit"]:  # type: ignore[attr-defined]
-        rows.append([cell(r["unit"]), cell(r["name"]), str(r["flagged"]), str(r["not_started"])])
+    for fl in stats.flagged["by_unit"]:
+        rows.append(
+            [cell(fl["unit"]), cell(fl["name"]), str(fl["flagged"]), str(fl["not_started"])]
+        )
 
     if stats.burndown is not None:
         b = stats.burndown

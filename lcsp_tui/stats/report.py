@@ -72,14 +72,14 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
     ]
     flagged = stats.flagged
     out.append(
-        f"- Måste flyttas till LCSP: {num(flagged['total'])} vårdtillfällen "  # type: ignore[arg-type]
-        f"({num(flagged['not_started'])} ej startade i LCSP)"  # type: ignore[arg-type]
+        f"- Måste flyttas till LCSP: {num(flagged['total'])} vårdtillfällen "
+        f"({num(flagged['not_started'])} ej startade i LCSP)"
     )
-    dec = stats.decisions["by_municipality"]["total"]  # type: ignore[index]
+    dec = stats.decisions["by_municipality"]["total"]
     out.append(
         f"- Pågående SIP:ar utan beslut (aktuell/ej aktuell): {num(dec['undecided'])} av {num(dec['total'])}"
     )
-    unacked = sum(int(r["unacknowledged"]) for r in stats.unacknowledged)  # type: ignore[call-overload]
+    unacked = sum(int(r["unacknowledged"]) for r in stats.unacknowledged)
     out.append(
         f"- Okvitterade meddelanden: {num(unacked)} hos {num(len(stats.unacknowledged))} enheter"
     )
@@ -163,7 +163,7 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
         table(
             ["", *munis, "Totalt"],
             [
-                [label, *(num(by_muni[m][k]) for m in munis), num(by_muni["total"][k])]  # type: ignore[index]
+                [label, *(num(by_muni[m][k]) for m in munis), num(by_muni["total"][k])]
                 for k, label in (
                     ("undecided", "Ej beslutade"),
                     ("current", "Aktuella"),
@@ -180,7 +180,7 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
             [
                 [r["name"], num(r["unacknowledged"]), str(r["oldest"]).replace("T", " ")[:16]]
                 for r in stats.unacknowledged[:TOP]
-            ],  # type: ignore[arg-type]
+            ],
         )
         if stats.unacknowledged
         else "Inga okvitterade meddelanden."
@@ -190,7 +190,7 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
     out.append(
         table(
             ["Avdelning", "Flaggade", "Ej startade i LCSP"],
-            [[r["name"], num(r["flagged"]), num(r["not_started"])] for r in by_ward],  # type: ignore[attr-defined]
+            [[r["name"], num(r["flagged"]), num(r["not_started"])] for r in by_ward],
         )
         if by_ward
         else "Inga flaggade vårdtillfällen."
@@ -205,7 +205,7 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
         out.append(
             table(
                 ["Enhet", "Missade"],
-                [[r["name"], num(r["missed"])] for r in missed["by_unit"][:TOP]],  # type: ignore[index]
+                [[r["name"], num(r["missed"])] for r in missed["by_unit"][:TOP]],
             )
         )
     if b is not None:

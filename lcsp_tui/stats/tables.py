@@ -4,12 +4,45 @@ decisions — from the read model's rows (``Queries``), assembled for the dashbo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 from lcsp_tui.domain.models import CoordinatorOrg
 from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.store.queries.figures import FlaggedCount, SipCount, UnitMessages
 
 ORGS = tuple(o.value for o in CoordinatorOrg)
+
+
+class UnacknowledgedRow(TypedDict):
+    unit: str
+    name: str
+    unacknowledged: int
+    oldest: str
+
+
+class FlaggedRow(TypedDict):
+    unit: str
+    name: str
+    flagged: int
+    not_started: int
+
+
+class Flagged(TypedDict):
+    total: int
+    not_started: int
+    by_unit: list[FlaggedRow]
+
+
+class UndecidedRow(TypedDict):
+    unit: str
+    name: str
+    undecided: int
+    total: int
+
+
+class Decisions(TypedDict):
+    by_municipality: dict[str, dict[str, int]]  # municipality (and "total") -> key -> n
+    by_unit: list[UndecidedRow]
 
 
 def sip_by_coordinator(region: RegionData, rows: Sequence[SipCount]) -> dict[str, dict[str, int]]:
@@ -28,12 +61,17 @@ def sip_by_coordinator(region: RegionData, rows: Sequence[SipCount]) -> dict[str
     return table
 
 
-def unacknowledged_by_unit(rows: Sequence[UnitMessages]) -> list[dict[str, object]]:
+def unacknowledged_by_unit(rows: Sequence[UnitMessages]) -> list[UnacknowledgedRow]:
     """Unacknowledged Prator messages per unit, worst first (then oldest first sent)."""
-    return [r._asdict() for r in rows]
+    return [
+        UnacknowledgedRow(
+            unit=r.unit, name=r.name, unacknowledged=r.unacknowledged, oldest=r.oldest
+        )
+        for r in rows
+    ]
 
 
-def flagged_admissions(rows: Sequence[FlaggedCount]) -> dict[str, object]:
+def flagged_admissions(rows: Sequence[FlaggedCount]) -> Flagged:
     """Admissions flagged "must move to LCSP" (utskrivningsklar moved past the cut-off).
 
     Per ward, worst first; ``not_started``: step 2's inskrivningsmeddelande not yet done.
@@ -41,7 +79,10 @@ def flagged_admissions(rows: Sequence[FlaggedCount]) -> dict[str, object]:
     return {
         "total": sum(r.flagged for r in rows),
         "not_started": sum(r.not_started for r in rows),
-        "by_unit": [r._asdict() for r in rows],
+        "by_unit": [
+            FlaggedRow(unit=r.unit, name=r.name, flagged=r.flagged, not_started=r.not_started)
+            for r in rows
+        ],
     }
 
 
@@ -49,7 +90,7 @@ def sip_decisions(
     region: RegionData,
     rows: Sequence[SipCount],
     names: dict[str, tuple[str, str | None]],
-) -> dict[str, object]:
+) -> Decisions:
     """Ongoing SIPs: decided current, decided not current, or still undecided.
 
     Per municipality (every one of the region) with a total, and per responsible unit with
@@ -69,9 +110,9 @@ def sip_decisions(
         counts[0] += r.n if r.decision is None else 0
         counts[1] += r.n
     units = [
-        {"unit": u, "name": names.get(u, (u, None))[0], "undecided": c[0], "total": c[1]}
+        UndecidedRow(unit=u, name=names.get(u, (u, None))[0], undecided=c[0], total=c[1])
         for u, c in per_unit.items()
         if c[0]
     ]
-    units.sort(key=lambda r: (-int(str(r["undecided"])), str(r["unit"])))
+    units.sort(key=lambda r: (-r["undecided"], r["unit"]))
     return {"by_municipality": by_muni, "by_unit": units}

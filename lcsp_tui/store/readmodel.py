@@ -180,6 +180,11 @@ def _date(v: object) -> dt.date | None:
     return dt.date.fromisoformat(str(v)) if v else None
 
 
+def _day(v: object) -> dt.date:
+    """A date of a NOT NULL column."""
+    return dt.date.fromisoformat(str(v))
+
+
 def _patient(r: sqlite3.Row) -> Patient:
     # Validated when imported: construct without validating again (fast), typed fields only.
     return Patient.model_construct(
@@ -287,7 +292,7 @@ class _Inputs:
                 patient_id=r["patient_id"],
                 care_form=CareForm(r["care_form"]),
                 ward=r["ward"],
-                admitted=_date(r["admitted"]),
+                admitted=_day(r["admitted"]),
                 discharge_ready=_date(r["discharge_ready"]),
                 status=AdmissionStatus(r["a_status"]),
             )
@@ -310,7 +315,7 @@ class _Inputs:
                 coordinator_org=CoordinatorOrg(r["coordinator_org"]),
                 responsible_unit=r["responsible_unit"],
                 municipality=r["s_muni"],
-                started=_date(r["started"]),
+                started=_day(r["started"]),
                 last_meeting=_date(r["last_meeting"]),
                 status=SipStatus(r["s_status"]),
             )
@@ -396,7 +401,7 @@ def _subject_rows(
                 )
             )
     pos = region_positions(region)
-    items = []
+    items: list[tuple[object, ...]] = []
     for item_id, f in facts.items():
         tick = ticks.get(item_id)
         items.append(

@@ -40,6 +40,35 @@ class AuditRow(TypedDict):
 
 KEYS = tuple(AuditRow.__annotations__)
 
+AuditValues = tuple[
+    int,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+]
+
+
+def row_values(r: AuditRow) -> AuditValues:
+    """The row's values in ``KEYS`` order."""
+    return (
+        r["seq"],
+        r["at"],
+        r["user"],
+        r["role"],
+        r["unit"],
+        r["kind"],
+        r["subject"],
+        r["what"],
+        r["outcome"],
+        r["on_behalf_of"],
+    )
+
 
 def _where(
     user: str | None,
