@@ -455,7 +455,7 @@ class LcspApp(App[int]):
             )
         role, unit = self.ws.role, self.ws.unit
         if role in ROLES and ROLES[role].steps and unit is not None:
-            rows = self.ws.worklist()
+            rows = self.ws.q.worklist(role, unit, self.ws.now())
             for i, r in enumerate(rows[:PALETTE_SUBJECTS]):
                 cmds.append(
                     PaletteCommand(

@@ -133,12 +133,12 @@ def write_export(
     """Write records as Prator export files (one per record type present) in ``directory``.
 
     Defaults are what Swedish Excel produces: semicolons, UTF-8 with BOM. An export holds
-    one row per id: of several versions of a record, the last one is written.
+    one row per id: of several versions of a record, the last one is written (in the
+    first one's place).
     """
     latest: dict[tuple[type[Record], object], Record] = {}
     for rec in records:
         key = (type(rec), getattr(rec, FILE_FOR_RECORD[type(rec)].columns[0][1]))
-        latest.pop(key, None)  # the later version takes the later place
         latest[key] = rec
     records = latest.values()
     directory.mkdir(parents=True, exist_ok=True)

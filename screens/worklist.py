@@ -172,7 +172,8 @@ class WorklistScreen(Screen[None]):
             return
         role, unit = ws.role, ws.unit
         assert role is not None and unit is not None
-        self._rows = ws.worklist()
+        # not ws.worklist(): before the first sync the unit may not be known yet (no list)
+        self._rows = ws.q.worklist(role, unit, ws.now())
         self._unit_unacked = len(ws.q.unacknowledged(unit))
         self._render_rows()
 

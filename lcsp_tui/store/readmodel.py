@@ -53,6 +53,7 @@ from lcsp_tui.domain.models import (
 )
 from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.store.schema import READ_TABLES
 
 READ_MODEL_VERSION = 1  # bump when a rule changes: homes rebuild the read model on open
 ROLE_BITS = {r: 1 << k for k, r in enumerate(ROLES)}
@@ -60,9 +61,18 @@ NO_UNIT = ""  # rm_list.unit of a subject held at no unit
 _CHUNK = 500  # ids per "IN (…)", well under SQLite's variable limit
 
 
-def instant(t: dt.datetime | None) -> str | None:
-    """How instants are stored and compared: ISO text to the second."""
-    return None if t is None else t.isoformat(timespec="seconds")
+def instant(t: dt.datetime | None) -> str:
+    """How instants are stored and compared: ISO text to the second ('' = never)."""
+    return "" if t is None else t.isoformat(timespec="seconds")
+
+
+def reached(column: str) -> str:
+    """SQL: the instant in ``column`` has come at ``:now`` (never for '')."""
+    return f"({column} <> '' AND {column} <= :now)"
+
+
+# An item row (alias i) that counts: it applies, and a role holding its subject ticks it.
+COUNTED = "i.applies = 1 AND i.roles <> 0"
 
 
 # ------------------------------------------------------------------ what an event touches
@@ -539,6 +549,38 @@ def _acked_before_pending(conn: sqlite3.Connection, message_id: str) -> bool:
     return row is None or bool(row[0])
 
 
+_COUNT_SQL = (
+    "INSERT INTO rm_count (municipality, step, roles, done, overdue_from, locked_from, day, n) "
+    "SELECT s.municipality, i.step, i.roles, i.done, i.overdue_from, i.locked_from, "
+    "CASE WHEN i.done = 1 THEN substr(coalesce(i.done_at, ''), 1, 10) ELSE '' END, "
+    "{sign} * count(*) FROM rm_item i JOIN rm_subject s ON s.subject = i.subject "
+    f"WHERE {COUNTED} {{only}} GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+    "ON CONFLICT (municipality, step, roles, done, overdue_from, locked_from, day) "
+    "DO UPDATE SET n = n + excluded.n"
+)
+_UNIT_COUNT_SQL = (
+    "INSERT INTO rm_unit_count (unit, done, overdue_from, locked_from, n) "
+    "SELECT l.unit, i.done, i.overdue_from, i.locked_from, {sign} * count(*) "
+    "FROM (SELECT unit, subject, sum(role_bit) AS rb FROM rm_list WHERE 1 {only_l} "
+    "GROUP BY unit, subject) l JOIN rm_item i ON i.subject = l.subject "
+    f"AND (i.roles & l.rb) <> 0 WHERE {COUNTED} GROUP BY 1, 2, 3, 4 "
+    "ON CONFLICT (unit, done, overdue_from, locked_from) DO UPDATE SET n = n + excluded.n"
+)
+
+
+def _count(conn: sqlite3.Connection, ids: Sequence[str] | None, sign: int) -> None:
+    """Add (or, with ``sign`` -1, take away) the subjects' rows to the kept figures; every
+    subject with None."""
+    for chunk in _chunks(ids) if ids is not None else [None]:
+        marks = ",".join("?" * len(chunk)) if chunk else ""
+        only = f"AND i.subject IN ({marks})" if chunk else ""
+        only_l = f"AND subject IN ({marks})" if chunk else ""
+        conn.execute(_COUNT_SQL.format(sign=sign, only=only), chunk or ())
+        conn.execute(_UNIT_COUNT_SQL.format(sign=sign, only_l=only_l), chunk or ())
+    conn.execute("DELETE FROM rm_count WHERE n = 0")
+    conn.execute("DELETE FROM rm_unit_count WHERE n = 0")
+
+
 def refresh(conn: sqlite3.Connection, region: RegionData, touched: Touched) -> None:
     """Bring the read model up to date for what ``touched`` names (inside the caller's
     transaction)."""
@@ -546,11 +588,13 @@ def refresh(conn: sqlite3.Connection, region: RegionData, touched: Touched) -> N
         return
     pending = Pending.load(conn)
     ids = _expand(conn, touched)
+    _count(conn, ids, -1)
     for table in ("rm_subject", "rm_item", "rm_list"):
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
             conn.execute(f"DELETE FROM {table} WHERE subject IN ({marks})", chunk)
     _derive(conn, region, pending, ids)
+    _count(conn, ids, +1)
     messages = sorted(touched.messages)
     adms = [i for i in ids if i not in touched.messages]
     _derive_messages(conn, pending, "message_id", messages)
@@ -562,7 +606,7 @@ def refresh(conn: sqlite3.Connection, region: RegionData, touched: Touched) -> N
 def rebuild(conn: sqlite3.Connection, region: RegionData) -> None:
     """The whole read model from the confirmed state and the outbox (an upgrade, a rule
     change): inside the caller's transaction."""
-    for table in ("rm_subject", "rm_item", "rm_list", "rm_message", "rm_help"):
+    for table in READ_TABLES:
         conn.execute(f"DELETE FROM {table}")
     pending = Pending.load(conn)
     ids = sorted(
@@ -573,6 +617,7 @@ def rebuild(conn: sqlite3.Connection, region: RegionData) -> None:
         )
     )
     _derive(conn, region, pending, ids)
+    _count(conn, None, +1)
     _derive_messages(
         conn, pending, "message_id", [r[0] for r in conn.execute("SELECT message_id FROM messages")]
     )

@@ -70,7 +70,7 @@ OTHER_TABLES: dict[str, str] = {
 # The read model (see ``lcsp_tui.store.readmodel``): the rules applied once, when a subject's
 # inputs change, to the confirmed state with the pending outbox on top. Derived: never in
 # the state hash, rebuilt from the other tables whenever the store is upgraded. Instants
-# are ISO text (``YYYY-MM-DDTHH:MM:SS``), compared with "now" when read.
+# are ISO text (``YYYY-MM-DDTHH:MM:SS``, '' for never), compared with "now" when read.
 READ_TABLES: dict[str, str] = {
     # One row per admission and SIP (all of them: the lookup shows every one), and per
     # patient in step 1. ``in_scope``: the subject has a checklist (is on some list).
@@ -104,6 +104,20 @@ READ_TABLES: dict[str, str] = {
             message_id TEXT PRIMARY KEY, admission_id TEXT NOT NULL, type TEXT NOT NULL,
             recipient_unit TEXT NOT NULL, sent TEXT NOT NULL, acked INTEGER NOT NULL,
             pending INTEGER NOT NULL)""",
+    # The figures, kept counted as the rows above change (readmodel._count): counted item
+    # rows per what the statistics count them by, and per unit whose lists hold them (an
+    # item shared by roles at one unit once); ``day`` of the latest tick of a done item.
+    "rm_count": """
+        CREATE TABLE rm_count (
+            municipality TEXT NOT NULL, step TEXT NOT NULL, roles INTEGER NOT NULL,
+            done INTEGER NOT NULL, overdue_from TEXT NOT NULL, locked_from TEXT NOT NULL,
+            day TEXT NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (municipality, step, roles, done, overdue_from, locked_from, day))""",
+    "rm_unit_count": """
+        CREATE TABLE rm_unit_count (
+            unit TEXT NOT NULL, done INTEGER NOT NULL, overdue_from TEXT NOT NULL,
+            locked_from TEXT NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (unit, done, overdue_from, locked_from))""",
     # The help requests as the user sees them (confirmed or pending).
     "rm_help": """
         CREATE TABLE rm_help (
@@ -116,6 +130,7 @@ READ_TABLES: dict[str, str] = {
 
 READ_INDEXES = (
     "CREATE INDEX rm_subject_patient ON rm_subject(patient_id)",
+    "CREATE INDEX rm_subject_kind ON rm_subject(kind, in_scope)",
     "CREATE INDEX rm_list_subject ON rm_list(subject)",
     "CREATE INDEX rm_list_unit ON rm_list(unit, subject)",
     "CREATE INDEX rm_message_unit ON rm_message(recipient_unit, acked)",

@@ -14,13 +14,13 @@ from typing import NamedTuple
 
 from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.rows import DrillRow, Selector, subject_title
-from lcsp_tui.store.readmodel import ROLE_BITS, instant
+from lcsp_tui.store.readmodel import COUNTED, ROLE_BITS, instant, reached
 
-# An item row (alias i) that applies and that some role holding its subject ticks.
-COUNTED = "i.applies = 1 AND i.roles <> 0"
-OVERDUE = "(i.done = 0 AND coalesce(i.overdue_from <= :now, 0))"
-MISSED = "(i.done = 0 AND coalesce(i.locked_from <= :now, 0))"
-# Per unit and subject, the bits of the roles whose list at the unit holds the subject.
+# Open, and its instant has come: overdue, or missed (a Prator action once read-only).
+OVERDUE = f"(i.done = 0 AND {reached('i.overdue_from')})"
+MISSED = f"(i.done = 0 AND {reached('i.locked_from')})"
+# Per unit and subject, the bits of the roles whose list at the unit holds the subject
+# (the same as readmodel's kept unit counts).
 _UNIT_ROLES = (
     "SELECT unit, subject, sum(role_bit) AS rb FROM rm_list {where} GROUP BY unit, subject"
 )
@@ -96,14 +96,14 @@ class FigureQueries:
     region: RegionData
 
     def item_counts(self, now: dt.datetime) -> list[ItemCount]:
-        """Every counted item row, grouped by what the figures count them by."""
-        frm, where, args = _scope(Selector("progress"))
+        """Every counted item row, grouped by what the figures count them by (from the
+        kept counts: the same rows ``drill`` lists)."""
         return [
             ItemCount(r[0], r[1], r[2], bool(r[3]), bool(r[4]), r[5], r[6])
             for r in self._conn.execute(
-                f"SELECT s.municipality, i.step, i.roles, {OVERDUE}, {MISSED}, sum(i.done), "
-                f"count(*) FROM {frm} WHERE {' AND '.join(where)} GROUP BY 1, 2, 3, 4, 5",
-                args | {"now": instant(now)},
+                f"SELECT municipality, step, roles, {OVERDUE}, {MISSED}, sum(i.done * n), "
+                "sum(n) FROM rm_count i GROUP BY 1, 2, 3, 4, 5",
+                {"now": instant(now)},
             )
         ]
 
@@ -112,10 +112,8 @@ class FigureQueries:
         return [
             UnitCount(*r)
             for r in self._conn.execute(
-                f"SELECT l.unit, sum(i.done), count(*), sum({OVERDUE}), sum({MISSED}) "
-                f"FROM ({_UNIT_ROLES.format(where='')}) l JOIN rm_item i "
-                "ON i.subject = l.subject AND (i.roles & l.rb) <> 0 "
-                f"WHERE {COUNTED} GROUP BY l.unit",
+                f"SELECT unit, sum(i.done * n), sum(n), sum({OVERDUE} * n), sum({MISSED} * n) "
+                "FROM rm_unit_count i GROUP BY unit",
                 {"now": instant(now)},
             )
         ]
@@ -160,8 +158,7 @@ class FigureQueries:
             {
                 str(day): int(n)
                 for day, n in self._conn.execute(
-                    "SELECT substr(coalesce(i.done_at, ''), 1, 10), count(*) FROM rm_item i "
-                    f"WHERE {COUNTED} AND i.done = 1 GROUP BY 1"
+                    "SELECT day, sum(n) FROM rm_count WHERE done = 1 GROUP BY day"
                 )
             }
         )

@@ -21,7 +21,7 @@ from lcsp_tui.rows import (
     WorkRow,
     subject_title,
 )
-from lcsp_tui.store.readmodel import NO_UNIT, ROLE_BITS, _rows, instant
+from lcsp_tui.store.readmodel import NO_UNIT, ROLE_BITS, _rows, instant, reached
 
 # The title's patient columns and whether the name may show (``:unit`` is one of the
 # patient's own units, or the name is not protected).
@@ -49,7 +49,7 @@ class WorkQueries:
         """The role's pending subjects at ``unit``, by due time (then id)."""
         rows = self._conn.execute(
             "SELECT l.subject, s.kind, l.step, l.done, l.total, l.due, "
-            "l.overdue_from <= :now, l.waiting, s.unacked, s.flagged, s.care_form, "
+            f"{reached('l.overdue_from')}, l.waiting, s.unacked, s.flagged, s.care_form, "
             f"{_WHO} FROM rm_list l JOIN rm_subject s ON s.subject = l.subject "
             "JOIN patients p ON p.patient_id = s.patient_id "
             "WHERE l.role = :role AND l.unit = :unit AND l.pending = 1 "
@@ -91,7 +91,7 @@ class WorkQueries:
         None when no such list holds it."""
         args = {"role": role, "subject": subject, "unit": unit or "", "now": instant(now)}
         lists = self._conn.execute(
-            "SELECT unit, due, overdue_from <= :now FROM rm_list WHERE role = :role "
+            f"SELECT unit, due, {reached('overdue_from')} FROM rm_list WHERE role = :role "
             "AND subject = :subject AND (:unit = '' OR unit = :unit) ORDER BY unit",
             args,
         ).fetchall()
@@ -119,8 +119,8 @@ class WorkQueries:
                 due=_when(r[10]),
             )
             for r in self._conn.execute(
-                "SELECT item, done, applies, reason, waiting, coalesce(locked_from <= :now, 0), "
-                "applies = 1 AND done = 0 AND coalesce(overdue_from <= :now, 0), note, done_by, "
+                f"SELECT item, done, applies, reason, waiting, {reached('locked_from')}, "
+                f"applies = 1 AND done = 0 AND {reached('overdue_from')}, note, done_by, "
                 "done_at, due FROM rm_item WHERE subject = :subject AND (roles & :bit) <> 0 "
                 "ORDER BY pos",
                 args | {"bit": ROLE_BITS[role]},
