@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("item", metavar="ITEM")
     c.add_argument("--undo", action="store_true")
     c.add_argument("--note", metavar="TEXT")
+    c.add_argument("--value", metavar="UNIT", help="the unit an item sets (a unit id)")
+    c = cmd("decide", "the samordningsansvarig's decision on a SIP: current or not")
+    c.add_argument("sip", metavar="SIP_ID")
+    c.add_argument("decision", choices=("aktuell", "ej-aktuell"))
+    c = cmd("discharge", "the ward records that the patient is discharged (step 6 applies)")
+    c.add_argument("admission", metavar="ADMISSION_ID")
     c = cmd("ack", "record the kvittering of a Prator message")
     c.add_argument("message_id", metavar="MESSAGE_ID")
     c = cmd("lookup", "support lookup by initial + surname and birth year (never personnummer)")
@@ -276,6 +282,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_worklist(args: argparse.Namespace) -> int:
+    from lcsp_tui.domain.when import day_text
+
     ws = _workstation(args)
     role, unit = ws.require_role()
     rows = ws.worklist()
@@ -285,9 +293,11 @@ def cmd_worklist(args: argparse.Namespace) -> int:
     _out(f"{role} @ {unit}: {len(rows)} pending")
     for r in rows:
         due = r.due.strftime("%Y-%m-%d %H:%M") if r.due else "-"
+        due = f"mål {due}" if r.target and r.due else due
         flags = " ".join(
             f
             for f, on in (
+                (f"öppnar {day_text(r.opens)}" if r.opens else "", r.opens is not None),
                 ("FÖRSENAD", r.overdue),
                 ("VÄNTAR", r.waiting),
                 (f"OKVITTERADE:{r.unacknowledged}", r.unacknowledged),
@@ -321,7 +331,7 @@ def cmd_checklist(args: argparse.Namespace) -> int:
                         "note": r.note,
                         "by": r.by,
                         "at": r.at,
-                        "value": None,
+                        "value": r.value,
                     }
                     for r in found.items
                 ],
@@ -347,10 +357,27 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 
 def cmd_tick(args: argparse.Namespace) -> int:
     ws = _workstation(args)
-    ws.tick(args.subject, args.item, done=not args.undo, note=args.note)
+    ws.tick(args.subject, args.item, done=not args.undo, note=args.note, value=args.value)
     _out(
         f"{args.subject} {args.item}: {'ångrad' if args.undo else 'klar'} (sparad lokalt; synkas med lcsp sync)"
     )
+    return EXIT_OK
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from lcsp_tui.domain.models import SipDecision
+
+    ws = _workstation(args)
+    decision = SipDecision.AKTUELL if args.decision == "aktuell" else SipDecision.EJ_AKTUELL
+    ws.decide_sip(args.sip, decision)
+    _out(f"{args.sip}: bedömd {args.decision} (sparad lokalt; synkas med lcsp sync)")
+    return EXIT_OK
+
+
+def cmd_discharge(args: argparse.Namespace) -> int:
+    ws = _workstation(args)
+    ws.discharge(args.admission)
+    _out(f"{args.admission}: utskrivning registrerad – steg 6 gäller (sparad lokalt)")
     return EXIT_OK
 
 
@@ -543,6 +570,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "checklist": cmd_checklist,
     "tick": cmd_tick,
     "ack": cmd_ack,
+    "decide": cmd_decide,
+    "discharge": cmd_discharge,
     "lookup": cmd_lookup,
     "stats": cmd_stats,
     "report": cmd_report,

@@ -44,7 +44,9 @@ class WorkRow:
     waiting: bool
     unacknowledged: int  # the admission's messages that units still owe a kvittering
     title: str  # what the subject is, for screens (no personnummer)
-    flagged: bool = False  # utskrivningsklar moved past the cut-off: "must move to LCSP"
+    flagged: bool = False  # utskrivningsklar moved past the cut-off: may need to move
+    target: bool = False  # the due time is a target (mål), not a deadline
+    opens: dt.datetime | None = None  # nothing on the row can be done before then
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -73,6 +75,10 @@ class ItemRow:
     by: str | None
     at: str | None
     due: dt.datetime | None
+    value: str | None = None  # what the item set (a unit id)
+    waiting_other_role: bool = False  # it waits for another role's item
+    target: bool = False  # its due time is a target (mål)
+    opens: dt.datetime | None = None  # it cannot be ticked before then (None: open)
 
     @property
     def open(self) -> bool:
@@ -96,6 +102,7 @@ class Checklist:
     items: tuple[ItemRow, ...]
     due: dt.datetime | None
     overdue: bool
+    target: bool
     flagged: bool
     decision: str | None  # a SIP's decision: aktuell | ej_aktuell | None
     owing: tuple[str, ...]  # units that still owe a kvittering of the admission

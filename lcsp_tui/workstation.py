@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from lcsp_tui.config import Settings, parse_today
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain import rules
-from lcsp_tui.domain.regiondata import RegionData, load_region
-from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.domain.regiondata import ChecklistItem, RegionData, load_region
+from lcsp_tui.domain.roles import ROLES, UNIT_TYPE_NAMES
+from lcsp_tui.domain.when import day_text
 from lcsp_tui.environments import PRODUCTION, pull_guard
 from lcsp_tui.ledger.base import Ledger, LedgerMismatch, open_ledger
 from lcsp_tui.privacy import harden_home, refuse_personnummer
@@ -195,7 +196,13 @@ class Workstation:
     # ------------------------------------------------------------ actions
 
     def tick(
-        self, subject: str, item_id: str, *, done: bool = True, note: str | None = None
+        self,
+        subject: str,
+        item_id: str,
+        *,
+        done: bool = True,
+        note: str | None = None,
+        value: str | None = None,
     ) -> m.Event:
         role, unit = self.require_role()
         item = self.region.checklists.by_id.get(item_id)
@@ -212,14 +219,45 @@ class Workstation:
             )
         row = next(r for r in found.items if r.item.id == item_id)
         rules.check_tick(
-            rules.TickCheck(item, row.applies, row.reason, row.waiting, row.locked, found.owing),
+            rules.TickCheck(
+                item, row.applies, row.reason, row.waiting, row.locked, row.opens, found.owing
+            ),
             done,
         )
-        refuse_personnummer(note)
+        refuse_personnummer(note, value)
         payload: dict[str, object] = {"subject": subject, "item": item_id, "done": done}
         if note:
             payload["note"] = note
+        if done and (unit_set := self._value(subject, item, value)):
+            payload["value"] = unit_set
+        elif value is not None and not done:
+            raise UsageError("--value hör till en bockad punkt, inte till --undo")
         return self._record(m.ITEM_TICKED, payload)
+
+    def _value(self, subject: str, item: ChecklistItem, value: str | None) -> str | None:
+        """The unit an item sets: the one given, or the patient's own of the right type."""
+        if item.value is None:
+            if value is not None:
+                raise UsageError(f"{item.id} anger ingen enhet: --value gäller inte här")
+            return None
+        kind = UNIT_TYPE_NAMES.get(item.value, item.value)
+        if value is None:
+            value = self.q.patient_unit_of_type(subject, item.value)
+            if value is None:
+                raise UsageError(f"{item.id}: patienten har ingen {kind} – ange den med --value")
+            return value
+        unit = next((u for u in self.q.units() if u.unit_id == value), None)
+        if unit is None or unit.type != item.value:
+            raise UsageError(f"--value: {value} är ingen {kind}")
+        return value
+
+    def discharge(self, admission_id: str) -> m.Event:
+        """The ward records that the patient is discharged: step 6 applies."""
+        role, unit = self.require_role()
+        found = self.checklist(admission_id)
+        if found.kind != "admission" or not any(i.item.closes for i in found.items):
+            raise UsageError("utskrivning registreras av slutenvården på patientens avdelning")
+        return self._record(m.ADMISSION_DISCHARGED, {"admission_id": admission_id})
 
     def ack(self, message_id: str, help_request: str | None = None) -> m.Event | None:
         """Record the kvittering of a Prator message; None when it already was acknowledged.
@@ -239,6 +277,12 @@ class Workstation:
             )
         if msg.acknowledged:
             return None
+        read_only = self.region.timeline.milestones.prator_read_only
+        if self.now() >= read_only:
+            raise UsageError(
+                f"Prator är i läsläge sedan {day_text(read_only)}: meddelandet kan inte längre "
+                "kvitteras (det visas som missat för systemförvaltningen)"
+            )
         payload: dict[str, object] = {"message_id": message_id}
         if role == "support":
             payload["on_behalf_of"] = msg.recipient_unit

@@ -14,18 +14,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lcsp_tui.domain.regiondata import fold_text
-from lcsp_tui.domain.roles import ROLES
-
-UNIT_TYPE_NAMES = {
-    "slutenvard_somatik": "somatisk slutenvård",
-    "slutenvard_psykiatri": "psykiatrisk slutenvård",
-    "halsocentral": "hälsocentral",
-    "psykiatrisk_oppenvard": "psykiatrisk öppenvård",
-    "bistandsenhet": "biståndsenhet",
-    "boendeenhet": "boendeenhet",
-    "hemsjukvardsenhet": "hemsjukvårdsenhet",
-    "hemtjanstgrupp": "hemtjänstgrupp",
-}
+from lcsp_tui.domain.roles import ROLES, UNIT_TYPE_NAMES
 
 
 class RoleScreen(ModalScreen[str | None]):

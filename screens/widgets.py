@@ -14,8 +14,7 @@ from textual.widgets import Static
 from lcsp_tui.config import ENV_LABELS
 from lcsp_tui.domain.regiondata import Phase, Timeline
 from lcsp_tui.domain.roles import ROLES
-
-WEEKDAYS = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
+from lcsp_tui.domain.when import WEEKDAYS
 
 # The environment badge: never to be mistaken for another (SPEC §10).
 ENV_STYLES = {

@@ -47,7 +47,10 @@ class Run:
 
     def __call__(self, *args: str, today: str = MORNING) -> tuple[int, str, str]:
         self.capsys.readouterr()
-        rc = main(["--home", str(self.home), "--user", "test", "--today", today, *args])
+        try:
+            rc = main(["--home", str(self.home), "--user", "test", "--today", today, *args])
+        except SystemExit as e:  # argparse: bad usage
+            rc = int(e.code or 0)
         out, err = self.capsys.readouterr()
         assert "Traceback" not in err
         return rc, out, err
@@ -133,7 +136,7 @@ def test_a_date_moved_past_the_cut_off_is_flagged_everywhere(run: Run) -> None:
     assert "FLYTTA-TILL-LCSP" in line
     stats = run.json(*ADMIN, "stats")
     assert stats["flagged_admissions"]["total"] == 1  # type: ignore[index]
-    assert run.lookup_words("VT000005").startswith("måste flyttas till LCSP")
+    assert run.lookup_words("VT000005").startswith("kan behöva flyttas till Lifecare SP")
     run.ok(*WARD, "tick", "VT000005", "s2.inskrivningsmeddelande")
     stats = run.json(*ADMIN, "stats")
     assert stats["flagged_admissions"]["not_started"] == 0  # type: ignore[index]
@@ -144,23 +147,47 @@ def test_a_date_moved_past_the_cut_off_is_flagged_everywhere(run: Run) -> None:
 
 
 def test_the_ward_keeps_an_admission_until_it_is_closed_and_acknowledged(run: Run) -> None:
-    ward_items = [i["id"] for i in run.json(*WARD, "checklist", "VT000002")["items"]]  # type: ignore[index]
     later = "2025-10-05T09:00"  # every step open, Prator not yet read-only
-    for item in ward_items:
-        if item.startswith("s6."):
-            continue
+    run.refused(*WARD, "tick", "VT000002", "s6.avsluta_prator", says="utskriven", today=later)
+    for item in ("s2.personuppgifter", "s2.inskrivningsmeddelande", "s2.planeringsunderlag"):
         run.ok(*WARD, "tick", "VT000002", item, today=later)
-    assert "VT000002" in run.worklist(*WARD, today=later)  # not closed yet
-    run.ok(*WARD, "tick", "VT000002", "s6.avsluta_prator", today=later)
-    assert "VT000002" in run.worklist(*WARD, today=later)  # closed in Prator only
-    unacked = [m for m in _messages(run) if m[1] == "VT000002" and m[3] is None]
-    if unacked:
-        run.refused(*WARD, "tick", "VT000002", "s6.avsluta_lcsp", says="okvitterade", today=later)
-        for message_id, *_rest in unacked:
-            run.ok("--role", "support", "ack", message_id, today=later)
-    run.ok(*WARD, "tick", "VT000002", "s6.avsluta_lcsp", today=later)
-    assert "VT000002" not in run.worklist(*WARD, today=later)  # it leaves by itself
+    run.ok(*WARD, "discharge", "VT000002", today=later)  # step 6 applies from now
+    items = {i["id"]: i for i in run.json(*WARD, "checklist", "VT000002", today=later)["items"]}  # type: ignore[index]
+    assert all(items[i]["applies"] for i in items if i.startswith("s6."))
+    # Sending is never gated; closing waits for every kvittering, in Prator and in LCSP.
+    run.ok(*WARD, "tick", "VT000002", "s6.utskrivningsmeddelande_prator", today=later)
+    run.ok(*WARD, "tick", "VT000002", "s6.utskrivningsmeddelande_lcsp", today=later)
+    run.refused(*WARD, "tick", "VT000002", "s6.avsluta_prator", says="okvitterade", today=later)
+    for message_id, admission, _unit, acked in _messages(run):
+        if admission == "VT000002" and acked is None:
+            run.ok(*SUPPORT, "ack", message_id, today=later)
+    for who, item in _kvitteringar(run, "VT000002", later):
+        run.ok(*who, "tick", "VT000002", item, today=later)
+    for item in ("s6.avsluta_prator", "s6.avsluta_lcsp"):
+        assert "VT000002" in run.worklist(*WARD, today=later)  # not closed yet
+        run.ok(*WARD, "tick", "VT000002", item, today=later)
+    # closed, everything acknowledged: it leaves every list by itself
+    assert "VT000002" not in run.worklist(*WARD, today=later)
     assert run.lookup_words("VT000002") == "avslutad i Prator och LCSP"
+    stats = run.json(*ADMIN, "stats", today=later)
+    assert "6" not in stats["progress"]["by_step"]  # type: ignore[index]  # nothing counts
+
+
+def _kvitteringar(run: Run, admission: str, today: str) -> list[tuple[tuple[str, ...], str]]:
+    """(who, item) of the LCSP kvittering items of steps 3–5 still owed on the admission."""
+    out = []
+    for role, item in (
+        ("primarvard", "s3.kvittera_inskrivning"),
+        ("psykiatri-oppenvard", "s4.kvittera_inskrivning"),
+        ("bistandshandlaggare", "s5a.kvittera_inskrivning"),
+        ("hsl-sjukskoterska", "s5b.kvittera_inskrivning"),
+    ):
+        for unit in [u["unit_id"] for u in _units(run)]:
+            who = ("--role", role, "--unit", unit)
+            rc, out_, _err = run(*who, "worklist", "--json", today=today)
+            if rc == 0 and any(r["subject"] == admission for r in json.loads(out_)):
+                out.append((who, item))
+    return out
 
 
 def _messages(run: Run) -> list[tuple[str, str, str, object]]:
@@ -237,13 +264,58 @@ def _ward_of(run: Run, admission: str) -> tuple[str, ...]:
 # ------------------------------------------------------------------ due and read-only instants
 
 
-def test_step_2_is_overdue_from_noon(run: Run) -> None:
-    assert run.worklist(*WARD, today="2025-09-30T11:59")["VT000002"]["overdue"] is False
-    assert run.worklist(*WARD, today="2025-09-30T12:00")["VT000002"]["overdue"] is True
-    figures = run.json(*ADMIN, "stats", today="2025-09-30T11:59")["progress"]["by_step"]["2"]  # type: ignore[index]
-    assert figures["overdue"] == 0
+def test_step_2_has_a_target_and_step_5_a_deadline(run: Run) -> None:
+    """The seed gives step 2 no end: 12:00 is a target ("mål"), never overdue. Step 5 is
+    1 October: overdue from its end — unless the item waits for another role."""
+    row = run.worklist(*WARD, today="2025-09-30T12:00")["VT000002"]
+    assert row["overdue"] is False and row["due"] == "2025-09-30T12:00"
+    line = next(x for x in run.ok(*WARD, "worklist").splitlines() if x.startswith("VT000002"))
+    assert "mål" in line
     figures = run.json(*ADMIN, "stats", today="2025-09-30T12:00")["progress"]["by_step"]["2"]  # type: ignore[index]
-    assert figures["overdue"] == figures["open"] > 0
+    assert figures["overdue"] == 0 < figures["open"]
+    who, subject = _first_row(run, "bistandshandlaggare", "2025-10-02T00:00")
+    assert run.worklist(*who, today="2025-10-02T00:00")[subject]["overdue"] is False  # waits
+    run.ok(
+        *_ward_of(run, subject),
+        "tick",
+        subject,
+        "s2.inskrivningsmeddelande",
+        today="2025-10-01T09:00",
+    )
+    assert run.worklist(*who, today="2025-10-01T23:59")[subject]["overdue"] is False
+    assert run.worklist(*who, today="2025-10-02T00:00")[subject]["overdue"] is True
+
+
+def _first_row(run: Run, role: str, today: str) -> tuple[tuple[str, ...], str]:
+    for unit in [u["unit_id"] for u in _units(run)]:
+        who = ("--role", role, "--unit", unit)
+        rc, out, _err = run(*who, "worklist", "--json", today=today)
+        if rc == 0 and json.loads(out):
+            return who, str(json.loads(out)[0]["subject"])
+    raise AssertionError(f"the small demo has work for {role}")
+
+
+def test_no_tick_before_a_step_opens(run: Run) -> None:
+    run.refused(
+        *WARD, "tick", "VT000002", "s2.personuppgifter", says="Steg 2 öppnar tis 30/9 08:00",
+        today="2025-09-30T07:59",
+    )  # fmt: skip
+    line = next(
+        x for x in run.ok(*WARD, "worklist", today="2025-09-30T07:00").splitlines()
+        if x.startswith("VT000002")
+    )  # fmt: skip
+    assert "öppnar tis 30/9 08:00" in line
+    run.ok(*WARD, "tick", "VT000002", "s2.personuppgifter", today="2025-09-30T08:00")
+
+
+def test_no_kvittering_after_prator_becomes_read_only(run: Run) -> None:
+    unacked = [m for m in _messages(run) if m[3] is None]
+    message_id, _adm, unit, _ = unacked[0]
+    run.refused(*SUPPORT, "ack", message_id, says="läsläge", today="2025-10-16T00:00")
+    stats = run.json(*ADMIN, "stats", today="2025-10-16T00:00")
+    row = next(r for r in stats["unacknowledged_by_unit"] if r["unit"] == unit)  # type: ignore[index]
+    assert row["missed"] is True  # escalated as missed on the dashboard
+    run.ok(*SUPPORT, "ack", message_id, today="2025-10-15T23:59")
 
 
 def test_prator_actions_lock_when_prator_becomes_read_only(run: Run) -> None:
@@ -255,3 +327,93 @@ def test_prator_actions_lock_when_prator_becomes_read_only(run: Run) -> None:
     missed = run.json(*ADMIN, "stats", today="2025-10-16T00:00")["missed_prator_actions"]  # type: ignore[index]
     before = run.json(*ADMIN, "stats", today="2025-10-15T23:59")["missed_prator_actions"]  # type: ignore[index]
     assert before["total"] == 0 < missed["total"]
+
+
+# ------------------------------------------------------------------ the seed's process (issue 11)
+
+PSY_WARD = ("--role", "slutenvard-psykiatri", "--unit", "SUS-PSY51")
+STEP3 = "2025-09-30T13:00"
+
+
+def test_a_psychiatric_admission_is_routed_in_step_2(run: Run) -> None:
+    """VT000006: psychiatric, listed at HC-NACKSTA, no öppenvårdsenhet in Prator."""
+    hc = ("--role", "primarvard", "--unit", "HC-NACKSTA")
+    psy = ("--role", "psykiatri-oppenvard", "--unit", "PSYK-SVL")
+    assert "VT000006" not in run.worklist(*hc, today=STEP3)  # not included (yet)
+    assert "VT000006" not in run.worklist(*psy, today=STEP3)  # no unit in Prator
+    run.refused(*PSY_WARD, "tick", "VT000006", "s2.halsocentral", "--value", "SUS-AVD11",
+                says="ingen hälsocentral")  # fmt: skip
+    run.refused(*PSY_WARD, "tick", "VT000006", "s2.personuppgifter", "--value", "HC-NACKSTA",
+                says="--value gäller inte")  # fmt: skip
+    run.refused(*PSY_WARD, "tick", "VT000006", "s2.psykiatrisk_oppenvardsenhet",
+                says="ange den med --value")  # fmt: skip
+    run.ok(*PSY_WARD, "tick", "VT000006", "s2.halsocentral")  # the listed one
+    run.ok(*PSY_WARD, "tick", "VT000006", "s2.psykiatrisk_oppenvardsenhet", "--value", "PSYK-SVL")
+    items = {i["id"]: i for i in run.json(*PSY_WARD, "checklist", "VT000006")["items"]}  # type: ignore[index]
+    assert items["s2.halsocentral"]["value"] == "HC-NACKSTA"
+    assert items["s2.psykiatrisk_oppenvardsenhet"]["value"] == "PSYK-SVL"
+    assert "VT000006" in run.worklist(*hc, today=STEP3)
+    assert "VT000006" in run.worklist(*psy, today=STEP3)  # step 4 reached through step 2
+    # another hälsocentral given instead: the admission moves there
+    run.ok(*PSY_WARD, "tick", "VT000006", "s2.halsocentral", "--value", "HC-SKONSBERG")
+    assert "VT000006" not in run.worklist(*hc, today=STEP3)
+    assert "VT000006" in run.worklist("--role", "primarvard", "--unit", "HC-SKONSBERG", today=STEP3)
+
+
+SIP_DAY = "2025-10-03T09:00"
+
+
+def sip_items(run: Run, unit: str, sip: str) -> dict[str, dict[str, object]]:
+    who = ("--role", "samordningsansvarig", "--unit", unit)
+    return {i["id"]: i for i in run.json(*who, "checklist", sip, today=SIP_DAY)["items"]}  # type: ignore[index]
+
+
+def test_step_7_branch_follows_lcsp_not_prator(run: Run) -> None:
+    # SIP000012's patient has an admission ready 29 Sep: it stays in Prator
+    stays = sip_items(run, "HC-SKONSBERG", "SIP000012")
+    assert stays["s7.skapa_sip_utanfor"]["applies"] and not stays["s7.erbjud_sip"]["applies"]
+    # SIP000011's patient has an admission that moves to LCSP
+    moves = sip_items(run, "HAR-BIST-01", "SIP000011")
+    assert moves["s7.erbjud_sip"]["applies"] and not moves["s7.skapa_sip_utanfor"]["applies"]
+    # once the ward records the discharge, it is "Skapa SIP utanför vårdtillfälle"
+    run.ok(*WARD, "tick", "VT000002", "s2.inskrivningsmeddelande", today=SIP_DAY)
+    run.ok("--role", "slutenvard-somatik", "--unit", "SUS-AVD11", "discharge", "VT000002")
+    after = sip_items(run, "HAR-BIST-01", "SIP000011")
+    assert after["s7.skapa_sip_utanfor"]["applies"] and not after["s7.erbjud_sip"]["applies"]
+
+
+def test_sip_decisions_from_the_command_line(run: Run) -> None:
+    who = ("--role", "samordningsansvarig", "--unit", "HC-SKONSBERG")
+
+    def undecided() -> int:
+        stats = run.json(*ADMIN, "stats", today=SIP_DAY)
+        return int(stats["sip_decisions"]["by_municipality"]["total"]["undecided"])  # type: ignore[index]
+
+    before = undecided()
+    run.ok(*who, "decide", "SIP000012", "ej-aktuell", today=SIP_DAY)
+    items = sip_items(run, "HC-SKONSBERG", "SIP000012")
+    assert [i for i, v in items.items() if v["applies"]] == ["s7.avsluta_ej_aktuell"]
+    assert undecided() == before - 1
+    run.ok(*who, "decide", "SIP000012", "aktuell", today=SIP_DAY)
+    assert not sip_items(run, "HC-SKONSBERG", "SIP000012")["s7.avsluta_ej_aktuell"]["applies"]
+    rc, _out, err = run(*who, "decide", "SIP000012", "kanske", today=SIP_DAY)
+    assert rc == 2 and len(err.strip().splitlines()) == 1
+    # ticking a start item makes the SIP current without a decision
+    run.ok(*who, "tick", "SIP000006", "s7.skapa_sip_utanfor", today=SIP_DAY)
+    assert undecided() == before - 2
+
+
+def test_closing_a_non_current_sip_is_preparation(run: Run) -> None:
+    """ "Förberedelser – fortsätt städa i Prator": open from the start of the plan, due before
+    Prator's read-only day — not in the 2–10 Oct window."""
+    who = ("--role", "samordningsansvarig", "--unit", "HC-SKONSBERG")
+    run.ok(*who, "decide", "SIP000012", "ej-aktuell", today="2025-09-01T09:00")
+    run.ok(*who, "tick", "SIP000012", "s7.avsluta_ej_aktuell", today="2025-09-01T09:00")
+    run.ok(*who, "decide", "SIP000003", "ej-aktuell", today="2025-09-01T09:00")
+    row = run.worklist(*who, today="2025-10-12T09:00")["SIP000003"]
+    assert row["due"] == "2025-10-16T00:00" and row["overdue"] is False
+
+
+def test_a_sip_held_by_any_unit_type_is_on_its_list(run: Run) -> None:
+    who = ("--role", "samordningsansvarig", "--unit", "SUS-AVD31")  # a slutenvård ward
+    assert {"SIP000002", "SIP000004"} <= set(run.worklist(*who, today=SIP_DAY))

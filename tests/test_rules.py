@@ -63,14 +63,9 @@ def msg(unit: str, mid: str = "M1") -> Message:
 
 
 def ctx_adm(**kw: object) -> rules.SubjectContext:
-    adm = kw.pop("admission", admission())
-    return rules.SubjectContext(
-        kind="admission",
-        subject_id="V1",
-        patient=patient(),
-        admission=adm,
-        **kw,  # type: ignore[arg-type]
-    )
+    kw.setdefault("admission", admission())
+    kw.setdefault("patient", patient())
+    return rules.SubjectContext(kind="admission", subject_id="V1", **kw)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ utskrivningsklar cut-off
@@ -209,19 +204,20 @@ def test_morning_and_lunch_on_30_september() -> None:
     assert "steg2" not in ids(dt.datetime(2025, 9, 30, 12, 0))
 
 
-def test_due_and_overdue_step2_at_noon() -> None:
-    """The rules store instants; the read side compares them with now (see
-    tests/test_boundaries.py for the same boundaries through the worklist and the CLI)."""
+def test_step2_has_a_target_not_a_deadline() -> None:
+    """The seed gives step 2 no end ("från morgonen"): 12:00 is a target (mål), never
+    overdue. Step 5's day (1 October) is a window: overdue from its end — but not while the
+    item waits for another role (tests/test_boundaries.py: the same through the CLI)."""
     f = rules.item_facts(ITEMS["s2.inskrivningsmeddelande"], ctx_adm(), REGION)
     assert f.opens == dt.datetime(2025, 9, 30, 8, 0)
-    assert f.due == f.overdue_from == dt.datetime(2025, 9, 30, 12, 0)
+    assert f.due == dt.datetime(2025, 9, 30, 12, 0) and f.target
+    assert f.overdue_from is None
     assert f.locked_from is None  # not a Prator action
-    done = rules.item_facts(
-        ITEMS["s2.inskrivningsmeddelande"],
-        ctx_adm(done={"s2.inskrivningsmeddelande": True}),
-        REGION,
-    )
-    assert done.done and not done.open
+    waiting = rules.item_facts(ITEMS["s5a.fragor"], ctx_adm(), REGION)
+    assert waiting.waiting and waiting.waiting_other_role and waiting.overdue_from is None
+    ready = ctx_adm(done={"s2.inskrivningsmeddelande": True})
+    due = rules.item_facts(ITEMS["s5a.fragor"], ready, REGION)
+    assert due.overdue_from == due.due == dt.datetime(2025, 10, 2, 0, 0) and not due.target
 
 
 def test_step1_due_end_of_29_september() -> None:
@@ -235,8 +231,8 @@ def test_step1_due_end_of_29_september() -> None:
 
 def tick_check(item: str, ctx: rules.SubjectContext, locked: bool = False) -> rules.TickCheck:
     f = rules.item_facts(ITEMS[item], ctx, REGION)
-    owing = tuple(rules.units_owing_kvittering(ctx.unacknowledged))
-    return rules.TickCheck(f.item, f.applies, f.reason, f.waiting, locked, owing)
+    owing = tuple(rules.owing_units(ctx, REGION))
+    return rules.TickCheck(f.item, f.applies, f.reason, f.waiting, locked, None, owing)
 
 
 def test_read_only_lock_from_16_october() -> None:
@@ -271,40 +267,108 @@ def test_every_item_of_steps_3_to_5_waits_for_step2() -> None:
 
 
 def test_kvittering_gate_names_the_units_that_owe() -> None:
-    ctx = ctx_adm(
-        done={"s2.inskrivningsmeddelande": True},
-        unacknowledged=(msg("HC1", "M1"), msg("BIST1", "M2"), msg("HC1", "M3")),
-    )
+    """Closing waits for the Prator messages and for the LCSP kvittering of steps 3–5."""
+    acked = {
+        "s2.inskrivningsmeddelande": True,
+        "s3.kvittera_inskrivning": True,
+        "s5a.kvittera_inskrivning": True,
+        "s5b.kvittera_inskrivning": True,
+    }
+    p = patient(home_health_unit="HSJ1", assistance_unit="BIST1")
+    base = {"patient": p, "discharged": True}
+    ctx = ctx_adm(done=acked, unacknowledged=(msg("HC1", "M1"), msg("BIST1", "M2")), **base)
     gate = tick_check("s6.avsluta_lcsp", ctx)
     with pytest.raises(rules.Refusal, match="okvitterade meddelanden hos BIST1, HC1"):
         rules.check_tick(gate, True)
-    # Undoing a close is not gated; once acknowledged, closing is allowed.
-    rules.check_tick(gate, False)
-    rules.check_tick(
-        tick_check("s6.avsluta_lcsp", ctx_adm(done={"s2.inskrivningsmeddelande": True})), True
-    )
+    rules.check_tick(gate, False)  # undoing a close is not gated
+    rules.check_tick(tick_check("s6.utskrivningsmeddelande_lcsp", ctx), True)  # sending never
+    # The hemsjukvård's kvittering inside LCSP is owed too.
+    owes = ctx_adm(done={**acked, "s5b.kvittera_inskrivning": False}, **base)
+    assert rules.owing_units(owes, REGION) == ["HSJ1"]
+    with pytest.raises(rules.Refusal, match="hos HSJ1"):
+        rules.check_tick(tick_check("s6.avsluta_prator", owes), True)
+    rules.check_tick(tick_check("s6.avsluta_lcsp", ctx_adm(done=acked, **base)), True)
+
+
+def test_step6_applies_once_discharged() -> None:
+    ward = "slutenvard-somatik"
+    before = {f.item.id: f for f in rules.checklist(ward, ctx_adm(), REGION)}
+    after = {f.item.id: f for f in rules.checklist(ward, ctx_adm(discharged=True), REGION)}
+    step6 = [i for i in before if i.startswith("s6.")]
+    assert step6 == [
+        "s6.utskrivningsmeddelande_prator",
+        "s6.utskrivningsmeddelande_lcsp",
+        "s6.avsluta_prator",
+        "s6.avsluta_lcsp",
+    ]
+    assert not any(before[i].applies for i in step6)
+    assert all(after[i].applies for i in step6)
+    assert before["s6.avsluta_prator"].reason.startswith("Gäller när patienten är utskriven")
 
 
 def test_ward_keeps_the_admission_until_closed_and_acknowledged() -> None:
-    both = {"s2.inskrivningsmeddelande": True, "s6.avsluta_prator": True, "s6.avsluta_lcsp": True}
-
-    def pending(ctx: rules.SubjectContext) -> bool:
-        return rules.summarize(rules.checklist("slutenvard-somatik", ctx, REGION), ctx).pending
-
-    assert pending(ctx_adm(done={"s6.avsluta_prator": True}))
-    assert pending(ctx_adm(done=both, unacknowledged=(msg("HC1"),)))
     every = {i.id: True for i in REGION.checklists.for_role("slutenvard-somatik", "admission")}
-    assert not pending(ctx_adm(done=every))
-    # a message that came in after it was closed brings it back until acknowledged
-    assert pending(ctx_adm(done=every, unacknowledged=(msg("HC1"),)))
+
+    def on_ward_list(ctx: rules.SubjectContext) -> bool:
+        held = rules.holders(ctx, REGION)
+        if "slutenvard-somatik" not in held:
+            return False
+        facts = rules.checklist("slutenvard-somatik", ctx, REGION)
+        return rules.summarize(facts, rules.owing_units(ctx, REGION)).pending
+
+    p = patient(health_centre=None)  # no other unit: nobody else owes a kvittering
+    assert on_ward_list(ctx_adm(patient=p, discharged=True, done={"s6.avsluta_prator": True}))
+    assert on_ward_list(
+        ctx_adm(patient=p, discharged=True, done=every, unacknowledged=(msg("HC1"),))
+    )
+    # closed and acknowledged: off every list by itself
+    assert rules.holders(ctx_adm(patient=p, discharged=True, done=every), REGION) == {}
+    # an utskriven export keeps it while it was started in LCSP and is not closed
+    gone = admission(status=AdmissionStatus.UTSKRIVEN)
+    started = {"s2.inskrivningsmeddelande": True}
+    assert on_ward_list(ctx_adm(admission=gone, patient=p, discharged=True, done=started))
+    assert rules.holders(ctx_adm(admission=gone, patient=p, discharged=True), REGION) == {}
 
 
 def test_routing_of_an_admission() -> None:
     p = patient(home_health_unit="HSJ1", assistance_unit="BIST1", psych_outpatient_unit="PSY1")
-    units = rules.admission_units(admission(care_form=CareForm.PSYKIATRI, ward="PAVD"), p)
-    assert units["slutenvard-psykiatri"] == "PAVD"
-    assert "slutenvard-somatik" not in units
+    units = rules.admission_units(ctx_adm(patient=p, admission=admission(ward="AVD1")))
+    assert units["slutenvard-somatik"] == "AVD1"
+    assert "slutenvard-psykiatri" not in units
     assert units["primarvard"] == "HC1"
     assert units["psykiatri-oppenvard"] == "PSY1"
     assert units["bistandshandlaggare"] == "BIST1"
     assert units["hsl-arbetsterapeut"] == "HSJ1"
+
+
+def test_psychiatric_routing_is_decided_in_step_2() -> None:
+    """A psychiatric admission reaches primärvård only once its hälsocentral is included;
+    it reaches the öppenvårdsenhet recorded in step 2, else the patient's own."""
+    psy = admission(care_form=CareForm.PSYKIATRI, ward="PAVD")
+    p = patient(psych_outpatient_unit="PSY1")
+    units = rules.admission_units(ctx_adm(admission=psy, patient=p))
+    assert units["slutenvard-psykiatri"] == "PAVD"
+    assert units["primarvard"] is None and units["psykiatri-oppenvard"] == "PSY1"
+    included = ctx_adm(admission=psy, patient=p, done={"s2.halsocentral": True})
+    assert rules.admission_units(included)["primarvard"] == "HC1"  # the listed one
+    other = ctx_adm(
+        admission=psy,
+        patient=patient(psych_outpatient_unit=None),
+        done={"s2.halsocentral": True, "s2.psykiatrisk_oppenvardsenhet": True},
+        values={"s2.halsocentral": "HC2", "s2.psykiatrisk_oppenvardsenhet": "PSY2"},
+    )
+    units = rules.admission_units(other)
+    assert units["primarvard"] == "HC2" and units["psykiatri-oppenvard"] == "PSY2"
+    # no unit in Prator: step 4 is reached through step 2, never unreachable
+    assert "psykiatri-oppenvard" in rules.holders(other, REGION)
+
+
+def test_sip_branch_follows_lcsp_and_starting_makes_it_current() -> None:
+    sip = sip_ctx(True)
+    assert rules.sip_decision(sip, REGION) is None
+    started = rules.SubjectContext(**{**sip.__dict__, "done": {"s7.erbjud_sip": True}})
+    assert rules.sip_decision(started, REGION) is SipDecision.AKTUELL
+    f = rules.item_facts(
+        ITEMS["s7.avsluta_ej_aktuell"], sip_ctx(False, SipDecision.EJ_AKTUELL), REGION
+    )
+    assert f.opens == dt.datetime(2025, 4, 28) and f.due == dt.datetime(2025, 10, 16)

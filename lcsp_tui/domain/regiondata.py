@@ -43,6 +43,9 @@ class ChecklistItem(_Strict):
     applies: tuple[str, ...] = ()
     waits_for: tuple[str, ...] = ()
     closes: bool = False
+    acknowledges: bool = False  # an LCSP kvittering: owed until done, gates the closing
+    value: str | None = None  # the unit type of the unit the item sets (tick --value)
+    phase: str | None = None  # the timeline phase whose window it has, if not its step's
 
     @field_validator("applies", mode="before")
     @classmethod
@@ -70,10 +73,18 @@ class Reminder(_Strict):
     text: str
 
 
+class KvitteringHelp(_Strict):
+    """Where to get help with a kvittering (the seed's two channels)."""
+
+    region: str
+    municipalities: str
+
+
 class Checklists(_Strict):
     conditions: dict[str, str]
     item: tuple[ChecklistItem, ...]
     reminder: tuple[Reminder, ...] = ()
+    kvittering_help: KvitteringHelp
 
     @model_validator(mode="after")
     def _consistent(self) -> Checklists:
@@ -117,6 +128,7 @@ class Phase(_Strict):
     id: str
     opens: dt.datetime
     due: dt.datetime | None = None
+    target: bool = False  # the seed gives no end: ``due`` is a target (mål), never overdue
     when: str
     label: str
     roles: tuple[str, ...] = ()
@@ -150,6 +162,9 @@ class Timeline(_Strict):
     def window(self, step: str) -> Phase:
         """The phase that holds ``step`` (its opens/due)."""
         return self._windows[step]
+
+    def phase_by_id(self, phase_id: str) -> Phase:
+        return next(p for p in self.phase if p.id == phase_id)
 
     def current_phases(self, now: dt.datetime) -> list[Phase]:
         """Phases under way at ``now``; milestone phases (no due) last until the next phase."""

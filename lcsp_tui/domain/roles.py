@@ -33,7 +33,8 @@ ROLES: dict[str, Role] = {
 
 HSL_ROLES = frozenset({"hsl-sjukskoterska", "hsl-arbetsterapeut", "hsl-fysioterapeut"})
 
-# The unit types at which a role works (SPEC §2, §7); roles not listed take any unit.
+# The unit types at which a role works (SPEC §2, §7); roles not listed take any unit —
+# samordningsansvarig too: a SIP can be held by a unit of any type.
 UNIT_TYPES_OF_ROLE: dict[str, tuple[str, ...]] = {
     "kommun-registrering": ("boendeenhet", "hemsjukvardsenhet", "bistandsenhet"),
     "slutenvard-somatik": ("slutenvard_somatik",),
@@ -42,10 +43,15 @@ UNIT_TYPES_OF_ROLE: dict[str, tuple[str, ...]] = {
     "psykiatri-oppenvard": ("psykiatrisk_oppenvard",),
     "bistandshandlaggare": ("bistandsenhet",),
     **{r: ("hemsjukvardsenhet",) for r in HSL_ROLES},
-    "samordningsansvarig": (
-        "bistandsenhet",
-        "halsocentral",
-        "slutenvard_somatik",
-        "slutenvard_psykiatri",
-    ),
+}
+
+UNIT_TYPE_NAMES = {
+    "slutenvard_somatik": "somatisk slutenvård",
+    "slutenvard_psykiatri": "psykiatrisk slutenvård",
+    "halsocentral": "hälsocentral",
+    "psykiatrisk_oppenvard": "psykiatrisk öppenvård",
+    "bistandsenhet": "biståndsenhet",
+    "boendeenhet": "boendeenhet",
+    "hemsjukvardsenhet": "hemsjukvårdsenhet",
+    "hemtjanstgrupp": "hemtjänstgrupp",
 }

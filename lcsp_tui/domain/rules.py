@@ -24,11 +24,13 @@ from lcsp_tui.domain.models import (
 from lcsp_tui.domain.regiondata import (
     ChecklistItem,
     Municipalities,
+    Phase,
     RegionData,
     SubjectKind,
     Timeline,
 )
 from lcsp_tui.domain.roles import HSL_ROLES
+from lcsp_tui.domain.when import day_text
 
 STEP1_HOUSING = frozenset({Housing.SARSKILT_BOENDE, Housing.LSS_BOENDE, Housing.SOCIALPSYKIATRI})
 
@@ -89,13 +91,28 @@ def slutenvard_role(care_form: CareForm) -> str:
 # ------------------------------------------------------------------ routing to worklists
 
 
-def admission_units(admission: Admission, patient: Patient) -> dict[str, str | None]:
-    """The unit at which each role works on this admission (None: the role has no unit)."""
+def admission_units(ctx: SubjectContext) -> dict[str, str | None]:
+    """The unit at which each role works on this admission (None: the role has no unit).
+
+    A psychiatric admission is routed in step 2: it reaches primärvård only once
+    slutenvård has included a hälsocentral (``s2.halsocentral``: the patient's listed one,
+    or the one given as its value), and the psykiatrisk öppenvårdsenhet recorded by
+    ``s2.psykiatrisk_oppenvardsenhet`` (or else the patient's own from the export).
+    """
+    admission, patient = ctx.admission, ctx.patient
+    assert admission is not None
+    health_centre = patient.health_centre
+    psych_unit = patient.psych_outpatient_unit
+    if admission.care_form is CareForm.PSYKIATRI:
+        included = ctx.done.get("s2.halsocentral", False)
+        health_centre = ctx.values.get("s2.halsocentral", health_centre) if included else None
+        if ctx.done.get("s2.psykiatrisk_oppenvardsenhet", False):
+            psych_unit = ctx.values.get("s2.psykiatrisk_oppenvardsenhet", psych_unit)
     hsl = patient.home_health_unit
     units: dict[str, str | None] = {
         slutenvard_role(admission.care_form): admission.ward,
-        "primarvard": patient.health_centre,
-        "psykiatri-oppenvard": patient.psych_outpatient_unit,
+        "primarvard": health_centre,
+        "psykiatri-oppenvard": psych_unit,
         "bistandshandlaggare": patient.assistance_unit,
     }
     for r in HSL_ROLES:
@@ -124,12 +141,16 @@ class SubjectContext:
     patient: Patient
     admission: Admission | None = None
     sip: Sip | None = None
+    # the patient has an admission that is (or is being) moved to LCSP (the SIP's branch)
     has_ongoing_admission: bool = False
     has_ongoing_sip: bool = False
     earliest_discharge_ready: dt.date | None = None
     sip_decision: SipDecision | None = None
     done: Mapping[str, bool] = field(default_factory=dict)
-    unacknowledged: tuple[Message, ...] = ()
+    values: Mapping[str, str] = field(default_factory=dict)  # what ticked items set
+    unacknowledged: tuple[Message, ...] = ()  # Prator messages of the admission
+    discharged: bool = False  # an export says utskriven, or the ward recorded it
+    pre_registered: bool = False  # the admission's patient was registered in step 1
 
 
 def condition_holds(name: str, ctx: SubjectContext) -> bool:
@@ -153,6 +174,10 @@ def condition_holds(name: str, ctx: SubjectContext) -> bool:
             return ctx.sip_decision is not SipDecision.EJ_AKTUELL
         case "sip_not_current":
             return ctx.sip_decision is SipDecision.EJ_AKTUELL
+        case "discharged":
+            return ctx.discharged
+        case "not_pre_registered":
+            return not ctx.pre_registered
     raise ValueError(f"unknown condition {name!r}")
 
 
@@ -161,17 +186,20 @@ class ItemFacts:
     """What the rules say about one item of one subject, whatever the clock says.
 
     Time-dependent facts are instants, compared with "now" when the item is read:
-    open (applies, not done) and ``now >= overdue_from`` is overdue; ``now >= locked_from``
-    can no longer be ticked (a Prator action once Prator is read-only).
+    it can be ticked from ``opens``; open (applies, not done) and ``now >= overdue_from``
+    is overdue; ``now >= locked_from`` can no longer be ticked (a Prator action once
+    Prator is read-only).
     """
 
     item: ChecklistItem
     done: bool
     applies: bool
     reason: str | None  # why it does not apply
-    waiting: str | None  # the item it waits for (another role's), if any
+    waiting: str | None  # the item it waits for, if any
+    waiting_other_role: bool  # ... and that item is another role's
     opens: dt.datetime | None
     due: dt.datetime | None
+    target: bool  # the due time is a target (mål): the seed gives no end
     overdue_from: dt.datetime | None  # None: never overdue
     locked_from: dt.datetime | None  # None: never locked
 
@@ -180,31 +208,41 @@ class ItemFacts:
         return self.applies and not self.done
 
 
-def step_window(step: str, timeline: Timeline) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """(opens, due) of a step's phase in the timeline."""
+def item_window(item: ChecklistItem, timeline: Timeline) -> Phase | None:
+    """The phase whose window (opens, due) the item has: its own, or its step's."""
     try:
-        w = timeline.window(step)
-    except KeyError:
-        return None, None
-    return w.opens, w.due
+        return timeline.phase_by_id(item.phase) if item.phase else timeline.window(item.step)
+    except (KeyError, StopIteration):
+        return None
 
 
 def item_facts(item: ChecklistItem, ctx: SubjectContext, region: RegionData) -> ItemFacts:
     conds = region.checklists.conditions
     failed = next((c for c in item.applies if not condition_holds(c, ctx)), None)
     done = bool(ctx.done.get(item.id, False))
-    waiting = next((w for w in item.waits_for if not ctx.done.get(w, False)), None)
-    opens, due = step_window(item.step, region.timeline)
+    waiting = (
+        None if done else next((w for w in item.waits_for if not ctx.done.get(w, False)), None)
+    )
+    other = waiting is not None and not set(region.checklists.by_id[waiting].roles) & set(
+        item.roles
+    )
+    window = item_window(item, region.timeline)
+    opens, due = (window.opens, window.due) if window else (None, None)
+    target = window is not None and window.target
     applies = failed is None
+    # Never overdue: a target (mål), or work that waits for another role.
+    overdue = applies and not target and not (waiting and other)
     return ItemFacts(
         item=item,
         done=done,
         applies=applies,
         reason=None if applies else conds[failed] if failed else None,
-        waiting=None if done else waiting,
+        waiting=waiting,
+        waiting_other_role=other,
         opens=opens,
         due=due,
-        overdue_from=due if applies else None,
+        target=target,
+        overdue_from=due if overdue else None,
         locked_from=region.timeline.milestones.prator_read_only if item.prator_action else None,
     )
 
@@ -227,26 +265,56 @@ def progress(facts: Iterable[ItemFacts]) -> tuple[int, int]:
 def holders(ctx: SubjectContext, region: RegionData) -> dict[str, tuple[str | None, ...]]:
     """The worklists that hold the subject: role -> the units whose list has it.
 
-    Empty when the subject has no checklist at all (an admission that stays in Prator or is
-    discharged, a closed SIP, a patient outside step 1). A step-1 patient connected to no
-    unit is held by kommunens registrering at no unit (``None``): counted, on no worklist.
+    Empty when the subject has no checklist at all: an admission that stays in Prator, one
+    discharged before it was started in LCSP, one closed with every message acknowledged
+    (it leaves every list by itself); a closed SIP; a patient outside step 1. A step-1
+    patient connected to no unit is held by kommunens registrering at no unit (``None``):
+    counted, on no worklist.
     """
-    cutoff = region.timeline.milestones.discharge_ready_cutoff
     if ctx.kind == "patient":
         if not needs_step1(ctx.patient, ctx.has_ongoing_sip, region.municipalities):
             return {}
         return {"kommun-registrering": tuple(sorted(patient_units(ctx.patient))) or (None,)}
     if ctx.kind == "admission":
-        assert ctx.admission is not None
-        if not admission_moves(ctx.admission, cutoff):
+        if not admission_in_lcsp(ctx, region) or admission_finished(ctx, region):
             return {}
-        return {
-            r: (u,) for r, u in admission_units(ctx.admission, ctx.patient).items() if u is not None
-        }
+        return {r: (u,) for r, u in admission_units(ctx).items() if u is not None}
     assert ctx.sip is not None
     if not sip_is_ongoing(ctx.sip):
         return {}
     return {"samordningsansvarig": (ctx.sip.responsible_unit,)}
+
+
+def admission_in_lcsp(ctx: SubjectContext, region: RegionData) -> bool:
+    """Moved (or being moved) to LCSP: ongoing with a later or no utskrivningsklar date
+    (also once the ward has recorded the discharge: step 6 closes it) — or, when a later
+    export says utskriven, started in LCSP by slutenvård (step 6 closes it there too)."""
+    assert ctx.admission is not None
+    if ctx.admission.status is AdmissionStatus.UTSKRIVEN:
+        return bool(ctx.done.get("s2.inskrivningsmeddelande", False))
+    return admission_moves(ctx.admission, region.timeline.milestones.discharge_ready_cutoff)
+
+
+def owing_units(ctx: SubjectContext, region: RegionData) -> list[str]:
+    """The units that still owe a kvittering of the admission: its unacknowledged Prator
+    messages, and the LCSP kvittering items of steps 3–5 not yet done (sorted, unique)."""
+    owing = {m.recipient_unit for m in ctx.unacknowledged}
+    if ctx.admission is not None:
+        units = admission_units(ctx)
+        for item in region.checklists.item:
+            if item.acknowledges and item.subject == "admission" and not ctx.done.get(item.id):
+                owing.update(
+                    u
+                    for r in item.roles
+                    if (u := units.get(r)) and item_facts(item, ctx, region).applies
+                )
+    return sorted(owing)
+
+
+def admission_finished(ctx: SubjectContext, region: RegionData) -> bool:
+    """Closed in Prator and LCSP and nothing left to acknowledge: off every list."""
+    closing = [i.id for i in region.checklists.item if i.closes]
+    return all(ctx.done.get(i, False) for i in closing) and not owing_units(ctx, region)
 
 
 def own_units(ctx: SubjectContext) -> set[str]:
@@ -264,7 +332,7 @@ def own_units(ctx: SubjectContext) -> set[str]:
         if u
     }
     if ctx.admission is not None:
-        units.add(ctx.admission.ward)
+        units.update(u for u in admission_units(ctx).values() if u)
     if ctx.sip is not None:
         units.add(ctx.sip.responsible_unit)
     return units
@@ -278,39 +346,41 @@ class ListSummary:
     done: int
     total: int
     step: str  # the step of the first open item (or of the last item)
+    opens: dt.datetime | None  # the first open item opens then
     due: dt.datetime | None  # the earliest due time of the open items
+    target: bool  # that due time is a target (mål)
     overdue_from: dt.datetime | None  # from then the row is overdue (None: never)
     waiting: bool  # every open item waits for another role
 
 
-def summarize(facts: Sequence[ItemFacts], ctx: SubjectContext) -> ListSummary:
+def summarize(facts: Sequence[ItemFacts], owing: Sequence[str]) -> ListSummary:
     done, total = progress(facts)
     open_facts = [f for f in facts if f.open]
     first = open_facts[0] if open_facts else (facts[-1] if facts else None)
-    dues = [f.due for f in open_facts if f.due is not None]
+    timed = sorted((f.due, f.target) for f in open_facts if f.due is not None)
     overdue = [f.overdue_from for f in open_facts if f.overdue_from is not None]
+    opens = [f.opens for f in open_facts if f.opens is not None]
     pending = done < total
     if any(f.item.closes for f in facts):
         # The ward keeps the admission until it is closed (its closing items are open, so
-        # done < total) and every message is acknowledged — also one that came in later.
-        pending = pending or bool(ctx.unacknowledged)
+        # done < total) and every kvittering is made — also one that came in later.
+        pending = pending or bool(owing)
     return ListSummary(
         pending=pending,
         done=done,
         total=total,
         step=first.item.step if first else "",
-        due=min(dues) if dues else None,
+        opens=min(opens) if opens and len(opens) == len(open_facts) else None,
+        due=timed[0][0] if timed else None,
+        target=timed[0][1] if timed else False,
         overdue_from=min(overdue) if overdue else None,
-        waiting=bool(open_facts) and all(f.waiting for f in open_facts),
+        waiting=bool(open_facts) and all(f.waiting and f.waiting_other_role for f in open_facts),
     )
 
 
-def units_owing_kvittering(unacknowledged: Iterable[Message]) -> list[str]:
-    """The units that still owe a kvittering (sorted, unique)."""
-    return sorted({m.recipient_unit for m in unacknowledged})
-
-
 # ------------------------------------------------------------------ status words
+
+FLAG_TEXT = "kan behöva flyttas till Lifecare SP"  # the seed's words for a moved date
 
 
 def admission_status(ctx: SubjectContext, region: RegionData) -> str:
@@ -318,29 +388,40 @@ def admission_status(ctx: SubjectContext, region: RegionData) -> str:
     adm = ctx.admission
     assert adm is not None
     cutoff = region.timeline.milestones.discharge_ready_cutoff
-    if adm.status is not AdmissionStatus.PAGAENDE:
-        return "utskriven"
+    started = ctx.done.get("s2.inskrivningsmeddelande", False)
+    if admission_in_lcsp(ctx, region) and admission_finished(ctx, region):
+        return "avslutad i Prator och LCSP"
+    if ctx.discharged:
+        return "utskriven – ska avslutas i Prator och LCSP" if started else "utskriven"
     if finished_in_prator(adm, cutoff):
         return "stannar i Prator (utskrivningsklar senast brytdatum)"
-    if all(ctx.done.get(i.id, False) for i in region.checklists.item if i.closes):
-        return "avslutad i Prator och LCSP"
-    if ctx.done.get("s2.inskrivningsmeddelande", False):
+    if started:
         return "startad i LCSP"
     if moved_past_cutoff(adm, ctx.earliest_discharge_ready, cutoff):
-        return "måste flyttas till LCSP – ej startad"
+        return f"{FLAG_TEXT} – ej startad"
     return "ej startad i LCSP"
 
 
-def sip_status(ctx: SubjectContext) -> str:
+def sip_decision(ctx: SubjectContext, region: RegionData) -> SipDecision | None:
+    """The SIP's decision as it stands: the samordningsansvarig's, or current once a
+    step-7 start item is ticked (starting it makes it current)."""
+    if ctx.sip_decision is not None:
+        return ctx.sip_decision
+    starts = ("s7.erbjud_sip", "s7.skapa_sip_utanfor")
+    return SipDecision.AKTUELL if any(ctx.done.get(i, False) for i in starts) else None
+
+
+def sip_status(ctx: SubjectContext, region: RegionData) -> str:
     sip = ctx.sip
     assert sip is not None
+    decision = sip_decision(ctx, region)
     if not sip_is_ongoing(sip):
         return "avslutad"
-    if ctx.sip_decision is SipDecision.EJ_AKTUELL:
+    if decision is SipDecision.EJ_AKTUELL:
         return "ej aktuell – ska avslutas i Prator"
     if ctx.done.get("s7.avsluta_prator", False):
         return "flyttad till LCSP"
-    return "aktuell – ska flyttas" if ctx.sip_decision is SipDecision.AKTUELL else "ej beslutad"
+    return "aktuell – ska flyttas" if decision is SipDecision.AKTUELL else "ej beslutad"
 
 
 # ------------------------------------------------------------------ refusals
@@ -359,6 +440,7 @@ class TickCheck:
     reason: str | None
     waiting: str | None
     locked: bool  # now at or after its locked_from
+    opens: dt.datetime | None  # not open yet: it opens then (None: open)
     owing: tuple[str, ...]  # units that still owe a kvittering of the admission
 
 
@@ -367,12 +449,14 @@ def check_tick(t: TickCheck, done: bool) -> None:
     item = t.item
     if not t.applies:
         raise Refusal(f"{item.id} gäller inte här: {t.reason}")
+    if t.opens is not None:
+        raise Refusal(f"Steg {item.step} öppnar {day_text(t.opens)}")
     if t.locked:
         raise Refusal(
             f"{item.id} kräver en åtgärd i Prator och Prator är i läsläge: kan inte längre ändras"
         )
     if done and t.waiting:
-        raise Refusal(f"{item.id} väntar på {t.waiting} (annan roll)")
+        raise Refusal(f"{item.id} väntar på {t.waiting}")
     if done and item.closes and t.owing:
         raise Refusal(
             f"Vårdtillfället kan inte avslutas: okvitterade meddelanden hos {', '.join(t.owing)}"

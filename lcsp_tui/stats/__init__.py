@@ -159,7 +159,9 @@ def collect(q: Queries, region: RegionData, now: dt.datetime, *, burndown: bool 
         now=now,
         region=region,
         sip_by_coordinator=sip_by_coordinator(region, sips),
-        unacknowledged=unacknowledged_by_unit(q.unacknowledged_by_unit()),
+        unacknowledged=unacknowledged_by_unit(
+            q.unacknowledged_by_unit(), now >= region.timeline.milestones.prator_read_only
+        ),
         progress=progress,
         flagged=flagged_admissions(q.flagged_by_ward()),
         decisions=sip_decisions(region, sips, names),

@@ -18,6 +18,7 @@ class UnacknowledgedRow(TypedDict):
     name: str
     unacknowledged: int
     oldest: str
+    missed: bool  # Prator is read-only: they can no longer be acknowledged (escalated)
 
 
 class FlaggedRow(TypedDict):
@@ -61,11 +62,18 @@ def sip_by_coordinator(region: RegionData, rows: Sequence[SipCount]) -> dict[str
     return table
 
 
-def unacknowledged_by_unit(rows: Sequence[UnitMessages]) -> list[UnacknowledgedRow]:
-    """Unacknowledged Prator messages per unit, worst first (then oldest first sent)."""
+def unacknowledged_by_unit(
+    rows: Sequence[UnitMessages], read_only: bool
+) -> list[UnacknowledgedRow]:
+    """Unacknowledged Prator messages per unit, worst first (then oldest first sent); once
+    Prator is read-only they are missed."""
     return [
         UnacknowledgedRow(
-            unit=r.unit, name=r.name, unacknowledged=r.unacknowledged, oldest=r.oldest
+            unit=r.unit,
+            name=r.name,
+            unacknowledged=r.unacknowledged,
+            oldest=r.oldest,
+            missed=read_only,
         )
         for r in rows
     ]

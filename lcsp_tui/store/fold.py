@@ -108,10 +108,12 @@ def _apply_patients(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
 
 
 def _apply_ticks(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+    # A tick without a note (or a value) keeps the one the item has.
     conn.executemany(
-        "INSERT INTO items (subject, item, done, note, actor, role, unit, seq) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(subject, item) DO UPDATE SET "
-        "done = excluded.done, note = excluded.note, actor = excluded.actor, "
+        "INSERT INTO items (subject, item, done, note, value, actor, role, unit, seq) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(subject, item) DO UPDATE SET "
+        "done = excluded.done, note = coalesce(excluded.note, items.note), "
+        "value = coalesce(excluded.value, items.value), actor = excluded.actor, "
         "role = excluded.role, unit = excluded.unit, seq = excluded.seq",
         [
             (
@@ -119,6 +121,7 @@ def _apply_ticks(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
                 e.payload["item"],
                 1 if e.payload.get("done", True) else 0,
                 e.payload.get("note"),
+                e.payload.get("value"),
                 e.actor,
                 e.role,
                 e.unit,
@@ -147,6 +150,15 @@ def _apply_acks(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
         "UPDATE help_requests SET acks = acks + 1 WHERE request_id = ? AND EXISTS "
         "(SELECT 1 FROM messages WHERE message_id = ? AND acked_seq = ?)",
         linked,
+    )
+    _audit(conn, events)
+
+
+def _apply_discharges(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+    # The first recorded discharge counts.
+    conn.executemany(
+        "UPDATE admissions SET discharged_at = coalesce(discharged_at, ?) WHERE admission_id = ?",
+        [(e.recorded_at or str(e.seq), e.payload["admission_id"]) for e in events],
     )
     _audit(conn, events)
 
@@ -239,7 +251,7 @@ def fold_help(
 
 def audit_subject(event: Event) -> str | None:
     p = event.payload
-    for key in ("subject", "message_id", "sip_id", "patient_id", "request_id"):
+    for key in ("subject", "message_id", "sip_id", "admission_id", "patient_id", "request_id"):
         if p.get(key):
             return str(p[key])
     return None
@@ -251,6 +263,8 @@ def audit_what(event: Event) -> str:
         return f"{p['item']} {'klar' if p.get('done', True) else 'ångrad'}"
     if event.kind == m.SIP_DECIDED:
         return f"beslut: {p['decision']}"
+    if event.kind == m.ADMISSION_DISCHARGED:
+        return "utskrivning registrerad"
     if event.kind == m.MESSAGE_ACKED:
         return "kvittering"
     if event.kind == m.HELP_REQUESTED:
@@ -295,6 +309,7 @@ APPLIERS: dict[str, Callable[[sqlite3.Connection, Sequence[Event]], None]] = {
     m.ITEM_TICKED: _apply_ticks,
     m.MESSAGE_ACKED: _apply_acks,
     m.SIP_DECIDED: _apply_decisions,
+    m.ADMISSION_DISCHARGED: _apply_discharges,
     m.HELP_REQUESTED: _apply_help,
     m.HELP_UPDATED: _apply_help,
     m.HELP_RESOLVED: _apply_help,

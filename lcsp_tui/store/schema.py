@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-STORE_SCHEMA_VERSION = 3  # 2: help_requests; audit.on_behalf_of; 3: the read model (rm_*)
+# 2: help_requests; audit.on_behalf_of. 3: the read model (rm_*); items.value;
+# admissions.discharged_at.
+STORE_SCHEMA_VERSION = 3
 
 # Domain tables: folded from ledger events; these (and only these) make the state hash.
 DOMAIN_TABLES: dict[str, str] = {
@@ -21,7 +23,7 @@ DOMAIN_TABLES: dict[str, str] = {
         CREATE TABLE admissions (
             admission_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, care_form TEXT NOT NULL,
             ward TEXT NOT NULL, admitted TEXT NOT NULL, discharge_ready TEXT,
-            status TEXT NOT NULL, earliest_discharge_ready TEXT)""",
+            status TEXT NOT NULL, earliest_discharge_ready TEXT, discharged_at TEXT)""",
     "sips": """
         CREATE TABLE sips (
             sip_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, coordinator_org TEXT NOT NULL,
@@ -35,7 +37,7 @@ DOMAIN_TABLES: dict[str, str] = {
     "items": """
         CREATE TABLE items (
             subject TEXT NOT NULL, item TEXT NOT NULL, done INTEGER NOT NULL, note TEXT,
-            actor TEXT, role TEXT, unit TEXT, seq INTEGER NOT NULL,
+            actor TEXT, role TEXT, unit TEXT, seq INTEGER NOT NULL, value TEXT,
             PRIMARY KEY (subject, item))""",
     "decisions": """
         CREATE TABLE decisions (
@@ -80,15 +82,16 @@ READ_TABLES: dict[str, str] = {
             municipality TEXT NOT NULL, in_scope INTEGER NOT NULL, care_form TEXT,
             holder_unit TEXT, coordinator_org TEXT, decision TEXT,
             started INTEGER NOT NULL, flagged INTEGER NOT NULL, unacked INTEGER NOT NULL,
-            status TEXT NOT NULL, own_units TEXT NOT NULL)""",
+            status TEXT NOT NULL, own_units TEXT NOT NULL, owing TEXT NOT NULL)""",
     # One row per item of a subject in scope that some role holding the subject ticks.
     # ``roles``: bit set of those roles (ROLE_BITS); ``pos``: the item's place in the data.
     "rm_item": """
         CREATE TABLE rm_item (
             subject TEXT NOT NULL, item TEXT NOT NULL, pos INTEGER NOT NULL, step TEXT NOT NULL,
             roles INTEGER NOT NULL, applies INTEGER NOT NULL, reason TEXT, done INTEGER NOT NULL,
-            done_by TEXT, done_at TEXT, note TEXT, waiting TEXT, prator_action INTEGER NOT NULL,
-            opens TEXT, due TEXT, overdue_from TEXT, locked_from TEXT,
+            done_by TEXT, done_at TEXT, note TEXT, value TEXT, waiting TEXT,
+            waiting_other INTEGER NOT NULL, prator_action INTEGER NOT NULL, opens TEXT,
+            due TEXT, target INTEGER NOT NULL, overdue_from TEXT, locked_from TEXT,
             PRIMARY KEY (subject, item))""",
     # Which role's list at which unit holds a subject ('' = no unit: counted, on no list),
     # with the row's figures; ``pending``: shown on the worklist.
@@ -96,8 +99,9 @@ READ_TABLES: dict[str, str] = {
         CREATE TABLE rm_list (
             role TEXT NOT NULL, unit TEXT NOT NULL, subject TEXT NOT NULL,
             role_bit INTEGER NOT NULL, pending INTEGER NOT NULL, done INTEGER NOT NULL,
-            total INTEGER NOT NULL, step TEXT NOT NULL, due TEXT, overdue_from TEXT,
-            waiting INTEGER NOT NULL, PRIMARY KEY (role, unit, subject))""",
+            total INTEGER NOT NULL, step TEXT NOT NULL, opens TEXT, due TEXT,
+            target INTEGER NOT NULL, overdue_from TEXT, waiting INTEGER NOT NULL,
+            PRIMARY KEY (role, unit, subject))""",
     # Every Prator message with its kvittering as the user sees it (confirmed or pending).
     "rm_message": """
         CREATE TABLE rm_message (
@@ -154,4 +158,11 @@ INDEXES = (
     "CREATE INDEX audit_actor ON audit(actor)",
     "CREATE INDEX audit_recorded ON audit(recorded_at)",
     "CREATE INDEX help_status ON help_requests(status)",
+)
+
+# A home of schema 2 gets these before its read model is built (new columns are NULL: no
+# value was ever given, no discharge ever recorded in the tool).
+UPGRADE_FROM_2 = (
+    "ALTER TABLE items ADD COLUMN value TEXT",
+    "ALTER TABLE admissions ADD COLUMN discharged_at TEXT",
 )

@@ -33,6 +33,7 @@ from lcsp_tui.store.schema import (
     READ_INDEXES,
     READ_TABLES,
     STORE_SCHEMA_VERSION,
+    UPGRADE_FROM_2,
 )
 
 
@@ -114,7 +115,7 @@ class LocalStore:
             raise StoreError(f"{self.path} is an lcsp local store of schema {version}: too old")
         if version < STORE_SCHEMA_VERSION:
             with self.transaction() as c:
-                for ddl in (*READ_TABLES.values(), *READ_INDEXES):
+                for ddl in (*UPGRADE_FROM_2, *READ_TABLES.values(), *READ_INDEXES):
                     c.execute(ddl)
                 self._set_meta("schema_version", str(STORE_SCHEMA_VERSION))
                 self._rebuild(c)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable
+from functools import lru_cache
 
 from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.domain.roles import UNIT_TYPES_OF_ROLE
@@ -21,7 +22,8 @@ from lcsp_tui.rows import (
     WorkRow,
     subject_title,
 )
-from lcsp_tui.store.readmodel import NO_UNIT, ROLE_BITS, _rows, instant, reached
+from lcsp_tui.store.inputs import rows as _rows
+from lcsp_tui.store.readmodel import NO_UNIT, ROLE_BITS, instant, reached
 
 # The title's patient columns and whether the name may show (``:unit`` is one of the
 # patient's own units, or the name is not protected).
@@ -31,8 +33,15 @@ _WHO = (
 )
 
 
-def _when(v: object) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(str(v)) if v else None
+def _not_yet(column: str) -> str:
+    """SQL: the instant in ``column`` while it has not come at ``:now``, else ''."""
+    return f"CASE WHEN {reached(column)} THEN '' ELSE {column} END"
+
+
+@lru_cache(maxsize=4096)
+def _when(v: str | None) -> dt.datetime | None:
+    """A stored instant (few distinct ones: the timeline's), '' or None for none."""
+    return dt.datetime.fromisoformat(v) if v else None
 
 
 def _title(kind: str, care_form: str | None, first: str, last: str, year: str, show: int) -> str:
@@ -50,6 +59,7 @@ class WorkQueries:
         rows = self._conn.execute(
             "SELECT l.subject, s.kind, l.step, l.done, l.total, l.due, "
             f"{reached('l.overdue_from')}, l.waiting, s.unacked, s.flagged, s.care_form, "
+            f"l.target, {_not_yet('l.opens')}, "
             f"{_WHO} FROM rm_list l JOIN rm_subject s ON s.subject = l.subject "
             "JOIN patients p ON p.patient_id = s.patient_id "
             "WHERE l.role = :role AND l.unit = :unit AND l.pending = 1 "
@@ -67,8 +77,10 @@ class WorkQueries:
                 overdue=bool(r[6]),
                 waiting=bool(r[7]),
                 unacknowledged=r[8],
-                title=_title(r[1], r[10], *r[11:]),
+                title=_title(r[1], r[10], *r[13:]),
                 flagged=bool(r[9]),
+                target=bool(r[11]),
+                opens=_when(r[12]),
             )
             for r in rows
         ]
@@ -91,14 +103,14 @@ class WorkQueries:
         None when no such list holds it."""
         args = {"role": role, "subject": subject, "unit": unit or "", "now": instant(now)}
         lists = self._conn.execute(
-            f"SELECT unit, due, {reached('overdue_from')} FROM rm_list WHERE role = :role "
+            f"SELECT unit, due, {reached('overdue_from')}, target FROM rm_list WHERE role = :role "
             "AND subject = :subject AND (:unit = '' OR unit = :unit) ORDER BY unit",
             args,
         ).fetchall()
         if not lists:
             return None
         head = self._conn.execute(
-            f"SELECT s.kind, s.care_form, s.flagged, s.decision, s.status, {_WHO} "
+            f"SELECT s.kind, s.care_form, s.flagged, s.decision, s.status, s.owing, {_WHO} "
             "FROM rm_subject s JOIN patients p ON p.patient_id = s.patient_id "
             "WHERE s.subject = :subject",
             args,
@@ -117,11 +129,17 @@ class WorkQueries:
                 by=r[8],
                 at=r[9],
                 due=_when(r[10]),
+                value=r[11],
+                waiting_other_role=bool(r[12]),
+                target=bool(r[13]),
+                opens=_when(r[14]),
             )
             for r in self._conn.execute(
                 f"SELECT item, done, applies, reason, waiting, {reached('locked_from')}, "
                 f"applies = 1 AND done = 0 AND {reached('overdue_from')}, note, done_by, "
-                "done_at, due FROM rm_item WHERE subject = :subject AND (roles & :bit) <> 0 "
+                "done_at, due, value, waiting_other, target, "
+                f"{_not_yet('opens')} FROM rm_item "
+                "WHERE subject = :subject AND (roles & :bit) <> 0 "
                 "ORDER BY pos",
                 args | {"bit": ROLE_BITS[role]},
             )
@@ -130,14 +148,15 @@ class WorkQueries:
             subject=subject,
             kind=head[0],
             role=role,
-            units=tuple(u for u, _, _ in lists),
-            title=_title(head[0], head[1], *head[5:]),
+            units=tuple(r[0] for r in lists),
+            title=_title(head[0], head[1], *head[6:]),
             items=items,
             due=_when(lists[0][1]),
             overdue=bool(lists[0][2]),
+            target=bool(lists[0][3]),
             flagged=bool(head[2]),
             decision=head[3],
-            owing=tuple(self.owing(subject)),
+            owing=tuple(u for u in str(head[5]).split(",") if u),
             status=head[4],
         )
 
@@ -163,17 +182,6 @@ class WorkQueries:
         return "patient" if known else None
 
     # ------------------------------------------------------------ messages
-
-    def owing(self, admission_id: str) -> list[str]:
-        """The units that still owe a kvittering of the admission's messages."""
-        return [
-            u
-            for (u,) in self._conn.execute(
-                "SELECT DISTINCT recipient_unit FROM rm_message WHERE admission_id = ? "
-                "AND acked = 0 ORDER BY recipient_unit",
-                (admission_id,),
-            )
-        ]
 
     def unacknowledged(self, unit: str | None) -> list[MessageRow]:
         """A unit's (or, with None, the region's) unacknowledged messages, oldest first."""
@@ -205,6 +213,17 @@ class WorkQueries:
         return out
 
     # ------------------------------------------------------------ units
+
+    def patient_unit_of_type(self, subject: str, unit_type: str) -> str | None:
+        """The subject's patient's own unit of ``unit_type`` (from the export), if any."""
+        row = self._conn.execute(
+            "SELECT u.unit_id FROM rm_subject s JOIN patients p ON p.patient_id = s.patient_id "
+            "JOIN units u ON u.unit_id IN (p.health_centre, p.psych_outpatient_unit, "
+            "p.housing_unit, p.home_health_unit, p.assistance_unit) "
+            "WHERE s.subject = ? AND u.type = ? ORDER BY u.unit_id LIMIT 1",
+            (subject, unit_type),
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def unit_exists(self, unit_id: str) -> bool:
         row = self._conn.execute("SELECT 1 FROM units WHERE unit_id = ?", (unit_id,)).fetchone()
