@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from rich.table import Table
@@ -18,11 +19,14 @@ from textual.widgets.option_list import Option
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain import rules
 from lcsp_tui.domain.regiondata import RegionData
-from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.domain.roles import ROLES, UNIT_TYPE_NAMES
+from lcsp_tui.domain.rules import FLAG_TEXT
+from lcsp_tui.domain.when import day_text
 from lcsp_tui.rows import Checklist, ItemRow
-from screens.dialogs import NoteScreen
+from screens.dialogs import ChoiceScreen, ConfirmScreen, NoteScreen
 from screens.host import Host
-from screens.widgets import StatusHeader, fmt_day
+from screens.setup import UnitScreen
+from screens.widgets import StatusHeader, fmt_day, kvittering_help
 
 WIDE = 120  # from this width reminders and the gate go beside the list
 
@@ -35,7 +39,9 @@ def short_label(label: str) -> str:
     return label
 
 
-def item_prompt(state: ItemRow, labels: dict[str, str]) -> Table:
+def item_prompt(
+    state: ItemRow, labels: dict[str, str], unit_name: Callable[[str], str] = str
+) -> Table:
     """One item: a box, then the label and its remarks with a hanging indent."""
     item = state.item
     if not state.applies:
@@ -56,9 +62,16 @@ def item_prompt(state: ItemRow, labels: dict[str, str]) -> Table:
         notes.append(("MISSAD", "bold red"))
     if not state.applies and state.reason:
         notes.append((f"gäller ej: {state.reason}", "dim"))
+    if state.opens is not None and state.open:
+        notes.append((f"öppnar {day_text(state.opens)}", "yellow"))
     if state.waiting:
         what = short_label(labels.get(state.waiting, state.waiting))
-        notes.append((f"väntar på annan roll: {what}", "yellow"))
+        who = "annan roll: " if state.waiting_other_role else ""
+        notes.append((f"väntar på {who}{what}", "yellow"))
+    if state.value:
+        notes.append((f"enhet: {unit_name(state.value)}", "cyan"))
+    elif state.item.value and state.open:
+        notes.append(("väljer enhet (Mellanslag)", "dim"))
     if state.done and state.by:
         notes.append((f"klar av {state.by}", "green"))
     if state.note:
@@ -132,6 +145,13 @@ class ChecklistScreen(Screen[None]):
             "Bedöm SIP",
             id="checklista.bedom",
             tooltip="Är SIP:en aktuell (flyttas) eller ej aktuell (avslutas i Prator)?",
+        ),
+        Binding(
+            "x",
+            "discharge",
+            "Utskriven",
+            id="checklista.utskriven",
+            tooltip="Registrera att patienten är utskriven (steg 6 gäller sedan)",
         ),
         Binding(
             "k",
@@ -213,7 +233,7 @@ class ChecklistScreen(Screen[None]):
                 )
             options.append(
                 Option(
-                    item_prompt(st, labels),
+                    item_prompt(st, labels, ws.q.unit_name),
                     id=st.item.id,
                     disabled=not st.applies,
                 )
@@ -241,11 +261,12 @@ class ChecklistScreen(Screen[None]):
         t.append("\nKlart ")
         t.append(f"{done}/{total}", style="bold green" if done == total else "bold")
         if found.due is not None and done < total:
-            t.append(f"  senast {fmt_day(found.due)}", style="bold red" if found.overdue else "")
+            when = "mål" if found.target else "senast"
+            t.append(f"  {when} {fmt_day(found.due)}", style="bold red" if found.overdue else "")
             if found.overdue:
                 t.append(" – FÖRSENAD", style="bold red")
         if found.flagged:
-            t.append("  MÅSTE FLYTTAS TILL LCSP", style="bold magenta")
+            t.append(f"  {FLAG_TEXT.upper()}", style="bold magenta")
         if found.kind == "sip":
             decision = {
                 m.SipDecision.AKTUELL.value: "bedömd aktuell",
@@ -264,6 +285,7 @@ class ChecklistScreen(Screen[None]):
             gate.append(", ".join(unit_name(u) for u in owing), style="bold")
             if self.lcsp.ws.unit in owing:
                 gate.append(" – din enhet är en av dem (k)", style="bold cyan")
+            gate.append("\n" + kvittering_help(self.lcsp.ws.region), style="dim")
         self.query_one("#gate", Static).update(gate)
         self.query_one("#gate").display = bool(gate.plain)
         reminders = self.lcsp.ws.region.checklists.reminders(ROLES[found.role].steps)
@@ -289,9 +311,11 @@ class ChecklistScreen(Screen[None]):
 
     # ------------------------------------------------------------ actions
 
-    def _tick(self, state: ItemRow, done: bool, note: str | None = None) -> bool:
+    def _tick(
+        self, state: ItemRow, done: bool, note: str | None = None, value: str | None = None
+    ) -> bool:
         try:
-            self.lcsp.ws.tick(self.subject, state.item.id, done=done, note=note)
+            self.lcsp.ws.tick(self.subject, state.item.id, done=done, note=note, value=value)
         except rules.Refusal as e:  # UsageError is a Refusal too
             self.notify(self._readable(str(e)), title="Går inte", severity="error")
             return False
@@ -313,8 +337,32 @@ class ChecklistScreen(Screen[None]):
         state = self._selected()
         if state is None:
             return
+        if state.item.value and not state.done and state.applies:
+            self._pick_value(state)
+            return
         if self._tick(state, not state.done):
             self.undo_stack.append((state.item.id, state.done))
+
+    def _pick_value(self, state: ItemRow) -> None:
+        """An item that sets a unit: pick it (of the right type), then tick with it."""
+        ws = self.lcsp.ws
+        kind = state.item.value or ""
+        units = [(u.unit_id, u.name, u.type) for u in ws.q.units() if u.type == kind]
+
+        def picked(unit: str | None) -> None:
+            if unit is not None and self._tick(state, True, value=unit):
+                self.undo_stack.append((state.item.id, False))
+
+        self.app.push_screen(
+            UnitScreen(
+                ws.role or "",
+                lambda: units,
+                ws.q.patient_unit_of_type(self.subject, kind),
+                cancellable=True,
+                title=f"Välj {UNIT_TYPE_NAMES.get(kind, kind)}",
+            ),
+            picked,
+        )
 
     @on(OptionList.OptionSelected, "#items")
     def _selected_by_enter(self, event: OptionList.OptionSelected) -> None:
@@ -348,31 +396,54 @@ class ChecklistScreen(Screen[None]):
         self.app.push_screen(NoteScreen(short_label(state.item.label), current or ""), save)
 
     def action_decide(self) -> None:
-        from screens.dialogs import ConfirmScreen
-
         found = self.found
         if found is None or found.kind != "sip":
             return
-        current = found.decision != m.SipDecision.EJ_AKTUELL.value
-        question = (
-            "Bedöm SIP:en som EJ aktuell (avslutas i Prator)?"
-            if current
-            else "Bedöm SIP:en som aktuell igen (flyttas till Lifecare SP)?"
-        )
+        now = {"aktuell": "aktuell", "ej_aktuell": "ej aktuell"}.get(found.decision or "")
+        answers = [
+            (m.SipDecision.AKTUELL.value, "a", "Aktuell – flyttas till Lifecare SP"),
+            (m.SipDecision.EJ_AKTUELL.value, "e", "Ej aktuell – avslutas i Prator"),
+        ]
 
-        def decide(yes: bool | None) -> None:
-            if not yes:
+        def decide(answer: str | None) -> None:
+            if answer is None:
                 return
-            decision = m.SipDecision.EJ_AKTUELL if current else m.SipDecision.AKTUELL
             try:
-                self.lcsp.ws.decide_sip(self.subject, decision)
+                self.lcsp.ws.decide_sip(self.subject, m.SipDecision(answer))
             except rules.Refusal as e:
                 self.notify(str(e), title="Går inte", severity="error")
                 return
             self.lcsp.local_change()
             self.reload()
 
-        self.app.push_screen(ConfirmScreen(question), decide)
+        detail = f"Nu: {now}." if now else "Inte bedömd än."
+        self.app.push_screen(ChoiceScreen("Är SIP:en aktuell?", answers, detail), decide)
+
+    def action_discharge(self) -> None:
+        """Slutenvård records that the patient is discharged: step 6 applies."""
+        found = self.found
+        if found is None or not any(i.item.closes for i in found.items):
+            return
+
+        def record(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.lcsp.ws.discharge(self.subject)
+            except rules.Refusal as e:
+                self.notify(str(e), title="Går inte", severity="error")
+                return
+            self.lcsp.local_change()
+            self.reload()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Registrera att patienten är utskriven?",
+                "Steg 6 gäller sedan: skicka utskrivningsmeddelande och avsluta vårdtillfället "
+                "i Prator och Lifecare SP.",
+            ),
+            record,
+        )
 
     def action_back(self) -> None:
         self.dismiss()
@@ -383,4 +454,7 @@ class ChecklistScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "decide":
             return self.found is not None and self.found.kind == "sip"
+        if action == "discharge":  # the ward's, until step 6 applies
+            closing = [i for i in self.found.items if i.item.closes] if self.found else []
+            return bool(closing) and not any(i.applies for i in closing)
         return True

@@ -112,12 +112,12 @@ def overview_table(table: DataTable[object], s: Stats, width: int) -> Cells:
     not_started = int(s.flagged["not_started"])
     row(
         "flaggade",
-        "Måste flyttas till LCSP",
+        "Kan behöva flyttas till Lifecare SP",
         Text(
             f"{fmt(flagged)} vårdtillfällen ({fmt(not_started)} ej startade i LCSP)",
             style="bold magenta" if not_started else "",
         ),
-        (Selector("flagged"), "Måste flyttas till LCSP"),
+        (Selector("flagged"), "Kan behöva flyttas till Lifecare SP"),
     )
     dec = s.decisions["by_municipality"]["total"]
     row(
@@ -366,7 +366,7 @@ def escalation_table(table: DataTable[object], s: Stats, width: int) -> Cells:
             Selector("progress", unit=unit, only="missed"),
             f"Missade Prator-åtgärder, {r['name']}",
         )
-    head("h-flaggade", "Måste flyttas till LCSP")
+    head("h-flaggade", "Kan behöva flyttas till Lifecare SP")
     by_ward = s.flagged["by_unit"]
     if not by_ward:
         table.add_row(Text("  inga", style="green"), "", "", key="f-none")
@@ -381,7 +381,7 @@ def escalation_table(table: DataTable[object], s: Stats, width: int) -> Cells:
         )
         cells[(key, None)] = (
             Selector("flagged", unit=str(fl["unit"])),
-            f"Måste flyttas till LCSP, {fl['name']}",
+            f"Kan behöva flyttas till Lifecare SP, {fl['name']}",
         )
     head("h-okvitterat", "Okvitterade meddelanden, flest först")
     if not s.unacknowledged:

@@ -43,6 +43,45 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
+class ChoiceScreen(ModalScreen[str | None]):
+    """A question with a few answers, each with its key; None when cancelled."""
+
+    BINDINGS = [
+        Binding("escape", "answer('')", "Avbryt", id="val.avbryt", tooltip="Avbryt"),
+    ]
+
+    def __init__(
+        self, question: str, answers: list[tuple[str, str, str]], detail: str = ""
+    ) -> None:
+        """``answers``: (id, key, label) for each answer."""
+        super().__init__(classes="dialog-screen")
+        self.question = question
+        self.answers = answers
+        self.detail = detail
+        for answer_id, key, label in answers:
+            self._bindings.bind(key, f"answer('{answer_id}')", label, show=True)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title")
+            if self.detail:
+                yield Static(self.detail, classes="dialog-detail")
+            with Horizontal(classes="dialog-buttons"):
+                for answer_id, key, label in self.answers:
+                    yield Button(f"{label} ({key})", id=f"answer-{answer_id}")
+                yield Button("Avbryt (Esc)", id="answer-")
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.action_answer(str(event.button.id).removeprefix("answer-"))
+
+    def action_answer(self, answer: str) -> None:
+        self.dismiss(answer or None)
+
+
 class NoteScreen(ModalScreen[str | None]):
     """One line of text for a checklist item; None when cancelled."""
 

@@ -202,7 +202,7 @@ class SubjectScreen(Screen[None]):
                 )
             )
             for row in sec.items:
-                out.add_row(item_prompt(row, labels))
+                out.add_row(item_prompt(row, labels, q.unit_name))
         self.query_one("#subject-text", Static).update(out)
         self.query_one("#subject-body").focus()
 

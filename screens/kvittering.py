@@ -16,7 +16,7 @@ from lcsp_tui.domain import rules
 from lcsp_tui.rows import MessageRow
 from screens.dialogs import ConfirmScreen
 from screens.host import Host
-from screens.widgets import StatusHeader, shorten
+from screens.widgets import StatusHeader, kvittering_help, shorten
 
 MESSAGE_TYPES = {
     "inskrivningsmeddelande": "Inskrivning",
@@ -130,7 +130,8 @@ class KvitteringScreen(Screen[None]):
             n = len(self.marked)
             title.append(f" · {n} markerad{'' if n == 1 else 'e'}", style="bold cyan")
         title.append(
-            "\nKvittera här när det är gjort i Prator. Mellanslag markerar, a kvitterar.",
+            "\nKvittera här när det är gjort i Prator. Mellanslag markerar, a kvitterar.\n"
+            + kvittering_help(self.lcsp.ws.region),
             style="dim",
         )
         self.query_one("#kv-title", Static).update(title)
@@ -193,8 +194,9 @@ class KvitteringScreen(Screen[None]):
             try:
                 if ws.ack(mid) is not None:
                     done += 1
-            except rules.Refusal as e:
+            except rules.Refusal as e:  # e.g. Prator is read-only: the same for all of them
                 self.notify(str(e), title="Går inte", severity="error")
+                break
         self.marked -= set(targets)
         self.lcsp.local_change()
         self.reload()

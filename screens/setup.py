@@ -77,9 +77,11 @@ class UnitScreen(ModalScreen[str | None]):
         load: Callable[[], list[tuple[str, str, str]]],
         current: str | None,
         cancellable: bool,
+        title: str = "Välj din operativa enhet",
     ) -> None:
         super().__init__(classes="dialog-screen")
         self.role = role
+        self.title_text = title
         self.load = load
         self.units = load()
         self.current = current
@@ -87,7 +89,7 @@ class UnitScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog chooser"):
-            yield Label("Välj din operativa enhet", classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title")
             yield Static(f"Roll: {ROLES[self.role].name}", classes="dialog-detail")
             yield Input(placeholder="Skriv för att filtrera (namn eller id)", id="unit-filter")
             yield OptionList(id="units")

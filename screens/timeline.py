@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from lcsp_tui import timeline as tl
-from lcsp_tui.domain.regiondata import Timeline
+from lcsp_tui.domain.regiondata import Phase, Timeline
 from lcsp_tui.stats.progress import Progress
 from screens.host import Host
 from screens.widgets import StatusHeader
@@ -43,8 +43,11 @@ def countdown_text(now: dt.datetime, timeline: Timeline) -> Text:
     return out
 
 
-def phases_table(now: dt.datetime, timeline: Timeline, wide: bool) -> Table:
-    """Every phase in date order, with a "nu" row where the current moment is."""
+def phases_table(
+    now: dt.datetime, timeline: Timeline, wide: bool, progress: Progress | None = None
+) -> Table:
+    """Every phase in date order, with a "nu" row where the current moment is. A phase
+    whose time has passed is done only when its items are (with ``progress``)."""
     grid = Table(expand=True, box=None, show_edge=False, pad_edge=False, header_style="bold")
     grid.add_column("", width=10, no_wrap=True)
     if wide:
@@ -61,6 +64,8 @@ def phases_table(now: dt.datetime, timeline: Timeline, wide: bool) -> Table:
             status = Text("pågår", style="bold green")
         elif state == "coming":
             status = Text(tl.day_text(p.opens))
+        elif left := _open_items(p, progress):
+            status = Text(f"{left:,} kvar".replace(",", " "), style="bold red")
         else:
             status = Text("✓ klart", style="dim")
         label = Text(p.label, style="bold" if state == "now" else "dim" if state == "done" else "")
@@ -72,6 +77,13 @@ def phases_table(now: dt.datetime, timeline: Timeline, wide: bool) -> Table:
         here = Text(f"{tl.day_text(now)} ← här står vi", style="bold")
         grid.add_row(Text("▶ nu", style="bold reverse"), *([here, ""] if wide else [here]))
     return grid
+
+
+def _open_items(phase: Phase, progress: Progress | None) -> int:
+    """Open items of the phase's steps (0 without progress: time alone decides)."""
+    if progress is None:
+        return 0
+    return sum(t.open for s in phase.all_steps if (t := progress.by_step.get(s)) is not None)
 
 
 def roles_table(now: dt.datetime, timeline: Timeline, progress: Progress | None) -> Table:
@@ -106,7 +118,7 @@ def timeline_view(
     return Group(
         countdown_text(now, timeline),
         Text(""),
-        phases_table(now, timeline, wide),
+        phases_table(now, timeline, wide, progress),
         Text(""),
         Text("Vad varje roll ska göra nu", style="bold underline"),
         roles_table(now, timeline, progress),

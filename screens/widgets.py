@@ -12,7 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from lcsp_tui.config import ENV_LABELS
-from lcsp_tui.domain.regiondata import Phase, Timeline
+from lcsp_tui.domain.regiondata import Phase, RegionData, Timeline
 from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.domain.when import WEEKDAYS
 
@@ -203,3 +203,9 @@ def shorten(text: str, width: int) -> str:
     if width <= 0:
         return ""
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def kvittering_help(region: RegionData) -> str:
+    """The seed's two channels for help with a kvittering."""
+    h = region.checklists.kvittering_help
+    return f"Hjälp att kvittera: {h.region} · {h.municipalities}"

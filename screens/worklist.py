@@ -17,6 +17,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from lcsp_tui.domain.regiondata import fold_text
 from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.domain.rules import FLAG_TEXT
+from lcsp_tui.domain.when import day_text
 from lcsp_tui.rows import WorkRow
 from screens.host import Host
 from screens.widgets import StatusHeader, fmt_day, fmt_due, shorten
@@ -42,8 +44,11 @@ class WorkTable(DataTable[object]):
 def status_flags(row: WorkRow, short: bool) -> list[tuple[str, str]]:
     """The row's status as (text, style) pairs, long or short."""
     flags: list[tuple[str, str]] = []
+    if row.opens is not None:
+        when = day_text(row.opens)
+        flags.append((when if short else f"öppnar {when}", "yellow"))
     if row.flagged:
-        flags.append(("FLYTTA TILL LCSP" if short else "MÅSTE FLYTTAS TILL LCSP", "bold magenta"))
+        flags.append(("FLYTTA?" if short else FLAG_TEXT.upper(), "bold magenta"))
     if row.overdue:
         flags.append(("FÖRSENAD", "bold red"))
     if row.waiting:
@@ -216,7 +221,10 @@ class WorklistScreen(Screen[None]):
         table.add_column("Status", width=status_w, key="status")
         rows = self._filtered()
         for r in rows[:ROW_CAP]:
-            due = Text(fmt_due(r.due), style="bold red" if r.overdue else "")
+            due = Text(
+                f"mål {fmt_due(r.due)[:5]}" if r.target else fmt_due(r.due),
+                style="bold red" if r.overdue else "dim" if r.target else "",
+            )
             cells: list[object] = [title_text(r.title, title_w)]
             if wide:
                 cells.append(r.subject)

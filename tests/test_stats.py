@@ -574,7 +574,7 @@ def test_report_markdown(home: Path, capsys: pytest.CaptureFixture[str], tmp_pat
     assert "- Prator i läsläge: om 15 dagar (tor 16/10)" in text
     assert "| 2025-09-30 | 83 | 39 | 4 |" in text
     assert "| 2025-10-01 (i dag) | 82 |" in text
-    assert "Måste flyttas till LCSP: 1 vårdtillfällen (1 ej startade i LCSP)" in text
+    assert "Kan behöva flyttas till Lifecare SP: 1 vårdtillfällen (1 ej startade i LCSP)" in text
     _no_person_in(text)
     rc, out, _ = run(home, capsys, "--role", "systemforvaltning", "report")
     assert rc == 0 and out == text

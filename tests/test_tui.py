@@ -462,9 +462,11 @@ def test_status_text_fits_its_column() -> None:
         flagged=True,
     )
     wide = status_text(row, 80).plain
-    assert wide == "MÅSTE FLYTTAS TILL LCSP · FÖRSENAD · VÄNTAR på annan roll · 2 okvitterade"
+    assert wide == (
+        "KAN BEHÖVA FLYTTAS TILL LIFECARE SP · FÖRSENAD · VÄNTAR på annan roll · 2 okvitterade"
+    )
     narrow = status_text(row, 30).plain
-    assert len(narrow) <= 30 and narrow.startswith("FLYTTA TILL LCSP · FÖRSENAD")
+    assert len(narrow) <= 30 and narrow.startswith("FLYTTA? · FÖRSENAD")
     assert title_text(row.title, 24) == "A. Berg (1950)"
 
 

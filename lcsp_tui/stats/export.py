@@ -96,7 +96,7 @@ def csv_rows(stats: Stats) -> list[list[str]]:
             [cell(um["unit"]), cell(um["name"]), str(um["unacknowledged"]), str(um["oldest"])]
         )
 
-    rows += [[], ["Avdelning", "Namn", "Måste flyttas till LCSP", "Ej startade i LCSP"]]
+    rows += [[], ["Avdelning", "Namn", "Kan behöva flyttas till Lifecare SP", "Ej startade i LCSP"]]
     for fl in stats.flagged["by_unit"]:
         rows.append(
             [cell(fl["unit"]), cell(fl["name"]), str(fl["flagged"]), str(fl["not_started"])]

@@ -72,7 +72,7 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
     ]
     flagged = stats.flagged
     out.append(
-        f"- Måste flyttas till LCSP: {num(flagged['total'])} vårdtillfällen "
+        f"- Kan behöva flyttas till Lifecare SP: {num(flagged['total'])} vårdtillfällen "
         f"({num(flagged['not_started'])} ej startade i LCSP)"
     )
     dec = stats.decisions["by_municipality"]["total"]
@@ -185,7 +185,7 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
         if stats.unacknowledged
         else "Inga okvitterade meddelanden."
     )
-    out += ["", "## Måste flyttas till LCSP (utskrivningsklar flyttad efter brytdatum)", ""]
+    out += ["", "## Kan behöva flyttas till Lifecare SP (utskrivningsklar flyttad efter brytdatum)", ""]
     by_ward = flagged["by_unit"]
     out.append(
         table(
