@@ -248,6 +248,7 @@ DEMO_TODAY = "2025-09-30T10:00"
 def cmd_demo(args: argparse.Namespace) -> int:
     from lcsp_tui.config import parse_today
     from lcsp_tui.demo import generate
+    from lcsp_tui.demo.activity import activity
     from lcsp_tui.importer import diff_events
     from lcsp_tui.workstation import UsageError
 
@@ -264,17 +265,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
             args.size, args.seed, (lambda _ph, d, t: gen_progress(d, t)) if gen_progress else None
         )
         plan = diff_events(records, ws.known())
+        rehearsal = not ws.settings.simulated
+        if rehearsal:  # before the work under way is recorded: it was done that morning
+            ws.store.set_meta("today", DEMO_TODAY)
+            ws.settings.today = parse_today(DEMO_TODAY)
         r = ws.publish(
-            plan.events,
+            plan.events + activity(args.size, records),
             {"demo": args.size, "seed": args.seed, "records": len(plan.events)},
             progress=_progress("skriver till liggaren") if big else None,
         )
         _out(
             f"demo region '{args.size}' (seed {args.seed}): {len(plan.events)} records; cursor {r.cursor}"
         )
-        if not ws.settings.simulated:
-            ws.store.set_meta("today", DEMO_TODAY)
-            ws.settings.today = parse_today(DEMO_TODAY)
+        if rehearsal:
             _out(f"simulated today for this demo home: {DEMO_TODAY} (override with --today)")
     if args.no_tui:
         return EXIT_OK

@@ -16,6 +16,7 @@ from pathlib import Path
 from lcsp_tui.config import settings_from
 from lcsp_tui.domain.lookup import parse_query
 from lcsp_tui.domain.roles import ROLES, UNIT_TYPES_OF_ROLE
+from lcsp_tui.domain.rules import FLAG_TEXT
 from lcsp_tui.lookup import lookup
 from lcsp_tui.rows import WITHOUT_UNIT, Selector
 from lcsp_tui.stats import NO_UNIT, collect
@@ -90,7 +91,7 @@ def check(home: Path, now: dt.datetime) -> None:
     # 2. Per unit: the open items on the unit's worklists (a shared item once) are the
     #    unit's open figure; every row's done/total is its checklist's.
     open_at: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    # admission -> (title, started, closed, flagged)
+    # admission -> (title, started, discharged, flagged)
     statuses: dict[str, tuple[str, bool, bool, bool]] = {}
     for role in WORK_ROLES:
         types = UNIT_TYPES_OF_ROLE.get(role)
@@ -108,9 +109,9 @@ def check(home: Path, now: dt.datetime) -> None:
                             open_at[unit.unit_id].add((row.subject, item.item.id))
                     if row.kind == "admission" and role.startswith("slutenvard"):
                         done = {i.item.id for i in found.items if i.done}
-                        closed = all(i.done for i in found.items if i.item.closes)
+                        discharged = all(i.applies for i in found.items if i.item.closes)
                         started = "s2.inskrivningsmeddelande" in done
-                        statuses[row.subject] = (row.title, started, closed, row.flagged)
+                        statuses[row.subject] = (row.title, started, discharged, row.flagged)
             finally:
                 ws.close()
     by_unit = {u: t.open for u, t in p.by_unit.items() if u is not NO_UNIT and t.open}
@@ -120,7 +121,7 @@ def check(home: Path, now: dt.datetime) -> None:
     #    started in LCSP, or must move, or not started.
     support = _ws(home, "support", None, now)
     try:
-        for adm_id, (title, started, closed, flagged) in statuses.items():
+        for adm_id, (title, started, discharged, flagged) in statuses.items():
             who = re.match(r"(.)\. (.+) \((\d{4})\) – ", title)
             assert who, title
             matches, _ids = lookup(support.q, parse_query(f"{who[1]} {who[2]}", who[3]))
@@ -129,12 +130,13 @@ def check(home: Path, now: dt.datetime) -> None:
                 assert any(m.get("protected") for m in matches), adm_id
                 continue
             words = found[0]["cutover"]
-            if closed:
-                assert words == "avslutad i Prator och LCSP", (adm_id, words)
+            # (an admission closed with nothing owed is on no list: not here)
+            if discharged:
+                assert words.startswith("utskriven"), (adm_id, words)
             elif started:
                 assert words == "startad i LCSP", (adm_id, words)
             elif flagged:
-                assert words.startswith("måste flyttas till LCSP"), (adm_id, words)
+                assert words.startswith(FLAG_TEXT), (adm_id, words)
             else:
                 assert words == "ej startad i LCSP", (adm_id, words)
     finally:

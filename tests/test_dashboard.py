@@ -89,7 +89,9 @@ async def test_dashboard_is_the_main_screen_with_the_figures(home: Path) -> None
         assert rows["Klart"] == "6 av 88 punkter (7 %)"
         assert rows["Försenade punkter"] == "44"
         assert rows["Prator i läsläge"] == "om 15 dagar (tor 16/10)"
-        assert rows["Kan behöva flyttas till Lifecare SP"] == "1 vårdtillfällen (1 ej startade i LCSP)"
+        assert (
+            rows["Kan behöva flyttas till Lifecare SP"] == "1 vårdtillfällen (1 ej startade i LCSP)"
+        )
         assert rows["SIP:ar utan beslut"] == "2 av 4 pågående (aktuell / ej aktuell)"
         assert rows["Okvitterade meddelanden"] == "3 hos 2 enheter"
         assert rows["Förregistrering utan enhet"].startswith("4 öppna punkter")

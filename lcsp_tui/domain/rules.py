@@ -299,7 +299,7 @@ def owing_units(ctx: SubjectContext, region: RegionData) -> list[str]:
     """The units that still owe a kvittering of the admission: its unacknowledged Prator
     messages, and the LCSP kvittering items of steps 3–5 not yet done (sorted, unique)."""
     owing = {m.recipient_unit for m in ctx.unacknowledged}
-    if ctx.admission is not None:
+    if ctx.admission is not None and admission_in_lcsp(ctx, region):
         units = admission_units(ctx)
         for item in region.checklists.item:
             if item.acknowledges and item.subject == "admission" and not ctx.done.get(item.id):

@@ -185,7 +185,11 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
         if stats.unacknowledged
         else "Inga okvitterade meddelanden."
     )
-    out += ["", "## Kan behöva flyttas till Lifecare SP (utskrivningsklar flyttad efter brytdatum)", ""]
+    out += [
+        "",
+        "## Kan behöva flyttas till Lifecare SP (utskrivningsklar flyttad efter brytdatum)",
+        "",
+    ]
     by_ward = flagged["by_unit"]
     out.append(
         table(

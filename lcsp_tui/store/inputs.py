@@ -120,7 +120,7 @@ def _patient(r: sqlite3.Row) -> Patient:
     # Validated when imported: construct without validating again (fast), typed fields only.
     return Patient.model_construct(
         patient_id=r["patient_id"],
-        personnummer="",  # never needed by a rule
+        personnummer=str(r["personnummer"])[:4],  # only the birth year is ever read
         first_name=r["first_name"],
         last_name=r["last_name"],
         municipality=r["municipality"],

@@ -40,6 +40,7 @@ from lcsp_tui.domain import models as m
 from lcsp_tui.domain import rules
 from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.rows import subject_title
 from lcsp_tui.store.inputs import Inputs, Pending, Tick, chunks, rows
 from lcsp_tui.store.schema import READ_TABLES
 
@@ -117,7 +118,7 @@ def touched_by(events: Iterable[m.Event]) -> Touched:
 _SUBJECT_SQL = (
     "INSERT INTO rm_subject (subject, kind, patient_id, municipality, in_scope, care_form, "
     "holder_unit, coordinator_org, decision, started, flagged, unacked, status, own_units, "
-    "owing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "owing, title, title_hidden) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _ITEM_SQL = (
     "INSERT INTO rm_item (subject, item, pos, step, roles, applies, reason, done, done_by, "
@@ -219,8 +220,20 @@ def _subject_rows(
         status,
         "," + ",".join(sorted(rules.own_units(ctx))) + ",",
         ",".join(owing),
+        *_titles(ctx),
     )
     return subject, items, lists
+
+
+def _titles(ctx: rules.SubjectContext) -> tuple[str, str]:
+    """(title with the name, title without it): the second is shown outside the patient's
+    own units when its identity is protected (``queries.work.TITLE``)."""
+    p, adm = ctx.patient, ctx.admission
+    care_form = adm.care_form.value if adm is not None else None
+    year = p.birth_year
+    named = subject_title(ctx.kind, p.first_name, p.last_name, str(year), care_form=care_form)
+    hidden = subject_title(ctx.kind, "", "", "", care_form=care_form, protected=True)
+    return named, hidden if p.protected_identity else named
 
 
 _POSITIONS: dict[int, dict[str, int]] = {}

@@ -20,17 +20,13 @@ from lcsp_tui.rows import (
     MessageRow,
     UnitRow,
     WorkRow,
-    subject_title,
 )
 from lcsp_tui.store.inputs import rows as _rows
 from lcsp_tui.store.readmodel import NO_UNIT, ROLE_BITS, instant, reached
 
-# The title's patient columns and whether the name may show (``:unit`` is one of the
-# patient's own units, or the name is not protected).
-_WHO = (
-    "p.first_name, p.last_name, substr(p.personnummer, 1, 4), "
-    "(p.protected_identity = 0 OR instr(s.own_units, ',' || :unit || ',') > 0)"
-)
+# The subject's title as seen at ``:unit``: the name only at one of the patient's own
+# units when its identity is protected (readmodel._titles).
+TITLE = "CASE WHEN instr(s.own_units, ',' || :unit || ',') > 0 THEN s.title ELSE s.title_hidden END"
 
 
 def _not_yet(column: str) -> str:
@@ -42,10 +38,6 @@ def _not_yet(column: str) -> str:
 def _when(v: str | None) -> dt.datetime | None:
     """A stored instant (few distinct ones: the timeline's), '' or None for none."""
     return dt.datetime.fromisoformat(v) if v else None
-
-
-def _title(kind: str, care_form: str | None, first: str, last: str, year: str, show: int) -> str:
-    return subject_title(kind, first, last, year, care_form=care_form, protected=not show)
 
 
 class WorkQueries:
@@ -60,10 +52,9 @@ class WorkQueries:
             "SELECT l.subject, s.kind, l.step, l.done, l.total, l.due, "
             f"{reached('l.overdue_from')}, l.waiting, s.unacked, s.flagged, s.care_form, "
             f"l.target, {_not_yet('l.opens')}, "
-            f"{_WHO} FROM rm_list l JOIN rm_subject s ON s.subject = l.subject "
-            "JOIN patients p ON p.patient_id = s.patient_id "
+            f"{TITLE} FROM rm_list l JOIN rm_subject s ON s.subject = l.subject "
             "WHERE l.role = :role AND l.unit = :unit AND l.pending = 1 "
-            "ORDER BY l.due IS NULL, l.due, l.subject",
+            "ORDER BY l.due = '', l.due, l.subject",
             {"role": role, "unit": unit, "now": instant(now)},
         )
         return [
@@ -77,7 +68,7 @@ class WorkQueries:
                 overdue=bool(r[6]),
                 waiting=bool(r[7]),
                 unacknowledged=r[8],
-                title=_title(r[1], r[10], *r[13:]),
+                title=r[13],
                 flagged=bool(r[9]),
                 target=bool(r[11]),
                 opens=_when(r[12]),
@@ -110,9 +101,8 @@ class WorkQueries:
         if not lists:
             return None
         head = self._conn.execute(
-            f"SELECT s.kind, s.care_form, s.flagged, s.decision, s.status, s.owing, {_WHO} "
-            "FROM rm_subject s JOIN patients p ON p.patient_id = s.patient_id "
-            "WHERE s.subject = :subject",
+            f"SELECT s.kind, s.care_form, s.flagged, s.decision, s.status, s.owing, {TITLE} "
+            "FROM rm_subject s WHERE s.subject = :subject",
             args,
         ).fetchone()
         by_id = self.region.checklists.by_id
@@ -149,7 +139,7 @@ class WorkQueries:
             kind=head[0],
             role=role,
             units=tuple(r[0] for r in lists),
-            title=_title(head[0], head[1], *head[6:]),
+            title=head[6],
             items=items,
             due=_when(lists[0][1]),
             overdue=bool(lists[0][2]),
@@ -195,22 +185,16 @@ class WorkQueries:
         return found[0] if found else None
 
     def _messages(self, where: str, args: dict[str, object]) -> list[MessageRow]:
+        # the title as the recipient unit sees it
+        title = TITLE.replace(":unit", "m.recipient_unit")
         rows = self._conn.execute(
             "SELECT m.message_id, m.admission_id, m.type, m.recipient_unit, m.sent, m.acked, "
-            "a.care_form, p.first_name, p.last_name, substr(p.personnummer, 1, 4), "
-            "(p.protected_identity = 0 OR instr(coalesce(s.own_units, ''), "
-            "',' || m.recipient_unit || ',') > 0) FROM rm_message m "
-            "LEFT JOIN admissions a ON a.admission_id = m.admission_id "
-            "LEFT JOIN patients p ON p.patient_id = a.patient_id "
+            f"coalesce({title}, m.admission_id || ' (okänt)') FROM rm_message m "
             "LEFT JOIN rm_subject s ON s.subject = m.admission_id "
             f"WHERE {where} ORDER BY m.sent, m.message_id",
             args,
         )
-        out = []
-        for r in rows:
-            title = _title("admission", r[6], *r[7:]) if r[7] is not None else f"{r[1]} (okänt)"
-            out.append(MessageRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), title))
-        return out
+        return [MessageRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
 
     # ------------------------------------------------------------ units
 
