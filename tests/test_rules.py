@@ -372,3 +372,15 @@ def test_sip_branch_follows_lcsp_and_starting_makes_it_current() -> None:
         ITEMS["s7.avsluta_ej_aktuell"], sip_ctx(False, SipDecision.EJ_AKTUELL), REGION
     )
     assert f.opens == dt.datetime(2025, 4, 28) and f.due == dt.datetime(2025, 10, 16)
+
+
+def test_flagged_after_its_window_gets_a_fresh_due_time() -> None:
+    moved = admission(discharge_ready=dt.date(2025, 10, 3))
+    early = dt.date(2025, 9, 20)
+
+    def due(changed_at: dt.datetime) -> dt.datetime | None:
+        ctx = ctx_adm(admission=moved, earliest_discharge_ready=early, changed_at=changed_at)
+        return rules.item_facts(ITEMS["s2.personuppgifter"], ctx, REGION).due
+
+    assert due(dt.datetime(2025, 9, 30, 10, 0)) == dt.datetime(2025, 9, 30, 12, 0)  # in time
+    assert due(dt.datetime(2025, 10, 3, 9, 0)) == dt.datetime(2025, 10, 4, 9, 0)  # a fresh day

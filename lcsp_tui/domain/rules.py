@@ -150,6 +150,7 @@ class SubjectContext:
     values: Mapping[str, str] = field(default_factory=dict)  # what ticked items set
     unacknowledged: tuple[Message, ...] = ()  # Prator messages of the admission
     discharged: bool = False  # an export says utskriven, or the ward recorded it
+    changed_at: dt.datetime | None = None  # when the admission's latest version came in
     pre_registered: bool = False  # the admission's patient was registered in step 1
 
 
@@ -228,6 +229,9 @@ def item_facts(item: ChecklistItem, ctx: SubjectContext, region: RegionData) -> 
     )
     window = item_window(item, region.timeline)
     opens, due = (window.opens, window.due) if window else (None, None)
+    flagged_at = flagged_at_of(ctx, region)
+    if flagged_at is not None and due is not None and flagged_at >= due:
+        due = flagged_at + FRESH_WINDOW  # flagged after its step's window: a fresh due time
     target = window is not None and window.target
     applies = failed is None
     # Never overdue: a target (mål), or work that waits for another role.
@@ -245,6 +249,21 @@ def item_facts(item: ChecklistItem, ctx: SubjectContext, region: RegionData) -> 
         overdue_from=due if overdue else None,
         locked_from=region.timeline.milestones.prator_read_only if item.prator_action else None,
     )
+
+
+FRESH_WINDOW = dt.timedelta(days=1)
+
+
+def flagged_at_of(ctx: SubjectContext, region: RegionData) -> dt.datetime | None:
+    """When an admission was flagged (its utskrivningsklar date moved past the cut-off):
+    the steps whose window had passed by then get a day from that moment."""
+    adm = ctx.admission
+    cutoff = region.timeline.milestones.discharge_ready_cutoff
+    if adm is None or ctx.changed_at is None:
+        return None
+    if not moved_past_cutoff(adm, ctx.earliest_discharge_ready, cutoff):
+        return None
+    return ctx.changed_at
 
 
 def checklist(role: str, ctx: SubjectContext, region: RegionData) -> list[ItemFacts]:

@@ -76,21 +76,26 @@ def _record_applier(
     return apply
 
 
+# earliest_discharge_ready: the earliest utskrivningsklar date any version had (a date moved
+# past the cut-off is flagged); ready_changed_at: when (recorded_at) the date last changed.
 _ADMISSION_SQL = (
-    f"INSERT INTO admissions ({', '.join(_ADMISSION_COLS)}, earliest_discharge_ready) "
-    f"VALUES ({', '.join('?' * len(_ADMISSION_COLS))}, ?6) "
+    f"INSERT INTO admissions ({', '.join(_ADMISSION_COLS)}, earliest_discharge_ready, "
+    f"ready_changed_at) VALUES ({', '.join('?' * len(_ADMISSION_COLS))}, ?6, ?8) "
     "ON CONFLICT(admission_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _ADMISSION_COLS[1:])
     + ", earliest_discharge_ready = CASE"
     " WHEN excluded.discharge_ready IS NULL THEN admissions.earliest_discharge_ready"
     " WHEN admissions.earliest_discharge_ready IS NULL THEN excluded.discharge_ready"
     " ELSE min(admissions.earliest_discharge_ready, excluded.discharge_ready) END"
+    ", ready_changed_at = CASE WHEN excluded.discharge_ready IS admissions.discharge_ready"
+    " THEN admissions.ready_changed_at ELSE excluded.ready_changed_at END"
 )
 
 
 def _apply_admissions(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
     conn.executemany(
-        _ADMISSION_SQL, [tuple(e.payload.get(c) for c in _ADMISSION_COLS) for e in events]
+        _ADMISSION_SQL,
+        [(*(e.payload.get(c) for c in _ADMISSION_COLS), e.recorded_at or None) for e in events],
     )
 
 

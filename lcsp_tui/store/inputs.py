@@ -111,6 +111,13 @@ def _date(v: object) -> dt.date | None:
     return dt.date.fromisoformat(str(v)) if v else None
 
 
+def _instant(v: object) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(v)) if v else None
+    except ValueError:
+        return None
+
+
 def _day(v: object) -> dt.date:
     """A date of a NOT NULL column."""
     return dt.date.fromisoformat(str(v))
@@ -215,7 +222,7 @@ class Inputs:
         and each one's latest ticks."""
         adms = rows(
             self.conn,
-            f"SELECT {_ADMISSION_COLS}, p.* FROM admissions a "
+            f"SELECT {_ADMISSION_COLS}, a.ready_changed_at, p.* FROM admissions a "
             "JOIN patients p ON p.patient_id = a.patient_id WHERE a.admission_id IN ({marks})",
             ids,
         )
@@ -258,6 +265,7 @@ class Inputs:
                     values=_values(mine),
                     unacknowledged=tuple(unacked.get(adm.admission_id, ())),
                     discharged=self._discharged(r),
+                    changed_at=_instant(r["ready_changed_at"]),
                     pre_registered=bool(
                         (t := patient_ticks.get(PRE_REGISTERED)) is not None and t.done
                     ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # 2: help_requests; audit.on_behalf_of. 3: the read model (rm_*); items.value;
-# admissions.discharged_at.
+# admissions.discharged_at and ready_changed_at.
 STORE_SCHEMA_VERSION = 3
 
 # Domain tables: folded from ledger events; these (and only these) make the state hash.
@@ -23,7 +23,8 @@ DOMAIN_TABLES: dict[str, str] = {
         CREATE TABLE admissions (
             admission_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, care_form TEXT NOT NULL,
             ward TEXT NOT NULL, admitted TEXT NOT NULL, discharge_ready TEXT,
-            status TEXT NOT NULL, earliest_discharge_ready TEXT, discharged_at TEXT)""",
+            status TEXT NOT NULL, earliest_discharge_ready TEXT, discharged_at TEXT,
+            ready_changed_at TEXT)""",
     "sips": """
         CREATE TABLE sips (
             sip_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, coordinator_org TEXT NOT NULL,
@@ -166,4 +167,5 @@ INDEXES = (
 UPGRADE_FROM_2 = (
     "ALTER TABLE items ADD COLUMN value TEXT",
     "ALTER TABLE admissions ADD COLUMN discharged_at TEXT",
+    "ALTER TABLE admissions ADD COLUMN ready_changed_at TEXT",
 )
