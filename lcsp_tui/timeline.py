@@ -90,7 +90,11 @@ def role_today(role: str, now: dt.datetime, timeline: Timeline) -> RoleToday:
     if current:
         text = ", ".join(
             f"steg {steps(p)} pågår"
-            + (f", senast {day_text(p.due, end_of_day=True)}" if p.due else "")
+            + (
+                f", {'mål' if p.target else 'senast'} {day_text(p.due, end_of_day=True)}"
+                if p.due
+                else ""
+            )
             for p in current
         )
         return RoleToday(role, r.name, "now", text)
@@ -98,6 +102,8 @@ def role_today(role: str, now: dt.datetime, timeline: Timeline) -> RoleToday:
     if coming:
         p = coming[0]
         return RoleToday(role, r.name, "coming", f"steg {steps(p)} börjar {day_text(p.opens)}")
+    if mine and all(p.target for p in mine):
+        return RoleToday(role, r.name, "late", "målen har passerat: gör klart det som återstår")
     if mine:
         return RoleToday(
             role, r.name, "late", "stegen skulle vara klara: det som återstår är försenat"

@@ -71,7 +71,7 @@ def item_prompt(
     if state.value:
         notes.append((f"enhet: {unit_name(state.value)}", "cyan"))
     elif state.item.value and state.open:
-        notes.append(("väljer enhet (Mellanslag)", "dim"))
+        notes.append(("välj enheten med Mellanslag", "dim"))
     if state.done and state.by:
         notes.append((f"klar av {state.by}", "green"))
     if state.note:
@@ -98,7 +98,7 @@ def step_heading(step: str, region: RegionData) -> Text:
         return t
     t.append(f" – {phase.label}", style="bold")
     if phase.due is not None:
-        t.append(f" (senast {fmt_day(phase.due)})", style="dim")
+        t.append(f" ({'mål' if phase.target else 'senast'} {fmt_day(phase.due)})", style="dim")
     return t
 
 

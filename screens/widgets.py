@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static
 
+from lcsp_tui import timeline as tl
 from lcsp_tui.config import ENV_LABELS
 from lcsp_tui.domain.regiondata import Phase, RegionData, Timeline
 from lcsp_tui.domain.roles import ROLES
@@ -68,7 +69,8 @@ def _steps_text(phase: Phase) -> str:
 
 def phase_line(now: dt.datetime, timeline: Timeline) -> str:
     """What is under way in the timeline now."""
-    phases = timeline.current_phases(now)
+    # the steps under way first; preparation and milestones after them
+    phases = sorted(timeline.current_phases(now), key=lambda p: not p.all_steps)
     if not phases:
         return "Inget steg i tidplanen pågår just nu"
     parts = []
@@ -82,31 +84,15 @@ def role_today(role: str | None, now: dt.datetime, timeline: Timeline) -> str:
     """One short line: what the timeline means for this role at ``now``."""
     if role is None or role not in ROLES:
         return "Välj din roll och operativa enhet för att se din arbetslista"
-    r = ROLES[role]
     tail = ""
     if now >= timeline.milestones.prator_read_only:
         tail = " · Prator är i läsläge: Prator-åtgärder kan inte längre bockas av"
-    if not r.steps:
+    if not ROLES[role].steps:
         return "Du arbetar för hela regionen (ingen egen enhet)" + tail
-    mine = sorted(
-        (p for p in timeline.phase if set(p.all_steps) & set(r.steps)), key=lambda p: p.opens
-    )
-    current = [p for p in mine if p.opens <= now and (p.due is None or now < p.due)]
-    if current:
-        parts = [
-            f"steg {'–'.join(s for s in p.all_steps if s in r.steps)} "
-            + (f"senast {fmt_day(p.due)}" if p.due else "pågår")
-            for p in current
-        ]
-        return "Din tur nu: " + ", ".join(parts) + tail
-    upcoming = [p for p in mine if p.opens > now]
-    if upcoming:
-        p = upcoming[0]
-        steps = "–".join(s for s in p.all_steps if s in r.steps)
-        return (
-            f"Ditt steg {steps} börjar {fmt_day(p.opens, midnight_as_24=False)} ({p.when})" + tail
-        )
-    return "Dina steg skulle vara klara: det som återstår är FÖRSENAT" + tail
+    today = tl.role_today(role, now, timeline)
+    prefix = {"now": "Din tur nu: ", "coming": "Ditt "}.get(today.state, "")
+    text = today.text if prefix else today.text[:1].upper() + today.text[1:]
+    return prefix + text + tail
 
 
 # ------------------------------------------------------------------ header
