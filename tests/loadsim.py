@@ -135,7 +135,7 @@ def find_work(home: Path, ledger: str) -> list[Work]:
                     if found_list is None:
                         continue
                     for s in found_list.items:
-                        if s.applies and not s.waiting and not s.locked:
+                        if s.applies and not s.waiting and not s.locked and s.opens is None:
                             items.append((row.subject, s.item.id))
                 if items:
                     found.append(Work(role, unit, items))

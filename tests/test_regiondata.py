@@ -40,6 +40,7 @@ def test_prator_action_items() -> None:
         "s4.extrameddelande",
         "s5a.extrameddelande",
         "s5b.extrameddelande",
+        "s6.utskrivningsmeddelande_prator",
         "s6.avsluta_prator",
         "s7.avsluta_prator",
         "s7.avsluta_ej_aktuell",

@@ -266,27 +266,27 @@ def figures(t) -> tuple[int, int, int, int]:  # type: ignore[no-untyped-def]
 
 def test_progress_per_step(home: Path) -> None:
     p = stats_at(home, NOW).progress
-    # (done, total, overdue, missed); steps 1–4 are past due on 1 Oct 09:00.
+    # (done, total, overdue, missed); on 1 Oct 09:00 step 1 is past due, steps 2–4 past
+    # their targets (mål: never overdue).
     assert {s: figures(t) for s, t in p.by_step.items()} == {
         "1": (2, 15, 13, 0),  # P1 5 + P3 3 + P5 4 + P6 3
-        "2": (3, 17, 14, 0),  # V1 5 + V2 7 + V5 5 somatic/psychiatric items
-        "3": (0, 12, 12, 0),  # V1, V2, V5: their patients have HC1
-        "4": (0, 5, 5, 0),  # V2 (POV1)
+        "2": (3, 17, 0, 0),  # V1 5 + V2 7 + V5 5 somatic/psychiatric items
+        "3": (0, 8, 0, 0),  # V1, V5 (HC1); V2 is psychiatric, its hälsocentral not included
+        "4": (0, 5, 0, 0),  # V2 (POV1)
         "5A": (0, 3, 0, 0),  # V1 (BIST1)
         "5B": (0, 5, 0, 0),  # V1 (HSV1): shared items once
-        "6": (0, 6, 0, 0),  # V1, V2, V5
-        "7": (1, 25, 0, 0),  # S1 8, S2 8, S3 1, S5 8
+        "7": (1, 25, 0, 0),  # S1 8, S2 8, S3 1, S5 8 — no step 6: nobody is discharged
     }
-    assert figures(p.total) == (6, 88, 44, 0)
+    assert figures(p.total) == (6, 78, 13, 0)
 
 
 def test_progress_per_role_counts_shared_items_for_each_role(home: Path) -> None:
     p = stats_at(home, NOW).progress
     assert {r: (t.done, t.total) for r, t in p.by_role.items()} == {
         "kommun-registrering": (2, 15),
-        "slutenvard-somatik": (2, 14),  # V1 and V5: 5 + 2 each
-        "slutenvard-psykiatri": (1, 9),  # V2: 7 + 2
-        "primarvard": (0, 12),
+        "slutenvard-somatik": (2, 10),  # V1 and V5: 5 each (step 6 once discharged)
+        "slutenvard-psykiatri": (1, 7),  # V2
+        "primarvard": (0, 8),
         "psykiatri-oppenvard": (0, 5),
         "bistandshandlaggare": (0, 3),
         "hsl-sjukskoterska": (0, 3),
@@ -299,10 +299,10 @@ def test_progress_per_role_counts_shared_items_for_each_role(home: Path) -> None
 def test_progress_per_municipality_adds_up(home: Path) -> None:
     p = stats_at(home, NOW).progress
     assert {mu: t.total for mu, t in p.by_municipality.items()} == {
-        "Timrå": 61,  # P1 5 + V1 19 + P3 3 + V2 18 + S1 8 + S2 8
+        "Timrå": 53,  # P1 5 + V1 17 + P3 3 + V2 12 + S1 8 + S2 8
         "Härnösand": 5,  # P5 4 + S3 1
         "Kramfors": 11,  # P6 3 + S5 8
-        "Sundsvall": 11,  # V5 (P2)
+        "Sundsvall": 9,  # V5 (P2)
     }
     assert sum(t.total for t in p.by_municipality.values()) == p.total.total
     for step, cells in p.by_step_municipality.items():
@@ -320,9 +320,9 @@ def test_progress_per_unit_is_each_units_worklist(home: Path) -> None:
         "BIST1": (3, 20),  # + P3 step 1, V1 step 5A, S1, S3
         "BO2": (0, 3),  # P6
         NO_UNIT: (0, 4),  # P5 has no unit: on nobody's worklist
-        "AVD1": (2, 22),  # V1, V5, S5
-        "PSY1": (1, 9),  # V2
-        "HC1": (0, 20),  # V1, V2, V5 step 3 + S2
+        "AVD1": (2, 18),  # V1, V5, S5
+        "PSY1": (1, 7),  # V2
+        "HC1": (0, 16),  # V1, V5 step 3 + S2
         "POV1": (0, 5),  # V2 step 4
     }
 
@@ -330,21 +330,20 @@ def test_progress_per_unit_is_each_units_worklist(home: Path) -> None:
 def test_missed_prator_actions_after_read_only(home: Path) -> None:
     s = stats_at(home, AFTER_READ_ONLY)
     p = s.progress
-    # Open Prator actions: s2 ×3, s3 ×3, s4, s5a, s5b, s6.avsluta_prator ×3, s7 ×3.
-    assert p.total.missed == 15
+    # Open Prator actions: s2 ×3, s3 ×2, s4, s5a, s5b, s7 ×3 (step 6: nobody discharged).
+    assert p.total.missed == 11
     assert {st: t.missed for st, t in p.by_step.items() if t.missed} == {
         "2": 3,
-        "3": 3,
+        "3": 2,
         "4": 1,
         "5A": 1,
         "5B": 1,
-        "6": 3,
         "7": 3,
     }
     missed = s.missed()
-    assert missed["read_only"] is True and missed["total"] == 15
+    assert missed["read_only"] is True and missed["total"] == 11
     by_unit = {r["unit"]: r["missed"] for r in missed["by_unit"]}  # type: ignore[union-attr]
-    assert by_unit == {"HC1": 4, "AVD1": 5, "PSY1": 2, "BIST1": 2, "POV1": 1, "HSV1": 1}
+    assert by_unit == {"HC1": 3, "AVD1": 3, "PSY1": 1, "BIST1": 2, "POV1": 1, "HSV1": 1}
     assert list(by_unit.values()) == sorted(by_unit.values(), reverse=True)
     assert stats_at(home, NOW).missed()["total"] == 0
 
@@ -388,23 +387,23 @@ def test_flagged_admissions(home: Path) -> None:
 
 def test_burndown_is_open_now_plus_what_was_ticked_since(home: Path) -> None:
     b = stats_at(home, NOW).burndown
-    assert b is not None and b.total == 88 and b.today == NOW.date()
+    assert b is not None and b.total == 78 and b.today == NOW.date()
     open_now = stats_at(home, NOW).progress.total.open
-    assert open_now == 82
+    assert open_now == 72
     # Done items by the day of their latest tick: 29/9 P1 personnummersökning; 30/9 P3 boende
     # (ticked again), V1 ×2, S3 ×2; 5/10, recorded "later" than now: today. P1 boende was
     # undone: still open. The work on V3 and S4 was done before they left the lists: they
     # count nowhere now, so not in the past either (one definition of what counts).
     k = b.days.index(b.today)
     assert b.done[k - 2 : k + 1] == (1, 4, 1)
-    assert b.at(dt.date(2025, 10, 1))[0] == 82 == open_now
-    assert b.at(dt.date(2025, 9, 30))[0] == 83
-    assert b.at(dt.date(2025, 9, 29))[0] == 87
-    assert b.at(dt.date(2025, 9, 28))[0] == 88 == b.total
+    assert b.at(dt.date(2025, 10, 1))[0] == 72 == open_now
+    assert b.at(dt.date(2025, 9, 30))[0] == 73
+    assert b.at(dt.date(2025, 9, 29))[0] == 77
+    assert b.at(dt.date(2025, 9, 28))[0] == 78 == b.total
     assert b.at(dt.date(2025, 10, 2))[0] is None  # the future
     assert b.days[-1] == dt.date(2025, 10, 15)  # the day before Prator becomes read-only
     assert b.days[0] == dt.date(2025, 5, 6)  # step 1 opens
-    assert b.remaining[0] == 88
+    assert b.remaining[0] == 78
 
 
 def test_burndown_plan() -> None:
@@ -433,7 +432,7 @@ def test_drill_down_lists_the_subjects_behind_a_figure(home: Path) -> None:
     assert sorted(r.subject for r in rows) == ["P1", "P3", "S1", "S3", "V1"]
     assert sum(r.total for r in rows) == 20 and sum(r.done for r in rows) == 3
     rows = drill(REGION, NOW, Selector("progress", step="3", municipality="Timrå"))
-    assert sorted((r.subject, r.done, r.total) for r in rows) == [("V1", 0, 4), ("V2", 0, 4)]
+    assert sorted((r.subject, r.done, r.total) for r in rows) == [("V1", 0, 4)]  # V2: not included
     rows = drill(REGION, NOW, Selector("progress", step="1", only="overdue"))
     assert sorted((r.subject, r.overdue) for r in rows) == [
         ("P1", 4),
@@ -457,7 +456,6 @@ def test_drill_down_lists_the_subjects_behind_a_figure(home: Path) -> None:
     assert sorted((r.subject, r.missed) for r in rows) == [
         ("S2", 1),
         ("V1", 1),
-        ("V2", 1),
         ("V5", 1),
     ]
     # Titles: initial, surname, birth year — never a personnummer or a first name, and
@@ -507,14 +505,14 @@ def test_stats_json_keeps_the_sip_table_and_adds_sections(
     }
     assert data["progress"]["total"] == {
         "done": 6,
-        "total": 88,
-        "open": 82,
-        "overdue": 44,
+        "total": 78,
+        "open": 72,
+        "overdue": 13,
         "missed": 0,
-        "percent": 6.8,
+        "percent": 7.7,
     }
     assert data["progress"]["by_step"]["1"]["total"] == 15
-    assert data["progress"]["by_step_municipality"]["3"]["Timrå"]["total"] == 8
+    assert data["progress"]["by_step_municipality"]["3"]["Timrå"]["total"] == 4
     assert data["progress"]["by_unit"][0]["unit"] is not None
     assert data["timeline"]["prator_read_only"] == {
         "at": "2025-10-16T00:00",
@@ -522,7 +520,7 @@ def test_stats_json_keeps_the_sip_table_and_adds_sections(
         "passed": False,
     }
     days = {d["day"]: d for d in data["burndown"]["days"]}
-    assert days["2025-09-30"] == {"day": "2025-09-30", "remaining": 83, "planned": 39, "done": 4}
+    assert days["2025-09-30"] == {"day": "2025-09-30", "remaining": 73, "planned": 33, "done": 4}
     _no_person_in(out)
 
 
@@ -572,8 +570,8 @@ def test_report_markdown(home: Path, capsys: pytest.CaptureFixture[str], tmp_pat
         "| 1 | Förregistrering av patienter (kommun) | 2 | 15 | 13 | 13 | 0 | 13\u00a0% |" in text
     )
     assert "- Prator i läsläge: om 15 dagar (tor 16/10)" in text
-    assert "| 2025-09-30 | 83 | 39 | 4 |" in text
-    assert "| 2025-10-01 (i dag) | 82 |" in text
+    assert "| 2025-09-30 | 73 | 33 | 4 |" in text
+    assert "| 2025-10-01 (i dag) | 72 |" in text
     assert "Kan behöva flyttas till Lifecare SP: 1 vårdtillfällen (1 ej startade i LCSP)" in text
     _no_person_in(text)
     rc, out, _ = run(home, capsys, "--role", "systemforvaltning", "report")
@@ -617,7 +615,7 @@ def test_countdowns_and_role_today() -> None:
     ro, _ = countdowns(dt.datetime(2025, 10, 19, 9, 0), t)
     assert ro.text() == "sedan 3 dagar (tor 16/10)"
     at = dt.datetime(2025, 9, 30, 13, 0)
-    assert role_today("primarvard", at, t).text == "steg 3 pågår, senast tis 30/9 24:00"
+    assert role_today("primarvard", at, t).text == "steg 3 pågår, mål tis 30/9 24:00"
     assert role_today("bistandshandlaggare", at, t).text == "steg 5A börjar ons 1/10"
     assert role_today("kommun-registrering", at, t).state == "late"
 

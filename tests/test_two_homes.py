@@ -28,7 +28,7 @@ from lcsp_tui.cli import main
 from lcsp_tui.ledger.base import open_ledger
 from tests import pg
 
-TODAY = "2025-09-30T09:00"
+TODAY = "2025-10-03T09:00"  # every step open (step 7 too), Prator not yet read-only
 
 
 def lcsp(*args: str) -> subprocess.CompletedProcess[str]:
