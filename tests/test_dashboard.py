@@ -86,8 +86,8 @@ async def test_dashboard_is_the_main_screen_with_the_figures(home: Path) -> None
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         rows = {r[0]: r[1] for r in cells(screen.query_one("#ov-table", DataTable))}
-        assert rows["Klart"] == "6 av 88 punkter (7 %)"
-        assert rows["Försenade punkter"] == "44"
+        assert rows["Klart"] == "6 av 78 punkter (8 %)"
+        assert rows["Försenade punkter"] == "13"  # step 1 only: steps 2–4 have targets
         assert rows["Prator i läsläge"] == "om 15 dagar (tor 16/10)"
         assert (
             rows["Kan behöva flyttas till Lifecare SP"] == "1 vårdtillfällen (1 ej startade i LCSP)"
@@ -95,7 +95,7 @@ async def test_dashboard_is_the_main_screen_with_the_figures(home: Path) -> None
         assert rows["SIP:ar utan beslut"] == "2 av 4 pågående (aktuell / ej aktuell)"
         assert rows["Okvitterade meddelanden"] == "3 hos 2 enheter"
         assert rows["Förregistrering utan enhet"].startswith("4 öppna punkter")
-        assert rows["Burndown"].startswith("82 kvar, plan 30")
+        assert rows["Burndown"].startswith("72 kvar, plan 25")
         # Looking at counts is not a read of patient data: nothing audited yet.
         assert audits(app) == []
 
@@ -158,7 +158,16 @@ async def test_progress_views_and_the_keys_that_belong_to_a_tab(home: Path) -> N
         await pilot.press("3")
         await pilot.pause()
         table = screen.query_one("#pg-table", DataTable)
-        assert [r[0] for r in cells(table)] == ["1", "2", "3", "4", "5A", "5B", "6", "7", "Tot"]
+        assert [r[0] for r in cells(table)] == [
+            "1",
+            "2",
+            "3",
+            "4",
+            "5A",
+            "5B",
+            "7",
+            "Tot",
+        ]  # no step 6 before a discharge
         assert cells(table)[0][2:6] == ["2", "15", "13", "13"]
         await pilot.press("v")
         await pilot.pause()
@@ -184,7 +193,7 @@ async def test_burndown_and_escalation_tabs(home: Path) -> None:
         await pilot.press("5")
         await pilot.pause()
         numbers = plain(app.screen.query_one("#bd-numbers", Static).content)
-        assert "Kvar i dag 82 av 88 · enligt plan 30 (52 efter)" in numbers
+        assert "Kvar i dag 72 av 78 · enligt plan 25 (47 efter)" in numbers
         assert app.screen.check_action("whole_period", ()) is True
         await pilot.press("6")
         await pilot.pause()
@@ -219,7 +228,7 @@ async def test_figures_follow_a_sync(home: Path, tmp_path: Path) -> None:
         app.start_sync(manual=True)
         await settle(pilot)
         rows = {r[0]: r[1] for r in cells(app.screen.query_one("#ov-table", DataTable))}
-        assert rows["Klart"] == "7 av 88 punkter (8 %)"
+        assert rows["Klart"] == "7 av 78 punkter (9 %)"
 
 
 async def test_role_switch_leaves_and_returns_to_the_dashboard(home: Path) -> None:
