@@ -69,8 +69,7 @@ def _steps_text(phase: Phase) -> str:
 
 def phase_line(now: dt.datetime, timeline: Timeline) -> str:
     """What is under way in the timeline now."""
-    # the steps under way first; preparation and milestones after them
-    phases = sorted(timeline.current_phases(now), key=lambda p: not p.all_steps)
+    phases = timeline.current_phases(now)
     if not phases:
         return "Inget steg i tidplanen pågår just nu"
     parts = []

@@ -48,7 +48,7 @@ def status_flags(row: WorkRow, short: bool) -> list[tuple[str, str]]:
         when = day_text(row.opens)
         flags.append((when if short else f"öppnar {when}", "yellow"))
     if row.flagged:
-        flags.append(("FLYTTA?" if short else FLAG_TEXT.upper(), "bold magenta"))
+        flags.append(("KAN BEHÖVA FLYTTAS" if short else FLAG_TEXT.upper(), "bold magenta"))
     if row.overdue:
         flags.append(("FÖRSENAD", "bold red"))
     if row.waiting:

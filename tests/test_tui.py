@@ -469,7 +469,7 @@ def test_status_text_fits_its_column() -> None:
         "KAN BEHÖVA FLYTTAS TILL LIFECARE SP · FÖRSENAD · VÄNTAR på annan roll · 2 okvitterade"
     )
     narrow = status_text(row, 30).plain
-    assert len(narrow) <= 30 and narrow.startswith("FLYTTA? · FÖRSENAD")
+    assert len(narrow) <= 30 and narrow.startswith("KAN BEHÖVA FLYTTAS · FÖRSENAD")
     assert title_text(row.title, 24) == "A. Berg (1950)"
 
 

@@ -167,7 +167,8 @@ class Timeline(_Strict):
         return next(p for p in self.phase if p.id == phase_id)
 
     def current_phases(self, now: dt.datetime) -> list[Phase]:
-        """Phases under way at ``now``; milestone phases (no due) last until the next phase."""
+        """Phases under way at ``now``, the steps first; milestone phases (no due) last until
+        the next phase."""
         out = []
         ordered = sorted(self.phase, key=lambda p: p.opens)
         for idx, p in enumerate(ordered):
@@ -180,7 +181,7 @@ class Timeline(_Strict):
                 nxt = next((q.opens for q in ordered[idx + 1 :] if q.opens > p.opens), None)
                 if nxt is None or now < nxt:
                     out.append(p)
-        return out
+        return sorted(out, key=lambda p: not p.all_steps)  # stable: time order within
 
 
 class Municipality(_Strict):
