@@ -383,7 +383,12 @@ def escalation_table(table: DataTable[object], s: Stats, width: int) -> Cells:
             Selector("flagged", unit=str(fl["unit"])),
             f"Kan behöva flyttas till Lifecare SP, {fl['name']}",
         )
-    head("h-okvitterat", "Okvitterade meddelanden, flest först")
+    head(
+        "h-okvitterat",
+        "Missade kvitteringar (Prator i läsläge), flest först"
+        if s.read_only  # they can no longer be acknowledged
+        else "Okvitterade meddelanden, flest först",
+    )
     if not s.unacknowledged:
         table.add_row(Text("  inga", style="green"), "", "", key="k-none")
     for um in s.unacknowledged[:UNACKED_ROWS]:
@@ -391,7 +396,7 @@ def escalation_table(table: DataTable[object], s: Stats, width: int) -> Cells:
         oldest = dt.datetime.fromisoformat(str(um["oldest"])) if um["oldest"] else None
         table.add_row(
             "  " + shorten(str(um["name"]), nw - 2),
-            num_cell(int(um["unacknowledged"]), "cyan"),
+            num_cell(int(um["unacknowledged"]), "bold red" if um["missed"] else "cyan"),
             Text(f"äldsta {tl.day_text(oldest)}" if oldest else "", style="dim"),
             key=key,
         )
