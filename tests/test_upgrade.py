@@ -127,3 +127,23 @@ def test_a_home_of_a_newer_release_is_refused_and_left_alone(
     assert len(err.strip().splitlines()) == 1 and "nyare version" in err
     assert "Traceback" not in err
     assert (home / "store.sqlite").read_bytes() == before
+
+
+def test_a_home_with_an_older_read_model_rebuilds_it(old_home: tuple[Path, Path]) -> None:
+    """A rule or an rm_* table changed (READ_MODEL_VERSION): the derived tables are made
+    anew as this release defines them; the outbox stays."""
+    home, ledger = old_home
+    ward = {"role": "slutenvard-somatik", "unit": "SUS-AVD11"}
+    rc, out, err = lcsp(home, ledger, "worklist", "--json", **ward)
+    assert rc == 0, err
+    before = json.loads(out)
+    conn = sqlite3.connect(home / "store.sqlite")
+    conn.execute("UPDATE meta SET value = '0' WHERE key = 'read_model'")
+    conn.execute("DROP TABLE rm_list")
+    conn.execute("CREATE TABLE rm_list (role TEXT, unit TEXT, subject TEXT)")  # an old shape
+    conn.commit()
+    conn.close()
+    rc, out, err = lcsp(home, ledger, "worklist", "--json", **ward)
+    assert rc == 0, err
+    assert json.loads(out) == before
+    assert meta(home)["read_model"] != "0"

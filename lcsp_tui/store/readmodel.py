@@ -42,9 +42,8 @@ from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.rows import subject_title
 from lcsp_tui.store.inputs import Inputs, Pending, Tick, chunks, rows
-from lcsp_tui.store.schema import READ_TABLES
 
-READ_MODEL_VERSION = 1  # bump when a rule changes: homes rebuild the read model on open
+READ_MODEL_VERSION = 2  # bump when a rule or an rm_* table changes: homes rebuild on open
 ROLE_BITS = {r: 1 << k for k, r in enumerate(ROLES)}
 NO_UNIT = ""  # rm_list.unit of a subject held at no unit
 
@@ -128,7 +127,8 @@ _ITEM_SQL = (
 )
 _LIST_SQL = (
     "INSERT INTO rm_list (role, unit, subject, role_bit, pending, done, total, step, opens, "
-    "due, target, overdue_from, waiting) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "due, target, overdue_from, waiting, kind, title, flagged, unacked) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -141,6 +141,14 @@ def _subject_rows(
     if ctx.kind == "patient" and not held:
         return None, [], []
     owing = rules.owing_units(ctx, region) if ctx.admission is not None else []
+    adm, sip = ctx.admission, ctx.sip
+    flagged = (
+        adm is not None
+        and bool(held)
+        and rules.moved_past_cutoff(adm, ctx.earliest_discharge_ready, cutoff)
+    )
+    own = rules.own_units(ctx)
+    named, hidden = _titles(ctx)
     lists: list[tuple[object, ...]] = []
     facts: dict[str, rules.ItemFacts] = {}
     roles_of: dict[str, int] = defaultdict(int)
@@ -166,6 +174,11 @@ def _subject_rows(
                     int(s.target),
                     instant(s.overdue_from),
                     int(s.waiting),
+                    # what the row shows of the subject, so a worklist reads one table
+                    ctx.kind,
+                    named if unit in own else hidden,
+                    int(flagged),
+                    len(ctx.unacknowledged),
                 )
             )
     pos = region_positions(region)
@@ -196,14 +209,12 @@ def _subject_rows(
                 instant(f.locked_from),
             )
         )
-    adm, sip = ctx.admission, ctx.sip
     if adm is not None:
         status = rules.admission_status(ctx, region)
-        flagged = bool(held) and rules.moved_past_cutoff(adm, ctx.earliest_discharge_ready, cutoff)
     elif sip is not None:
-        status, flagged = rules.sip_status(ctx, region), False
+        status = rules.sip_status(ctx, region)
     else:
-        status, flagged = "förregistrering", False
+        status = "förregistrering"
     subject = (
         ctx.subject_id,
         ctx.kind,
@@ -218,9 +229,10 @@ def _subject_rows(
         int(flagged),
         len(ctx.unacknowledged),
         status,
-        "," + ",".join(sorted(rules.own_units(ctx))) + ",",
+        "," + ",".join(sorted(own)) + ",",
         ",".join(owing),
-        *_titles(ctx),
+        named,
+        hidden,
     )
     return subject, items, lists
 
@@ -384,9 +396,7 @@ def refresh(conn: sqlite3.Connection, region: RegionData, touched: Touched) -> N
 
 def rebuild(conn: sqlite3.Connection, region: RegionData) -> None:
     """The whole read model from the confirmed state and the outbox (an upgrade, a rule
-    change): inside the caller's transaction."""
-    for table in READ_TABLES:
-        conn.execute(f"DELETE FROM {table}")
+    change), into empty ``rm_*`` tables: inside the caller's transaction."""
     pending = Pending.load(conn)
     ids = sorted(
         r[0]

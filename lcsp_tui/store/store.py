@@ -115,7 +115,7 @@ class LocalStore:
             raise StoreError(f"{self.path} is an lcsp local store of schema {version}: too old")
         if version < STORE_SCHEMA_VERSION:
             with self.transaction() as c:
-                for ddl in (*UPGRADE_FROM_2, *READ_TABLES.values(), *READ_INDEXES):
+                for ddl in UPGRADE_FROM_2:
                     c.execute(ddl)
                 self._set_meta("schema_version", str(STORE_SCHEMA_VERSION))
                 self._rebuild(c)
@@ -124,6 +124,12 @@ class LocalStore:
                 self._rebuild(c)
 
     def _rebuild(self, c: sqlite3.Connection) -> None:
+        """The read model made anew: its tables as this release defines them (they are
+        derived, so nothing is lost), then every row from the confirmed state and outbox."""
+        for table in READ_TABLES:
+            c.execute(f"DROP TABLE IF EXISTS {table}")
+        for ddl in (*READ_TABLES.values(), *READ_INDEXES):
+            c.execute(ddl)
         readmodel.rebuild(c, self.region)
         self._set_meta("read_model", str(readmodel.READ_MODEL_VERSION))
 

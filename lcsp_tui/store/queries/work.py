@@ -47,14 +47,14 @@ class WorkQueries:
     # ------------------------------------------------------------ worklists
 
     def worklist(self, role: str, unit: str, now: dt.datetime) -> list[WorkRow]:
-        """The role's pending subjects at ``unit``, by due time (then id)."""
+        """The role's pending subjects at ``unit``, by due time (then id): one range of
+        ``rm_list``, which carries what a row shows (its title as seen at that unit)."""
         rows = self._conn.execute(
-            "SELECT l.subject, s.kind, l.step, l.done, l.total, l.due, "
-            f"{reached('l.overdue_from')}, l.waiting, s.unacked, s.flagged, s.care_form, "
-            f"l.target, {_not_yet('l.opens')}, "
-            f"{TITLE} FROM rm_list l JOIN rm_subject s ON s.subject = l.subject "
-            "WHERE l.role = :role AND l.unit = :unit AND l.pending = 1 "
-            "ORDER BY l.due = '', l.due, l.subject",
+            "SELECT subject, kind, step, done, total, due, "
+            f"{reached('overdue_from')}, waiting, unacked, flagged, title, target, "
+            f"{_not_yet('opens')} FROM rm_list "
+            "WHERE role = :role AND unit = :unit AND pending = 1 "
+            "ORDER BY due = '', due, subject",
             {"role": role, "unit": unit, "now": instant(now)},
         )
         return [
@@ -68,7 +68,7 @@ class WorkQueries:
                 overdue=bool(r[6]),
                 waiting=bool(r[7]),
                 unacknowledged=r[8],
-                title=r[13],
+                title=r[10],
                 flagged=bool(r[9]),
                 target=bool(r[11]),
                 opens=_when(r[12]),
