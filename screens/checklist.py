@@ -401,8 +401,8 @@ class ChecklistScreen(Screen[None]):
             return
         now = {"aktuell": "aktuell", "ej_aktuell": "ej aktuell"}.get(found.decision or "")
         answers = [
-            (m.SipDecision.AKTUELL.value, "a", "Aktuell – flyttas till Lifecare SP"),
-            (m.SipDecision.EJ_AKTUELL.value, "e", "Ej aktuell – avslutas i Prator"),
+            (m.SipDecision.AKTUELL.value, "a", "Aktuell"),
+            (m.SipDecision.EJ_AKTUELL.value, "e", "Ej aktuell"),
         ]
 
         def decide(answer: str | None) -> None:
@@ -416,7 +416,10 @@ class ChecklistScreen(Screen[None]):
             self.lcsp.local_change()
             self.reload()
 
-        detail = f"Nu: {now}." if now else "Inte bedömd än."
+        detail = (
+            "Aktuell: flyttas till Lifecare SP (steg 7). Ej aktuell: avslutas i Prator. "
+            + (f"Nu: {now}." if now else "Inte bedömd än.")
+        )
         self.app.push_screen(ChoiceScreen("Är SIP:en aktuell?", answers, detail), decide)
 
     def action_discharge(self) -> None:
