@@ -416,9 +416,8 @@ class ChecklistScreen(Screen[None]):
             self.lcsp.local_change()
             self.reload()
 
-        detail = (
-            "Aktuell: flyttas till Lifecare SP (steg 7). Ej aktuell: avslutas i Prator. "
-            + (f"Nu: {now}." if now else "Inte bedömd än.")
+        detail = "Aktuell: flyttas till Lifecare SP (steg 7). Ej aktuell: avslutas i Prator. " + (
+            f"Nu: {now}." if now else "Inte bedömd än."
         )
         self.app.push_screen(ChoiceScreen("Är SIP:en aktuell?", answers, detail), decide)
 

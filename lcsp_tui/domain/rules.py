@@ -78,9 +78,7 @@ def moved_past_cutoff(
     )
 
 
-def sip_start_item(has_ongoing_admission: bool) -> str:
-    """The SIP branch: which start item applies."""
-    return "s7.erbjud_sip" if has_ongoing_admission else "s7.skapa_sip_utanfor"
+SIP_START_ITEMS = ("s7.erbjud_sip", "s7.skapa_sip_utanfor")  # either starts (and moves) it
 
 
 def slutenvard_role(care_form: CareForm) -> str:
@@ -426,8 +424,8 @@ def sip_decision(ctx: SubjectContext, region: RegionData) -> SipDecision | None:
     step-7 start item is ticked (starting it makes it current)."""
     if ctx.sip_decision is not None:
         return ctx.sip_decision
-    starts = ("s7.erbjud_sip", "s7.skapa_sip_utanfor")
-    return SipDecision.AKTUELL if any(ctx.done.get(i, False) for i in starts) else None
+    started = any(ctx.done.get(i, False) for i in SIP_START_ITEMS)
+    return SipDecision.AKTUELL if started else None
 
 
 def sip_status(ctx: SubjectContext, region: RegionData) -> str:
