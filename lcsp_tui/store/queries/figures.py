@@ -13,7 +13,7 @@ from collections import Counter
 from typing import NamedTuple
 
 from lcsp_tui.domain.regiondata import RegionData
-from lcsp_tui.rows import DrillRow, Selector, subject_title
+from lcsp_tui.rows import DrillRow, Selector
 from lcsp_tui.store.readmodel import COUNTED, ROLE_BITS, instant, reached
 
 # Open, and its instant has come: overdue, or missed (a Prator action once read-only).
@@ -185,28 +185,26 @@ class FigureQueries:
         out = []
         for r in self._conn.execute(
             f"SELECT i.subject, s.kind, s.care_form, s.municipality, sum(i.done), count(*), "
-            f"sum({OVERDUE}), sum({MISSED}), p.first_name, p.last_name, "
-            "substr(p.personnummer, 1, 4), p.protected_identity, "
+            f"sum({OVERDUE}), sum({MISSED}), s.title_hidden, "
             "(SELECT group_concat(unit) FROM (SELECT DISTINCT unit FROM rm_list x "
             "WHERE x.subject = i.subject AND x.unit <> '' ORDER BY unit)) "
-            f"FROM {frm} JOIN patients p ON p.patient_id = s.patient_id "
-            f"WHERE {' AND '.join(where)} GROUP BY i.subject HAVING {wanted}",
+            f"FROM {frm} WHERE {' AND '.join(where)} GROUP BY i.subject HAVING {wanted}",
             args | {"now": instant(now)},
         ):
-            units = tuple(str(r[12]).split(",")) if r[12] else ()
+            units = tuple(str(r[9]).split(",")) if r[9] else ()
             unit = sel.unit if sel.unit else (units[0] if units else None)
-            title = subject_title(r[1], r[8], r[9], r[10], care_form=r[2], protected=bool(r[11]))
-            out.append(DrillRow(r[0], r[1], title, unit, r[3], r[4], r[5], r[6], r[7], units=units))
+            out.append(DrillRow(r[0], r[1], r[8], unit, r[3], r[4], r[5], r[6], r[7], units=units))
         return out
 
     def _drill_table(self, sel: Selector) -> list[DrillRow]:
         args: dict[str, object] = {"unit": sel.unit, "mu": sel.municipality, "org": sel.org}
-        who = "p.first_name, p.last_name, substr(p.personnummer, 1, 4), p.protected_identity"
+        # The title as anyone outside the patient's own units sees it (readmodel._titles).
+        who = "s.title_hidden"
         if sel.figure == "flagged":
             sql = (
                 "SELECT s.subject, s.kind, s.holder_unit, s.municipality, CASE WHEN s.started "
                 "THEN 'startad i LCSP' ELSE 'ej startad i LCSP' END, s.care_form, "
-                f"{who} FROM rm_subject s JOIN patients p ON p.patient_id = s.patient_id "
+                f"{who} FROM rm_subject s "
                 "WHERE s.kind = 'admission' AND s.flagged = 1 "
                 "AND (:unit IS NULL OR s.holder_unit = :unit) "
                 "AND (:mu IS NULL OR s.municipality = :mu)"
@@ -216,7 +214,7 @@ class FigureQueries:
             sql = (
                 "SELECT s.subject, s.kind, s.holder_unit, s.municipality, "
                 "coalesce(s.decision, 'ej beslutad'), NULL, "
-                f"{who} FROM rm_subject s JOIN patients p ON p.patient_id = s.patient_id "
+                f"{who} FROM rm_subject s "
                 f"WHERE s.kind = 'sip' AND s.in_scope = 1 AND {cond} "
                 "AND (:unit IS NULL OR s.holder_unit = :unit) "
                 "AND (:mu IS NULL OR s.municipality = :mu) "
@@ -228,20 +226,11 @@ class FigureQueries:
                 "count(*) || ' okvitterade, äldsta ' || replace(substr(min(m.sent), 1, 16), "
                 f"'T', ' '), s.care_form, {who} FROM rm_message m "
                 "JOIN rm_subject s ON s.subject = m.admission_id "
-                "JOIN patients p ON p.patient_id = s.patient_id "
                 "WHERE m.acked = 0 AND (:unit IS NULL OR m.recipient_unit = :unit) "
                 "AND (:mu IS NULL OR s.municipality = :mu) GROUP BY s.subject"
             )
         else:
             raise ValueError(f"unknown figure {sel.figure!r}")
         return [
-            DrillRow(
-                r[0],
-                r[1],
-                subject_title(r[1], r[6], r[7], r[8], care_form=r[5], protected=bool(r[9])),
-                r[2],
-                r[3],
-                note=r[4],
-            )
-            for r in self._conn.execute(sql, args)
+            DrillRow(r[0], r[1], r[6], r[2], r[3], note=r[4]) for r in self._conn.execute(sql, args)
         ]
