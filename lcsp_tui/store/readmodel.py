@@ -43,7 +43,7 @@ from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.rows import subject_title
 from lcsp_tui.store.inputs import Inputs, Pending, Tick, chunks, rows
 
-READ_MODEL_VERSION = 2  # bump when a rule or an rm_* table changes: homes rebuild on open
+READ_MODEL_VERSION = 3  # bump when a rule or an rm_* table changes: homes rebuild on open
 ROLE_BITS = {r: 1 << k for k, r in enumerate(ROLES)}
 NO_UNIT = ""  # rm_list.unit of a subject held at no unit
 
@@ -60,6 +60,9 @@ def reached(column: str) -> str:
 
 # An item row (alias i) that counts: it applies, and a role holding its subject ticks it.
 COUNTED = "i.applies = 1 AND i.roles <> 0"
+# Per unit and subject (alias l): the bits of the roles whose list at the unit holds it; an
+# item is on the unit's lists when (i.roles & l.rb) <> 0 (a shared item once per unit).
+UNIT_ROLES = "SELECT unit, subject, sum(role_bit) AS rb FROM rm_list {where} GROUP BY unit, subject"
 
 
 # ------------------------------------------------------------------ what an event touches
@@ -116,8 +119,8 @@ def touched_by(events: Iterable[m.Event]) -> Touched:
 
 _SUBJECT_SQL = (
     "INSERT INTO rm_subject (subject, kind, patient_id, municipality, in_scope, care_form, "
-    "holder_unit, coordinator_org, decision, started, flagged, unacked, status, own_units, "
-    "owing, title, title_hidden) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "holder_unit, coordinator_org, decision, started, flagged, status, own_units, "
+    "owing, title, title_hidden) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _ITEM_SQL = (
     "INSERT INTO rm_item (subject, item, pos, step, roles, applies, reason, done, done_by, "
@@ -227,7 +230,6 @@ def _subject_rows(
         decision.value if (decision := rules.sip_decision(ctx, region)) is not None else None,
         int(bool(ctx.done.get("s2.inskrivningsmeddelande"))) if adm is not None else 0,
         int(flagged),
-        len(ctx.unacknowledged),
         status,
         "," + ",".join(sorted(own)) + ",",
         ",".join(owing),
@@ -353,8 +355,8 @@ _COUNT_SQL = (
 _UNIT_COUNT_SQL = (
     "INSERT INTO rm_unit_count (unit, done, overdue_from, locked_from, n) "
     "SELECT l.unit, i.done, i.overdue_from, i.locked_from, {sign} * count(*) "
-    "FROM (SELECT unit, subject, sum(role_bit) AS rb FROM rm_list WHERE 1 {only_l} "
-    "GROUP BY unit, subject) l JOIN rm_item i ON i.subject = l.subject "
+    f"FROM ({UNIT_ROLES.format(where='WHERE 1 {only_l}')}) l JOIN rm_item i "
+    "ON i.subject = l.subject "
     f"AND (i.roles & l.rb) <> 0 WHERE {COUNTED} GROUP BY 1, 2, 3, 4 "
     "ON CONFLICT (unit, done, overdue_from, locked_from) DO UPDATE SET n = n + excluded.n"
 )

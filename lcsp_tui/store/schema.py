@@ -82,8 +82,8 @@ READ_TABLES: dict[str, str] = {
             subject TEXT PRIMARY KEY, kind TEXT NOT NULL, patient_id TEXT NOT NULL,
             municipality TEXT NOT NULL, in_scope INTEGER NOT NULL, care_form TEXT,
             holder_unit TEXT, coordinator_org TEXT, decision TEXT,
-            started INTEGER NOT NULL, flagged INTEGER NOT NULL, unacked INTEGER NOT NULL,
-            status TEXT NOT NULL, own_units TEXT NOT NULL, owing TEXT NOT NULL,
+            started INTEGER NOT NULL, flagged INTEGER NOT NULL, status TEXT NOT NULL,
+            own_units TEXT NOT NULL, owing TEXT NOT NULL,
             title TEXT NOT NULL, title_hidden TEXT NOT NULL)""",
     # One row per item of a subject in scope that some role holding the subject ticks.
     # ``roles``: bit set of those roles (ROLE_BITS); ``pos``: the item's place in the data.

@@ -14,16 +14,11 @@ from typing import NamedTuple
 
 from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.rows import DrillRow, Selector
-from lcsp_tui.store.readmodel import COUNTED, ROLE_BITS, instant, reached
+from lcsp_tui.store.readmodel import COUNTED, ROLE_BITS, UNIT_ROLES, instant, reached
 
 # Open, and its instant has come: overdue, or missed (a Prator action once read-only).
 OVERDUE = f"(i.done = 0 AND {reached('i.overdue_from')})"
 MISSED = f"(i.done = 0 AND {reached('i.locked_from')})"
-# Per unit and subject, the bits of the roles whose list at the unit holds the subject
-# (the same as readmodel's kept unit counts).
-_UNIT_ROLES = (
-    "SELECT unit, subject, sum(role_bit) AS rb FROM rm_list {where} GROUP BY unit, subject"
-)
 
 
 class ItemCount(NamedTuple):
@@ -75,7 +70,7 @@ def _scope(sel: Selector) -> tuple[str, list[str], dict[str, object]]:
     args: dict[str, object] = {}
     if sel.unit is not None:
         frm += (
-            f" JOIN ({_UNIT_ROLES.format(where='WHERE unit = :unit')}) l "
+            f" JOIN ({UNIT_ROLES.format(where='WHERE unit = :unit')}) l "
             "ON l.subject = i.subject AND (i.roles & l.rb) <> 0"
         )
         args["unit"] = sel.unit
