@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from lcsp_tui import timeline as tl
 from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.domain.words import num
 from lcsp_tui.stats.export import ORG_LABELS, STEP_NAMES
 from lcsp_tui.stats.progress import Tally
 
@@ -17,11 +18,6 @@ if TYPE_CHECKING:
 
 TOP = 15  # rows in the "worst first" tables
 RECENT_DAYS = 14  # burndown rows before today
-
-
-def num(n: int | None) -> str:
-    """``12 345`` (Swedish thousands separator, a no-break space)."""
-    return "–" if n is None else f"{n:,}".replace(",", "\u00a0")
 
 
 def pct(t: Tally) -> str:
