@@ -241,15 +241,8 @@ def _refuse_fictitious_in_production(ws: Workstation, events: Sequence[Event]) -
         )
 
 
-# The demo home rehearses the morning of step 2 unless --today says otherwise.
-DEMO_TODAY = "2025-09-30T10:00"
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
-    from lcsp_tui.config import parse_today
-    from lcsp_tui.demo import generate
-    from lcsp_tui.demo.activity import activity
-    from lcsp_tui.importer import diff_events
+    from lcsp_tui.demo.home import fill
     from lcsp_tui.workstation import UsageError
 
     ws = _workstation(args)
@@ -257,28 +250,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError("lcsp demo refuses a production home: fictitious patients never go there")
     ws.sync()
     if ws.store.cursor > 0:
-        _out("the home already has data; demo data not added")
-    else:
-        big = args.size != "small"
-        gen_progress = _progress("genererar") if big else None
-        records = generate(
-            args.size, args.seed, (lambda _ph, d, t: gen_progress(d, t)) if gen_progress else None
-        )
-        plan = diff_events(records, ws.known())
-        rehearsal = not ws.settings.simulated
-        if rehearsal:  # before the work under way is recorded: it was done that morning
-            ws.store.set_meta("today", DEMO_TODAY)
-            ws.settings.today = parse_today(DEMO_TODAY)
-        r = ws.publish(
-            plan.events + activity(args.size, records),
-            {"demo": args.size, "seed": args.seed, "records": len(plan.events)},
-            progress=_progress("skriver till liggaren") if big else None,
-        )
-        _out(
-            f"demo region '{args.size}' (seed {args.seed}): {len(plan.events)} records; cursor {r.cursor}"
-        )
-        if rehearsal:
-            _out(f"simulated today for this demo home: {DEMO_TODAY} (override with --today)")
+        raise UsageError("the home already has data; demo data not added")
+    big = args.size != "small"
+    done = fill(
+        ws,
+        args.size,
+        args.seed,
+        _progress("genererar") if big else None,
+        _progress("skriver till liggaren") if big else None,
+    )
+    _out(f"demo region '{args.size}' (seed {args.seed}): {done.records} records; cursor {done.cursor}")
+    if done.rehearsal:
+        _out(f"simulated today for this demo home: {done.rehearsal} (override with --today)")
     if args.no_tui:
         return EXIT_OK
     return run_tui(ws)

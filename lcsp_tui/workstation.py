@@ -341,7 +341,10 @@ class Workstation:
                 "recorded_at": self.settings.now().isoformat(timespec="minutes"),
             }
             batch = 5000
-            stamped = [e.model_copy(update=envelope) for e in events]
+            # An event that says when and by whom it was done (the demo's work under way,
+            # done on its own days by its own staff) keeps that; the others are this user's now.
+            own = {"replica_id": self.store.replica_id}
+            stamped = [e.model_copy(update=own if e.recorded_at else envelope) for e in events]
             if "demo" in summary:  # marked before its records: see lcsp_tui.environments
                 marker = {"what": "fiktiva demodata", "demo": summary["demo"]}
                 stamped.insert(0, m.Event(kind=m.DEMO_DATA, payload=marker, **envelope))
