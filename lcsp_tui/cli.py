@@ -259,7 +259,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _progress("genererar") if big else None,
         _progress("skriver till liggaren") if big else None,
     )
-    _out(f"demo region '{args.size}' (seed {args.seed}): {done.records} records; cursor {done.cursor}")
+    _out(
+        f"demo region '{args.size}' (seed {args.seed}): {done.records} records; cursor {done.cursor}"
+    )
     if done.rehearsal:
         _out(f"simulated today for this demo home: {done.rehearsal} (override with --today)")
     if args.no_tui:

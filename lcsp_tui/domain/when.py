@@ -7,9 +7,7 @@ import datetime as dt
 WEEKDAYS = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
 
 
-def day_text(
-    when: dt.datetime, *, end_of_day: bool = False, this_year: int | None = None
-) -> str:
+def day_text(when: dt.datetime, *, end_of_day: bool = False, this_year: int | None = None) -> str:
     """``tor 16/10`` (with ``end_of_day`` a 00:00 deadline is the day before, ``24:00``); with
     the year (``lör 12/11 2078``) when it is not ``this_year``."""
     if end_of_day and when.time() == dt.time():
