@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ENVIRONMENTS = ("utbildning", "acceptanstest", "produktion")
@@ -45,13 +46,19 @@ class Settings:
     unit: str | None
     today: dt.datetime | None  # None: the real clock
     env: str | None  # None: the home's environment (utbildning for a new home)
+    # The real moment the process started: a simulated clock runs on from ``today``.
+    started: float = field(default_factory=time.monotonic, compare=False, repr=False)
 
     @property
     def simulated(self) -> bool:
         return self.today is not None
 
     def now(self) -> dt.datetime:
-        return self.today if self.today is not None else dt.datetime.now().replace(microsecond=0)
+        """The real time, or the rehearsal's: ``today`` plus the time since the process started
+        (actions, ages of help requests and the audit trail move on during a rehearsal)."""
+        if self.today is None:
+            return dt.datetime.now().replace(microsecond=0)
+        return self.today + dt.timedelta(seconds=int(time.monotonic() - self.started))
 
     @property
     def store_path(self) -> Path:
