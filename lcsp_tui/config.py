@@ -47,7 +47,7 @@ class Settings:
     today: dt.datetime | None  # None: the real clock
     env: str | None  # None: the home's environment (utbildning for a new home)
     # The real moment the process started: a simulated clock runs on from ``today``.
-    started: float = field(default_factory=time.monotonic, compare=False, repr=False)
+    started: float = field(default_factory=lambda: time.monotonic(), compare=False, repr=False)
 
     @property
     def simulated(self) -> bool:
