@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.domain.roles import UNIT_TYPES_OF_ROLE
+from lcsp_tui.domain.words import natural_key
 from lcsp_tui.rows import (
     PROTECTED_TITLE,
     Checklist,
@@ -223,13 +224,12 @@ class WorkQueries:
         return str(row[0]) if row else unit_id
 
     def units(self) -> list[UnitRow]:
-        """Every unit, by name."""
-        return [
+        """Every unit, by name in natural order (Avd 2 before Avd 11)."""
+        found = [
             UnitRow(*r)
-            for r in self._conn.execute(
-                "SELECT unit_id, name, type, municipality FROM units ORDER BY name, unit_id"
-            )
+            for r in self._conn.execute("SELECT unit_id, name, type, municipality FROM units")
         ]
+        return sorted(found, key=lambda u: (natural_key(u.name), natural_key(u.unit_id)))
 
     def units_for_role(self, role: str) -> list[UnitRow]:
         """The units at which ``role`` works, by name."""
