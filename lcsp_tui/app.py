@@ -10,6 +10,7 @@ it posts ``SyncFinished`` and the handler here updates the header and the screen
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import threading
 from functools import partial
 from pathlib import Path
@@ -25,6 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.domain.words import num
 from lcsp_tui.ledger.base import LedgerMismatch, LedgerUnreachable
 from lcsp_tui.privacy import redact
 from lcsp_tui.workstation import Workstation
@@ -49,6 +51,7 @@ from screens.worklist import WorklistScreen
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
 SYNC_INTERVAL = 30.0  # seconds between background syncs
 SYNC_SOON = 3.0  # seconds after local work before it is pushed
+CLOCK_TICK = 5.0  # seconds between looks at the clock: the header shows the new minute
 PALETTE_SUBJECTS = 300  # at most this many "öppna: …" commands
 
 
@@ -74,9 +77,19 @@ class LcspApp(App[int]):
     COMMANDS = {LcspCommands}
     BINDINGS = [
         # r, e, s are shown in the worklist's footer (its own bindings to the same actions);
-        # elsewhere they work but stay out of the footer so it fits 80 columns.
+        # elsewhere they work but stay out of the footer so it fits 80 columns. In a text
+        # field r is a letter: Ctrl+R switches role from anywhere (the support desk's footer
+        # shows it, as its search field has the focus).
         Binding(
             "r", "choose_role", "Byt roll", id="app.roll", show=False, tooltip="Välj en annan roll"
+        ),
+        Binding(
+            "ctrl+r",
+            "choose_role",
+            "Byt roll",
+            id="app.roll-overallt",
+            show=False,
+            tooltip="Välj en annan roll (fungerar även i ett textfält)",
         ),
         Binding(
             "e",
@@ -92,7 +105,7 @@ class LcspApp(App[int]):
             "Synka",
             id="app.synka",
             show=False,
-            tooltip="Skicka ditt arbete och hämta de andras från liggaren",
+            tooltip="Skicka ditt arbete och hämta de andras från den gemensamma databasen",
         ),
         Binding(
             "ctrl+q",
@@ -136,6 +149,7 @@ class LcspApp(App[int]):
         self._sync_lock = threading.Lock()
         self._sync_running = False
         self._sync_soon: Timer | None = None
+        self._shown_minute: dt.datetime | None = None
         theme = ws.store.get_meta("tui_theme")
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -153,6 +167,7 @@ class LcspApp(App[int]):
         self.start_sync()
         if self.sync_interval:
             self.set_interval(self.sync_interval, self.start_sync)
+        self.set_interval(CLOCK_TICK, self._tick)
         if self._needs_setup():
             self.choose(ask_role=False, ask_unit=False, first=True)
         else:
@@ -177,13 +192,16 @@ class LcspApp(App[int]):
 
     def header_info(self) -> HeaderInfo:
         ws = self.ws
-        now = ws.settings.now()
+        now = ws.now()  # the rehearsal's clock when --today is given, never the real one
+        self._shown_minute = now.replace(second=0)
         role = ws.role
+        # A region-wide role (support, systemförvaltning) shows no unit, whatever is stored.
+        works_at_unit = role in ROLES and ROLES[role].needs_unit
         return HeaderInfo(
             env=ws.env,
             simulated=ws.settings.simulated,
             role_name=ROLES[role].name if role in ROLES else "Ingen roll vald",
-            unit_name=self._unit_name(ws.unit) if role in ROLES else None,
+            unit_name=self._unit_name(ws.unit) if works_at_unit else None,
             now=now,
             phases=phase_line(now, ws.region.timeline),
             today=role_today(role, now, ws.region.timeline),
@@ -195,6 +213,15 @@ class LcspApp(App[int]):
         for screen in self.screen_stack:
             for header in screen.query(StatusHeader):
                 header.show(info)
+
+    def _tick(self) -> None:
+        """The clock runs on (also a rehearsal's): show the new minute in every header."""
+        if self.ws.now().replace(second=0) != self._shown_minute:
+            self.update_headers()
+            for screen in self.screen_stack:
+                tick = getattr(screen, "clock_ticked", None)
+                if callable(tick):
+                    tick()
 
     def local_change(self) -> None:
         """A screen wrote to the local store: the pending count changed."""
@@ -248,13 +275,15 @@ class LcspApp(App[int]):
         before = self.sync_state
         pending = self.ws.store.pending_count()
         if msg.outcome == "ok":
-            self.sync_state = SyncState(
-                online=True, pending=pending, last_sync=self.ws.settings.now()
-            )
+            self.sync_state = SyncState(online=True, pending=pending, last_sync=self.ws.now())
             if before.online is False:
-                self.notify("Liggaren går att nå igen: allt är synkat", title="Online")
+                self.notify(
+                    "Den gemensamma databasen går att nå igen: allt är synkat", title="Ansluten"
+                )
             elif msg.manual:
-                self.notify(f"Synkat: {msg.pushed} skickade, {msg.pulled} hämtade", timeout=3)
+                self.notify(
+                    f"Synkat: {num(msg.pushed)} skickade, {num(msg.pulled)} hämtade", timeout=3
+                )
             if msg.pulled:
                 for screen in self.screen_stack:
                     refresh = getattr(screen, "refresh_data", None)
@@ -266,8 +295,9 @@ class LcspApp(App[int]):
             )
             if before.online is not False or msg.manual:
                 self.notify(
-                    "Liggaren kan inte nås. Ditt arbete sparas lokalt och skickas vid nästa synk.",
-                    title="Offline",
+                    "Den gemensamma databasen kan inte nås. Ditt arbete sparas lokalt och "
+                    "skickas vid nästa synk.",
+                    title="Ej ansluten",
                     severity="warning",
                     timeout=8,
                 )
@@ -275,7 +305,7 @@ class LcspApp(App[int]):
             self.sync_state = dataclasses.replace(
                 before, syncing=False, pending=pending, problem=msg.detail
             )
-            title = "Fel liggare" if msg.outcome == "mismatch" else "Synkfel"
+            title = "Fel gemensam databas" if msg.outcome == "mismatch" else "Synkfel"
             self.notify(msg.detail, title=title, severity="error", timeout=15)
         self.update_headers()
 
@@ -289,9 +319,6 @@ class LcspApp(App[int]):
             return False
         if action == "audit":
             return self.ws.role == "systemforvaltning"
-        if action == "choose_unit":
-            role = self.ws.role
-            return role is not None and ROLES[role].needs_unit
         return True
 
     def action_choose_role(self) -> None:
@@ -299,8 +326,12 @@ class LcspApp(App[int]):
 
     def action_choose_unit(self) -> None:
         role = self.ws.role
-        if role is None or not ROLES[role].needs_unit:
-            self.notify("Din roll arbetar för hela regionen och har ingen enhet", timeout=3)
+        if role is None or role not in ROLES or not ROLES[role].needs_unit:
+            self.notify(
+                "Din roll arbetar för hela regionen och har ingen enhet. Byt roll med r "
+                "(Ctrl+R i ett textfält).",
+                timeout=4,
+            )
             return
         self.choose(ask_role=False, ask_unit=True)
 
@@ -341,7 +372,7 @@ class LcspApp(App[int]):
         ws.remember(role, unit)
         await self.show_main()
         if changed and not first:
-            where = f" på {self._unit_name(unit)}" if unit else ""
+            where = f" på {self._unit_name(unit)}" if unit and ROLES[role].needs_unit else ""
             self.notify(f"Du arbetar nu som {ROLES[role].name}{where}", timeout=4)
 
     # ------------------------------------------------------------ navigation
@@ -420,12 +451,12 @@ class LcspApp(App[int]):
             ),
             PaletteCommand(
                 "synka nu",
-                "Skicka ditt arbete och hämta de andras från liggaren",
+                "Skicka ditt arbete och hämta de andras från den gemensamma databasen",
                 self.action_sync,
             ),
             PaletteCommand(
-                "kvittera: okvitterade meddelanden",
-                "Enhetens okvitterade Prator-meddelanden",
+                "kvittering: registrera kvittering (gjord i Prator)",
+                "Enhetens okvitterade Prator-meddelanden: registrera det som är kvitterat i Prator",
                 self.action_kvittering,
             ),
             PaletteCommand("arbetslista: visa", "Tillbaka till arbetslistan", self.show_main),

@@ -1,4 +1,9 @@
-"""Choosing the role and the operative unit (first start, or a switch at any time)."""
+"""Choosing the role and the operative unit (first start, or a switch at any time).
+
+Both lists fit the terminal, down to 80×24: the list gets the rows the dialog's other lines
+leave and scrolls within them, so every role and unit is reachable and the highlighted one is
+always in view.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,44 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.events import Resize
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lcsp_tui.domain.regiondata import fold_text
 from lcsp_tui.domain.roles import ROLES, UNIT_TYPE_NAMES
+from lcsp_tui.domain.words import num
+
+LIST_MAX = 20  # rows of a chooser's list on a tall terminal
 
 
-class RoleScreen(ModalScreen[str | None]):
+class ChooserScreen(ModalScreen[str | None]):
+    """A dialog with one list that takes the height the terminal leaves it."""
+
+    def on_resize(self, event: Resize) -> None:
+        self.call_after_refresh(self.fit_list)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.fit_list)
+
+    def fit_list(self) -> None:
+        """Give the list the screen's height minus the dialog's other lines."""
+        dialog = self.query_one(".chooser", Vertical)
+        ol = self.query_one(OptionList)
+        reserved = dialog.styles.gutter.height + ol.styles.margin.height
+        for child in dialog.children:
+            if child is not ol and child.display:
+                reserved += child.outer_size.height + child.styles.margin.height
+        room = max(3, min(LIST_MAX, self.size.height - reserved))
+        if ol.styles.max_height is None or ol.styles.max_height.value != room:
+            ol.styles.max_height = room
+            if ol.highlighted is not None:
+                # after the new height is laid out (a refresh callback runs too early)
+                self.set_timer(0.05, ol.scroll_to_highlight)
+
+
+class RoleScreen(ChooserScreen):
     """Pick a role from ROLES; None when cancelled (only when a role is already set)."""
 
     BINDINGS = [
@@ -33,7 +67,8 @@ class RoleScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog chooser"):
             yield Label("Välj din roll", classes="dialog-title")
             yield Static(
-                "Rollen styr vilken arbetslista och checklista du ser. Du kan byta när som helst (r).",
+                "Rollen styr vilken arbetslista och checklista du ser. "
+                "Du kan byta när som helst: r, eller Ctrl+R i ett textfält.",
                 classes="dialog-detail",
             )
             options = []
@@ -63,7 +98,7 @@ class RoleScreen(ModalScreen[str | None]):
             self.notify("Välj en roll för att börja", severity="warning")
 
 
-class UnitScreen(ModalScreen[str | None]):
+class UnitScreen(ChooserScreen):
     """Pick the operative unit from the units that fit the role, with a filter."""
 
     BINDINGS = [
@@ -91,7 +126,9 @@ class UnitScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog chooser"):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(f"Roll: {ROLES[self.role].name}", classes="dialog-detail")
-            yield Input(placeholder="Skriv för att filtrera (namn eller id)", id="unit-filter")
+            yield Input(
+                placeholder="Skriv för att filtrera (namn eller id)", id="unit-filter", compact=True
+            )
             yield OptionList(id="units")
             yield Static("", id="unit-empty", classes="dialog-detail")
 
@@ -123,7 +160,7 @@ class UnitScreen(ModalScreen[str | None]):
         elif not shown:
             empty.update("Ingen enhet matchar filtret.")
         else:
-            empty.update(f"{len(shown)} av {len(self.units)} enheter · Enter väljer")
+            empty.update(f"{num(len(shown))} av {num(len(self.units))} enheter · Enter väljer")
 
     def refresh_data(self) -> None:
         """After a sync: units may have arrived."""

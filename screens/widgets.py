@@ -16,6 +16,7 @@ from lcsp_tui.config import ENV_LABELS
 from lcsp_tui.domain.regiondata import Phase, RegionData, Timeline
 from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.domain.when import WEEKDAYS
+from lcsp_tui.domain.words import plural
 
 # The environment badge: never to be mistaken for another (SPEC §10).
 ENV_STYLES = {
@@ -115,15 +116,13 @@ class SyncState:
             t.append("○ ", style="dim")
             t.append("synkar…" if self.syncing else "ej synkad", style="dim")
         elif self.online:
-            t.append("● online", style="bold green")
+            t.append("● ansluten", style="bold green")
         else:
-            t.append("● OFFLINE", style="bold red")
+            t.append("● EJ ANSLUTEN", style="bold red")
         if self.last_sync is not None and not self.problem:
             t.append(f" {self.last_sync:%H:%M}", style="dim" if self.online else "")
         if self.pending:
-            t.append(
-                f" · {self.pending} ej synkad{'' if self.pending == 1 else 'e'}", style="yellow"
-            )
+            t.append(f" · {plural(self.pending, 'ej synkad', 'ej synkade')}", style="yellow")
         if self.syncing and self.online is not None:
             t.append(" ⟳", style="dim")
         return t
