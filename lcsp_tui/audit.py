@@ -69,7 +69,7 @@ def parse_time(text: str, *, end: bool = False) -> dt.datetime:
     try:
         when = parse_today(text)
     except ConfigError:  # without echoing what was typed
-        raise ConfigError("--since/--until: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+        raise ConfigError("--since/--until: ange ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTHH:MM") from None
     if end and len(text.strip()) == 10:
         when += dt.timedelta(days=1)
     return when

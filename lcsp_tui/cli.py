@@ -9,133 +9,268 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
+
+from lcsp_tui.domain.words import num, plural
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from lcsp_tui.domain.models import Event
     from lcsp_tui.stats import Stats
     from lcsp_tui.workstation import Workstation
 
 EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 2, 65, 69, 70
 
+JSON_HELP = "som JSON (för skript; nycklarna på engelska)"
+
+
+def _choices(text: str) -> str:
+    """``'a', 'b'`` -> ``a, b``."""
+    return ", ".join(c.strip().strip("'\"") for c in text.split(","))
+
+
+def _argument_error(arg: str, what: str) -> str:
+    """argparse's ``argument X: …`` in Swedish."""
+    if what == "expected one argument":
+        return f"{arg} behöver ett värde"
+    if what == "expected at most one argument":
+        return f"{arg} tar högst ett värde"
+    if what == "expected at least one argument":
+        return f"{arg} behöver minst ett värde"
+    if m := re.fullmatch(r"expected (\d+) arguments?", what):
+        return f"{arg} behöver {m[1]} värden"
+    if m := re.match(
+        r"invalid choice: (.+?)(?: \(choose from (.+)\)|, maybe you meant .*)?$", what
+    ):
+        value = m[1].strip("'\"")
+        among = f" (välj bland {_choices(m[2])})" if m[2] else ""
+        if arg in ("KOMMANDO", "ÅTGÄRD"):
+            return f"okänt {arg.lower()} {value!r}{among}"
+        return f"{arg}: okänt val {value!r}{among}"
+    if m := re.fullmatch(r"invalid (\w+) value: (.+)", what):
+        kind = {"int": "inget heltal", "float": "inget tal"}.get(m[1], "inget giltigt värde")
+        return f"{arg}: {m[2]} är {kind}"
+    if m := re.fullmatch(r"not allowed with argument (.+)", what):
+        return f"{arg} går inte att kombinera med {m[1]}"
+    if m := re.fullmatch(r"ignored explicit argument (.+)", what):
+        return f"{arg} tar inget värde (fick {m[1]})"
+    return f"{arg}: {what}"
+
+
+def usage_error_text(message: str) -> str:
+    """One of argparse's English error messages as one Swedish line."""
+    if m := re.fullmatch(r"argument (.+?): (.+)", message, re.S):
+        return _argument_error(m[1], m[2])
+    if m := re.fullmatch(r"the following arguments are required: (.+)", message):
+        return f"följande saknas: {m[1]}"
+    if m := re.fullmatch(r"unrecognized arguments?: (.+)", message):
+        return f"okänt argument: {m[1]}"
+    if m := re.fullmatch(r"one of the arguments (.+) is required", message):
+        return f"ange ett av {m[1]}"
+    if m := re.fullmatch(r"ambiguous option: (\S+) could match (.+)", message):
+        return f"{m[1]} är tvetydig: den kan vara {m[2]}"
+    return f"felaktig användning: {message}"
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help in Swedish: ``användning:``."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, "användning: " if prefix is None else prefix)
+
 
 class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that speaks Swedish: help headings, and errors as one line, exit 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argument"
+        self._optionals.title = "flaggor"
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = "visa den här hjälpen och avsluta"
+
     def error(self, message: str) -> NoReturn:  # one line, exit 2
         from lcsp_tui.privacy import redact  # argparse echoes what was typed
 
-        self.exit(EXIT_USAGE, f"lcsp: {redact(message)} (see lcsp --help)\n")
+        text = redact(usage_error_text(message))
+        self.exit(EXIT_USAGE, f"lcsp: {text} – se {self.prog} --help\n")
 
 
 def _globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
     d = argparse.SUPPRESS if suppress else None
-    g = parser.add_argument_group("global options (also environment variables)")
-    g.add_argument("--home", default=d, help="home directory (LCSP_HOME)")
-    g.add_argument("--ledger", default=d, help="SQLite file or postgresql:// URL (LCSP_LEDGER)")
-    g.add_argument("--user", default=d, help="user name recorded in the ledger (LCSP_USER)")
-    g.add_argument("--role", default=d, help="role id, e.g. primarvard (LCSP_ROLE)")
-    g.add_argument("--unit", default=d, help="operative unit id (LCSP_UNIT)")
-    g.add_argument("--today", default=d, help="simulated now: YYYY-MM-DD[THH:MM] (LCSP_TODAY)")
-    g.add_argument("--env", default=d, help="utbildning | acceptanstest | produktion (LCSP_ENV)")
+    g = parser.add_argument_group("gemensamma flaggor (också som miljövariabler)")
+    g.add_argument("--home", default=d, metavar="KATALOG", help="hemkatalogen (LCSP_HOME)")
+    g.add_argument(
+        "--ledger",
+        default=d,
+        metavar="DATABAS",
+        help="den gemensamma databasen: en SQLite-fil eller en postgresql://-adress (LCSP_LEDGER)",
+    )
+    g.add_argument(
+        "--user",
+        default=d,
+        metavar="NAMN",
+        help="ditt användarnamn, sparas med allt du gör (LCSP_USER)",
+    )
+    g.add_argument(
+        "--role", default=d, metavar="ROLL", help="roll-id, t.ex. primarvard (LCSP_ROLE)"
+    )
+    g.add_argument(
+        "--unit", default=d, metavar="ENHET", help="den operativa enhetens id (LCSP_UNIT)"
+    )
+    g.add_argument(
+        "--today", default=d, metavar="TID", help="simulerad tid: ÅÅÅÅ-MM-DD[THH:MM] (LCSP_TODAY)"
+    )
+    g.add_argument(
+        "--env",
+        default=d,
+        metavar="MILJÖ",
+        help="utbildning | acceptanstest | produktion (LCSP_ENV)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="lcsp",
-        description="Prator -> Lifecare SP cutover companion. Without a command: the TUI.",
+        description="Stöd för övergången från Prator till Lifecare SP. Utan kommando öppnas "
+        "terminalgränssnittet.",
     )
     _globals(p, suppress=False)
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="KOMMANDO", parser_class=_Parser)
     common = _Parser(add_help=False)
     _globals(common, suppress=True)
 
     def cmd(name: str, help_: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help_, description=help_, parents=[common])
 
-    c = cmd("demo", "fill an empty home with a fictitious region, then open the TUI")
-    c.add_argument("--size", choices=("small", "region", "large"), default="region")
-    c.add_argument("--seed", type=int, default=1)
-    c.add_argument("--no-tui", action="store_true", help="only fill the home")
-    c = cmd("import", "import a Prator export (CSV files) into the ledger")
-    c.add_argument("files", nargs="+", metavar="FILE")
-    c.add_argument("--dry-run", action="store_true", help="only show what would change")
-    c = cmd("sync", "push local work, then pull from the ledger")
-    c.add_argument("--json", action="store_true")
-    c = cmd("worklist", "the role's pending subjects at the unit")
-    c.add_argument("--json", action="store_true")
-    c = cmd("checklist", "one subject's checklist for the role")
-    c.add_argument("subject", metavar="SUBJECT")
-    c.add_argument("--json", action="store_true")
-    c = cmd("tick", "record a checklist item as done (or not, with --undo)")
-    c.add_argument("subject", metavar="SUBJECT")
-    c.add_argument("item", metavar="ITEM")
-    c.add_argument("--undo", action="store_true")
-    c.add_argument("--note", metavar="TEXT")
-    c.add_argument("--value", metavar="UNIT", help="the unit an item sets (a unit id)")
-    c = cmd("decide", "the samordningsansvarig's decision on a SIP: current or not")
-    c.add_argument("sip", metavar="SIP_ID")
-    c.add_argument("decision", choices=("aktuell", "ej-aktuell"))
-    c = cmd("discharge", "the ward records that the patient is discharged (step 6 applies)")
-    c.add_argument("admission", metavar="ADMISSION_ID")
-    c = cmd("ack", "record the kvittering of a Prator message")
-    c.add_argument("message_id", metavar="MESSAGE_ID")
-    c = cmd("lookup", "support lookup by initial + surname and birth year (never personnummer)")
-    c.add_argument("name", metavar="NAME", help='initial and surname, e.g. "A Larsson"')
-    c.add_argument("birth_year", metavar="BIRTH_YEAR", help="four digits, e.g. 1945")
-    c.add_argument("--json", action="store_true")
-    c = cmd("stats", "statistics for the whole region (systemforvaltning)")
+    c = cmd("demo", "fyll ett tomt hem med en fiktiv region och öppna sedan terminalgränssnittet")
+    c.add_argument(
+        "--size",
+        choices=("small", "region", "large"),
+        default="region",
+        help="regionens storlek: small (liten), region (som seedens) eller large (stor); "
+        "standard region",
+    )
+    c.add_argument(
+        "--seed", type=int, default=1, metavar="TAL", help="slumpfrö: samma frö ger samma region"
+    )
+    c.add_argument("--no-tui", action="store_true", help="fyll bara hemmet")
+    c = cmd("import", "importera en Prator-export (CSV-filer) till den gemensamma databasen")
+    c.add_argument(
+        "files",
+        nargs="+",
+        metavar="FIL",
+        help="exportfiler: enheter.csv, patienter.csv, vardtillfallen.csv, sip.csv, "
+        "meddelanden.csv",
+    )
+    c.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle ändras")
+    c = cmd("sync", "skicka det lokala arbetet och hämta det nya från den gemensamma databasen")
+    c.add_argument("--json", action="store_true", help=JSON_HELP)
+    c = cmd("worklist", "rollens arbetslista vid enheten: det som är kvar att göra")
+    c.add_argument("--json", action="store_true", help=JSON_HELP)
+    subject_help = "id:t ur Prator-exporten (vardtillfalle_id, sip_id eller patient_id)"
+    c = cmd("checklist", "checklistan för ett vårdtillfälle, en SIP eller en patient")
+    c.add_argument("subject", metavar="ID", help=subject_help)
+    c.add_argument("--json", action="store_true", help=JSON_HELP)
+    c = cmd("tick", "bocka av en punkt i checklistan som gjord (eller ångra med --undo)")
+    c.add_argument("subject", metavar="ID", help=subject_help)
+    c.add_argument("item", metavar="PUNKT", help="punktens id, t.ex. s2.personuppgifter")
+    c.add_argument("--undo", action="store_true", help="ångra en avbockning")
+    c.add_argument("--note", metavar="TEXT", help="en anteckning till punkten")
+    c.add_argument("--value", metavar="ENHET", help="enheten som punkten anger (ett enhets-id)")
+    c = cmd("decide", "samordningsansvarigs beslut om en SIP: aktuell eller ej aktuell")
+    c.add_argument("sip", metavar="SIP_ID", help="SIP:ens id (sip_id)")
+    c.add_argument("decision", choices=("aktuell", "ej-aktuell"), metavar="aktuell|ej-aktuell")
+    c = cmd("discharge", "avdelningen registrerar att patienten är utskriven (då gäller steg 6)")
+    c.add_argument("admission", metavar="VÅRDTILLFÄLLE_ID", help="vårdtillfällets id")
+    c = cmd("ack", "registrera kvittering av ett Prator-meddelande (gjord i Prator)")
+    c.add_argument("message_id", metavar="MEDDELANDE_ID", help="meddelandets id (meddelande_id)")
+    c = cmd(
+        "lookup", "supportens sökning på initial, efternamn och födelseår (aldrig personnummer)"
+    )
+    c.add_argument("name", metavar="NAMN", help='initial och efternamn, t.ex. "A Larsson"')
+    c.add_argument("birth_year", metavar="FÖDELSEÅR", help="fyra siffror, t.ex. 1945")
+    c.add_argument("--json", action="store_true", help=JSON_HELP)
+    c = cmd("stats", "statistik för hela regionen (systemförvaltning)")
     g = c.add_mutually_exclusive_group()
-    g.add_argument("--json", action="store_true")
-    g.add_argument("--csv", action="store_true", help="for Excel: UTF-8 with BOM, semicolons")
-    c = cmd("report", "the weekly status report in Markdown (systemforvaltning)")
-    c.add_argument("--out", metavar="FILE", help="write it to FILE (default: standard output)")
-    c = cmd("state-hash", "digest of the synced domain state")
-    c = cmd("serve", "the TUI in the browser (textual-serve); loopback unless behind a proxy")
-    c.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    c.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    g.add_argument("--json", action="store_true", help=JSON_HELP)
+    g.add_argument("--csv", action="store_true", help="för Excel: UTF-8 med BOM, semikolon")
+    c = cmd("report", "veckans lägesrapport i Markdown (systemförvaltning)")
+    c.add_argument("--out", metavar="FIL", help="skriv den till FIL (annars till standard ut)")
+    c = cmd("state-hash", "kontrollsumma över det synkade läget")
+    c = cmd(
+        "serve",
+        "terminalgränssnittet i webbläsaren (textual-serve); bara på den egna datorn "
+        "(loopback) om ingen inloggningsproxy står framför",
+    )
+    c.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="ADRESS",
+        help="adressen att lyssna på (standard 127.0.0.1)",
+    )
+    c.add_argument("--port", type=int, default=8000, help="porten (standard 8000)")
     c.add_argument(
         "--user-header",
-        metavar="NAME",
-        help="take each user from this request header, set by the login proxy "
-        "(LCSP_USER_HEADER); without it every tab is --user",
+        metavar="NAMN",
+        help="ta varje användare från det här huvudet i anropen, satt av inloggningsproxyn "
+        "(LCSP_USER_HEADER); utan det är varje flik --user",
     )
     c.add_argument(
         "--public-url",
         metavar="URL",
-        help="the address browsers use, e.g. https://lcsp.rvn.se (LCSP_PUBLIC_URL)",
+        help="adressen som webbläsarna använder, t.ex. https://lcsp.rvn.se (LCSP_PUBLIC_URL)",
     )
-    led = cmd("ledger", "set up and check a region's ledger (database administrators)")
-    lsub = led.add_subparsers(dest="ledger_command", metavar="ACTION", parser_class=_Parser)
+    led = cmd(
+        "ledger", "sätt upp och kontrollera regionens gemensamma databas (databasadministratörer)"
+    )
+    lsub = led.add_subparsers(dest="ledger_command", metavar="ÅTGÄRD", parser_class=_Parser)
     lsub.required = True
     c = lsub.add_parser(
         "init",
         parents=[common],
-        help="create the schema, append-only guards and the app's role",
-        description="Create the ledger schema in a PostgreSQL database (if missing), install "
-        "the append-only guards and create the role workstations connect as, with only the "
-        "rights a push and a pull need. Connect as the ledger's owner. A new role gets the "
-        "password in LCSP_APP_PASSWORD, or a generated one that is shown once.",
+        help="skapa schemat, skydden mot ändringar och appens databasroll",
+        description="Skapa den gemensamma databasens schema i en PostgreSQL-databas (om det "
+        "saknas), installera skydden som gör att en händelse bara kan läggas till, aldrig ändras "
+        "eller tas bort, och skapa rollen som arbetsstationerna ansluter som, med bara de "
+        "rättigheter som att skicka och hämta kräver. Anslut som databasens ägare. En ny roll "
+        "får lösenordet i LCSP_APP_PASSWORD, annars ett genererat som visas en gång.",
     )
-    c.add_argument("url", metavar="URL", help="postgresql://owner@host/db")
-    c.add_argument("--app-role", help="the app's role (default <database>_app: one per database)")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("url", metavar="URL", help="postgresql://ägare@värd/databas")
+    c.add_argument(
+        "--app-role",
+        metavar="ROLL",
+        help="appens databasroll (standard <databas>_app: en per databas)",
+    )
+    c.add_argument("--json", action="store_true", help=JSON_HELP)
     c = lsub.add_parser(
         "check",
         parents=[common],
-        help="reachable, schema version, dense sequence, events per kind",
-        description="Check a ledger (postgresql:// URL or SQLite file): exit 0 if healthy, "
-        "1 if a check failed, 69 if unreachable.",
+        help="nåbar, schemaversion, obruten nummerföljd, händelser per slag",
+        description="Kontrollera en gemensam databas (postgresql://-adress eller SQLite-fil): "
+        "slutkod 0 om allt är i ordning, 1 om en kontroll misslyckades, 69 om den inte går att nå.",
     )
-    c.add_argument("url", metavar="URL", help="postgresql://… or a SQLite ledger file")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("url", metavar="URL", help="postgresql://… eller en SQLite-fil")
+    c.add_argument("--json", action="store_true", help=JSON_HELP)
     from lcsp_tui.cli_support import audit_arguments, help_request_parser
 
     # audit's --user filters by user; a parent of its own, since "resolve" edits the parent
     audit_common = _Parser(add_help=False)
     _globals(audit_common, suppress=True)
-    help_ = "the audit log (systemforvaltning): filter, export for spot checks"
+    help_ = "granskningsloggen (systemförvaltning): filtrera, exportera för stickprov"
     c = sub.add_parser(
         "audit",
         help=help_,
@@ -169,11 +304,11 @@ def _progress(label: str) -> Callable[[int, int], None]:
             return
         last[0] = pct
         if tty:
-            sys.stderr.write(f"\r{label}: {done:,}/{total:,} ({pct} %)")
+            sys.stderr.write(f"\r{label}: {num(done)} av {num(total)} ({pct} %)")
             if done >= total:
                 sys.stderr.write("\n")
         elif pct % 25 == 0:
-            sys.stderr.write(f"{label}: {done:,}/{total:,} ({pct} %)\n")
+            sys.stderr.write(f"{label}: {num(done)} av {num(total)} ({pct} %)\n")
         sys.stderr.flush()
 
     return show
@@ -192,6 +327,22 @@ def _workstation(args: argparse.Namespace) -> Workstation:
     return Workstation(s)
 
 
+def saved_locally() -> str:
+    return "sparat lokalt; synkas med lcsp sync"
+
+
+def who_text(ws: Workstation, role: str, unit: str | None) -> str:
+    """``Somatisk slutenvård vid Avd 11 Medicin Sundsvall (SUS-AVD11)``; a role without a
+    unit works for ``hela regionen`` (never ``None``)."""
+    from lcsp_tui.domain.roles import ROLES
+
+    name = ROLES[role].name if role in ROLES else role
+    if not unit:
+        return f"{name}, hela regionen"
+    unit_name = ws.q.unit_names([unit]).get(unit, (unit, None))[0]
+    return f"{name} vid {unit_name} ({unit})" if unit_name != unit else f"{name} vid {unit}"
+
+
 # ------------------------------------------------------------------ commands
 
 
@@ -201,30 +352,40 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if args.json:
         _json({"pushed": r.pushed, "pulled": r.pulled, "cursor": r.cursor})
     else:
-        _out(f"pushed {r.pushed}, pulled {r.pulled}, cursor {r.cursor}")
+        _out(
+            f"synkat med den gemensamma databasen: {num(r.pushed)} skickade och "
+            f"{num(r.pulled)} hämtade händelser; läst till och med händelse {num(r.cursor)}"
+        )
     return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from lcsp_tui.stats.text import text_table
+
     ws = _workstation(args)
     paths = [Path(f) for f in args.files]
     if not args.dry_run:
         ws.sync()  # compare against the ledger's latest state
     plan = ws.import_plan(paths)
     _refuse_fictitious_in_production(ws, plan.events)
-    width = max(len(n) for n in plan.counts) if plan.counts else 0
-    for name, c in plan.counts.items():
-        _out(
-            f"{name:<{width}}  new {c['new']:>6}  changed {c['changed']:>6}  unchanged {c['unchanged']:>6}"
-        )
+    rows = [
+        [name, num(c["new"]), num(c["changed"]), num(c["unchanged"])]
+        for name, c in plan.counts.items()
+    ]
+    if rows:
+        for line in text_table(["Fil", "Nya", "Ändrade", "Oförändrade"], rows):
+            _out(line)
+    n = plural(len(plan.events), "post", "poster")
     if args.dry_run:
-        _out(f"dry run: {len(plan.events)} record(s) would change; nothing written")
+        _out(f"provkörning: {n} skulle läggas till eller ändras; inget har skrivits")
         return EXIT_OK
     if not plan.events:
-        _out("nothing to import: the ledger already has these records")
+        _out("inget att importera: den gemensamma databasen har redan de här posterna")
         return EXIT_OK
     r = ws.publish(plan.events, {"files": sorted(plan.counts), "records": len(plan.events)})
-    _out(f"imported {len(plan.events)} record(s); cursor {r.cursor}")
+    _out(
+        f"importerade {n} till den gemensamma databasen; läst till och med händelse {num(r.cursor)}"
+    )
     return EXIT_OK
 
 
@@ -236,41 +397,59 @@ def _refuse_fictitious_in_production(ws: Workstation, events: Sequence[Event]) -
     found = fictitious_markers(events)
     if found:
         raise EnvironmentRefused(
-            f"the files hold fictitious data ({len(found)} patient(s) with phone numbers from "
-            f"the range reserved for fiction, first {found[0]}): a production home refuses them"
+            f"filerna innehåller fiktiva uppgifter ({plural(len(found), 'patient', 'patienter')} "
+            f"med telefonnummer ur serien som är reserverad för fiktion, först {found[0]}): "
+            "ett hem i produktion tar inte emot dem"
         )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from lcsp_tui.config import parse_today
     from lcsp_tui.demo.home import fill
+    from lcsp_tui.domain.when import day_text
     from lcsp_tui.workstation import UsageError
 
     ws = _workstation(args)
     if ws.env == "produktion":
-        raise UsageError("lcsp demo refuses a production home: fictitious patients never go there")
+        raise UsageError(
+            "lcsp demo fyller aldrig ett hem i produktion: fiktiva patienter hör inte hemma där"
+        )
     ws.sync()
     if ws.store.cursor > 0:
-        raise UsageError("the home already has data; demo data not added")
+        raise UsageError("hemmet har redan data; inga demodata har lagts till")
     big = args.size != "small"
     done = fill(
         ws,
         args.size,
         args.seed,
-        _progress("genererar") if big else None,
-        _progress("skriver till liggaren") if big else None,
+        _progress("skapar demoregionen") if big else None,
+        _progress("skriver till den gemensamma databasen") if big else None,
     )
     _out(
-        f"demo region '{args.size}' (seed {args.seed}): {done.records} records; cursor {done.cursor}"
+        f"demoregion {args.size!r} (slumpfrö {args.seed}): {plural(done.records, 'post', 'poster')}"
+        f" i den gemensamma databasen; läst till och med händelse {num(done.cursor)}"
     )
     if done.rehearsal:
-        _out(f"simulated today for this demo home: {done.rehearsal} (override with --today)")
+        when = day_text(parse_today(done.rehearsal))
+        _out(f"simulerad tid i det här demohemmet: {when} (ändra med --today)")
     if args.no_tui:
         return EXIT_OK
     return run_tui(ws)
 
 
-def cmd_worklist(args: argparse.Namespace) -> int:
+def _due_text(due: dt.datetime | None, target: bool, year: int) -> str:
     from lcsp_tui.domain.when import day_text
+
+    if due is None:
+        return "–"
+    return f"{'mål' if target else 'senast'} {day_text(due, end_of_day=True, this_year=year)}"
+
+
+def cmd_worklist(args: argparse.Namespace) -> int:
+    from lcsp_tui.domain.rules import FLAG_TEXT
+    from lcsp_tui.domain.when import day_text
+    from lcsp_tui.rows import KIND_TEXT
+    from lcsp_tui.stats.text import text_table
 
     ws = _workstation(args)
     role, unit = ws.require_role()
@@ -278,28 +457,42 @@ def cmd_worklist(args: argparse.Namespace) -> int:
     if args.json:
         _json([r.as_json() for r in rows])
         return EXIT_OK
-    _out(f"{role} @ {unit}: {len(rows)} pending")
+    year = ws.now().year
+    n = plural(len(rows), "ärende", "ärenden")
+    _out(f"{who_text(ws, role, unit)}: {n} på arbetslistan")
+    if not rows:
+        return EXIT_OK
+    table = []
     for r in rows:
-        due = r.due.strftime("%Y-%m-%d %H:%M") if r.due else "-"
-        due = f"mål {due}" if r.target and r.due else due
-        flags = " ".join(
+        flags = [
             f
             for f, on in (
-                (f"öppnar {day_text(r.opens)}" if r.opens else "", r.opens is not None),
+                (f"öppnar {day_text(r.opens, this_year=year)}" if r.opens else "", r.opens),
+                (FLAG_TEXT.upper(), r.flagged),
                 ("FÖRSENAD", r.overdue),
-                ("VÄNTAR", r.waiting),
-                (f"OKVITTERADE:{r.unacknowledged}", r.unacknowledged),
-                ("FLYTTA-TILL-LCSP", r.flagged),
+                ("VÄNTAR på annan roll", r.waiting),
+                (plural(r.unacknowledged, "okvitterat", "okvitterade"), r.unacknowledged),
             )
             if on
+        ]
+        table.append(
+            [
+                r.subject,
+                KIND_TEXT.get(r.kind, r.kind),
+                r.step,
+                f"{r.done} av {r.total}",
+                _due_text(r.due, r.target, year),
+                " · ".join(flags),
+            ]
         )
-        _out(
-            f"{r.subject:<14} {r.kind:<9} steg {r.step:<3} {r.done}/{r.total:<3} {due}  {flags}".rstrip()
-        )
+    for line in text_table(["Id", "Vad", "Steg", "Klart", "Tid", "Status"], table, "lllrll"):
+        _out(line)
     return EXIT_OK
 
 
 def cmd_checklist(args: argparse.Namespace) -> int:
+    from lcsp_tui.stats.text import when_text
+
     ws = _workstation(args)
     found = ws.checklist(args.subject)
     ws.audit_read(args.subject, "checklista öppnad")
@@ -326,18 +519,26 @@ def cmd_checklist(args: argparse.Namespace) -> int:
             }
         )
         return EXIT_OK
-    _out(f"{args.subject}: {found.done}/{found.total}")
+    year = ws.now().year
+    _out(f"{args.subject} – {found.title}: {found.done} av {found.total} klara")
+    width = max((len(r.item.id) for r in found.items), default=0)
     for r in found.items:
         box = "[x]" if r.done else "[ ]" if r.applies else "[-]"
         extra = []
         if r.item.prator_action:
-            extra.append("Prator" + (" (låst)" if r.locked else ""))
+            extra.append("i Prator" + (" (låst: Prator är i läsläge)" if r.locked else ""))
         if not r.applies:
             extra.append(f"gäller ej: {r.reason}")
         if r.waiting:
             extra.append(f"väntar på {r.waiting}")
+        if r.done and (r.by or r.at):
+            extra.append(f"klar {when_text(r.at, year)} av {r.by or '–'}")
+        if r.value:
+            extra.append(f"enhet {r.value}")
+        if r.note:
+            extra.append(f"anteckning: {r.note}")
         tail = f"  ({'; '.join(extra)})" if extra else ""
-        _out(f"{box} {r.item.id:<28} {r.item.label}{tail}")
+        _out(f"{box} {r.item.id:<{width}}  {r.item.label}{tail}")
     if found.owing:
         _out(f"okvitterade meddelanden hos: {', '.join(found.owing)}")
     return EXIT_OK
@@ -346,9 +547,8 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 def cmd_tick(args: argparse.Namespace) -> int:
     ws = _workstation(args)
     ws.tick(args.subject, args.item, done=not args.undo, note=args.note, value=args.value)
-    _out(
-        f"{args.subject} {args.item}: {'ångrad' if args.undo else 'klar'} (sparad lokalt; synkas med lcsp sync)"
-    )
+    what = "avbockningen ångrad" if args.undo else "klar"
+    _out(f"{args.subject} {args.item}: {what} ({saved_locally()})")
     return EXIT_OK
 
 
@@ -358,14 +558,15 @@ def cmd_decide(args: argparse.Namespace) -> int:
     ws = _workstation(args)
     decision = SipDecision.AKTUELL if args.decision == "aktuell" else SipDecision.EJ_AKTUELL
     ws.decide_sip(args.sip, decision)
-    _out(f"{args.sip}: bedömd {args.decision} (sparad lokalt; synkas med lcsp sync)")
+    words = "aktuell" if decision == SipDecision.AKTUELL else "ej aktuell"
+    _out(f"{args.sip}: bedömd som {words} ({saved_locally()})")
     return EXIT_OK
 
 
 def cmd_discharge(args: argparse.Namespace) -> int:
     ws = _workstation(args)
     ws.discharge(args.admission)
-    _out(f"{args.admission}: utskrivning registrerad – steg 6 gäller (sparad lokalt)")
+    _out(f"{args.admission}: utskrivning registrerad – steg 6 gäller ({saved_locally()})")
     return EXIT_OK
 
 
@@ -375,18 +576,19 @@ def cmd_ack(args: argparse.Namespace) -> int:
     if ev is None:
         _out(f"{args.message_id}: redan kvitterat")
     else:
-        _out(f"{args.message_id}: kvitterat (sparad lokalt; synkas med lcsp sync)")
+        _out(f"{args.message_id}: kvittering registrerad ({saved_locally()})")
     return EXIT_OK
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
     from lcsp_tui.domain.lookup import LookupRefused
     from lcsp_tui.lookup import audited_lookup
+    from lcsp_tui.stats.export import ORG_LABELS
     from lcsp_tui.workstation import UsageError
 
     ws = _workstation(args)
     if ws.role not in ("support", "systemforvaltning"):
-        raise UsageError("lookup is for the support desk: give --role support")
+        raise UsageError("sökningen är supportens: ange --role support")
     try:
         matches = audited_lookup(ws, args.name, args.birth_year).matches
     except LookupRefused as e:
@@ -405,11 +607,14 @@ def cmd_lookup(args: argparse.Namespace) -> int:
         for a in m["admissions"]:
             _out(f"  vårdtillfälle {a['id']} {a['ward_name']}: {a['cutover']}")
         for sp in m["sips"]:
-            _out(f"  SIP {sp['id']} ({sp['coordinator']}): {sp['cutover']}")
+            org = ORG_LABELS.get(sp["coordinator"] or "", "okänd").lower()
+            _out(f"  SIP {sp['id']} (samordningsansvar: {org}): {sp['cutover']}")
         for u in m["unacknowledged"]:
             _out(f"  okvitterat {u['message_id']} ({u['type']}) hos {u['unit_name']} ({u['unit']})")
     if len(matches) > 1:
-        _out(f"{len(matches)} träffar: fråga efter enhet för att veta vem det gäller")
+        _out(
+            f"{plural(len(matches), 'träff', 'träffar')}: fråga efter enhet för att veta vem det gäller"
+        )
     return EXIT_OK
 
 
@@ -420,7 +625,7 @@ def _region_stats(args: argparse.Namespace, what: str) -> tuple[Workstation, Sta
     ws = _workstation(args)
     if ws.role != "systemforvaltning":
         raise UsageError(
-            f"{what} for the region are for systemforvaltning: give --role systemforvaltning"
+            f"{what} för hela regionen är systemförvaltningens: ange --role systemforvaltning"
         )
     return ws, collect(ws.q, ws.region, ws.settings.now())
 
@@ -429,20 +634,19 @@ def cmd_stats(args: argparse.Namespace) -> int:
     import csv
 
     from lcsp_tui.stats.export import csv_rows
+    from lcsp_tui.stats.text import stats_text
 
-    _ws, stats = _region_stats(args, "statistics")
+    _ws, stats = _region_stats(args, "statistiken")
     if args.json:
         _json(stats.as_json())
         return EXIT_OK
-    rows = csv_rows(stats)
     if args.csv:
         # typeshed: sys.stdout is a TextIO; it is a TextIOWrapper, which can reconfigure
         cast(io.TextIOWrapper, sys.stdout).reconfigure(encoding="utf-8-sig", newline="")
         w = csv.writer(sys.stdout, delimiter=";", lineterminator="\r\n")
-        w.writerows(rows)
+        w.writerows(csv_rows(stats))
         return EXIT_OK
-    for r in rows:
-        _out("  ".join(f"{c:>12}" if i else f"{c:<20}" for i, c in enumerate(r)).rstrip())
+    _out(stats_text(stats))
     return EXIT_OK
 
 
@@ -450,7 +654,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from lcsp_tui.privacy import private_file
     from lcsp_tui.stats.report import report
 
-    ws, stats = _region_stats(args, "status reports")
+    ws, stats = _region_stats(args, "lägesrapporten")
     text = report(stats, env=ws.env, simulated=ws.settings.simulated)
     if not args.out:
         sys.stdout.write(text)
@@ -491,7 +695,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     try:
         return _ledger_admin(args)
     except LedgerUnreachable as e:  # no "local work is kept": this is no workstation
-        sys.stderr.write(f"lcsp: ledger unreachable: {e}\n")
+        sys.stderr.write(f"lcsp: {e}\n")
         return EXIT_UNREACHABLE
 
 
@@ -499,6 +703,7 @@ def _ledger_admin(args: argparse.Namespace) -> int:
     import os
 
     from lcsp_tui.ledger import admin
+    from lcsp_tui.stats.text import text_table
 
     if args.ledger_command == "init":
         init = admin.init_ledger(
@@ -508,34 +713,44 @@ def _ledger_admin(args: argparse.Namespace) -> int:
             _json(init.as_json())
             return EXIT_OK
         _out(
-            f"ledger {init.ledger_id} at {init.where} (schema version {init.schema_version}, "
-            f"tables in {init.schema}, owned by {init.owner}); append-only guards installed"
+            f"den gemensamma databasen {init.ledger_id} på {init.where} (schemaversion "
+            f"{init.schema_version}, tabellerna i {init.schema}, ägare {init.owner}): skydden "
+            "mot ändring och borttagning är installerade"
         )
         _out(
-            f"app role {init.app_role}: {'created' if init.created_role else 'rights reset'}; "
-            "it may append and read events, nothing else"
+            f"appens roll {init.app_role}: "
+            f"{'skapad' if init.created_role else 'rättigheterna återställda'}; "
+            "den får lägga till och läsa händelser, inget annat"
         )
         if init.password:
             _out(
-                f"generated password for {init.app_role} (shown once; keep it in the "
-                f"workstations' pgpass file, not in scripts): {init.password}"
+                f"genererat lösenord för {init.app_role} (visas en gång; spara det i "
+                f"arbetsstationernas pgpass-fil, inte i skript): {init.password}"
             )
-        _out(f"workstations use: --ledger {init.app_url}")
+        _out(f"arbetsstationerna använder: --ledger {init.app_url}")
         return EXIT_OK
     r = admin.check_ledger(args.url)
     if args.json:
         _json(r.as_json())
     else:
-        _out(f"ledger {r.ledger_id} at {r.where} ({r.backend}), schema version {r.schema_version}")
-        guards = {None: "", True: ", append-only guards installed"}.get(
-            r.guards, ", append-only guards MISSING"
+        _out(
+            f"den gemensamma databasen {r.ledger_id} på {r.where} ({r.backend}), "
+            f"schemaversion {r.schema_version}"
         )
-        dense = "dense" if r.dense else "NOT dense"
-        _out(f"head {r.head}, {r.events} event(s), seq {dense}{guards}")
-        for kind, n in r.kinds.items():
-            _out(f"  {kind:<28} {n:>10}")
+        guards = {None: "", True: ", skydden mot ändring är installerade"}.get(
+            r.guards, ", skydden mot ändring SAKNAS"
+        )
+        dense = "obruten" if r.dense else "BRUTEN"
+        events = plural(r.events, "händelse", "händelser")
+        _out(f"senaste nummer {num(r.head)}, {events}, nummerföljden {dense}{guards}")
+        if r.kinds:
+            rows = [[kind, num(n)] for kind, n in r.kinds.items()]
+            for line in text_table(["Slag av händelse", "Antal"], rows):
+                _out("  " + line)
     if not r.ok:
-        sys.stderr.write(f"lcsp: ledger check failed: {'; '.join(r.problems)}\n")
+        sys.stderr.write(
+            f"lcsp: kontrollen av den gemensamma databasen misslyckades: {'; '.join(r.problems)}\n"
+        )
         return 1
     return EXIT_OK
 
@@ -584,7 +799,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = COMMANDS.get(args.command or "", cmd_tui)
         return handler(args)
     except KeyboardInterrupt:
-        sys.stderr.write("lcsp: interrupted\n")
+        sys.stderr.write("lcsp: avbrutet\n")
         return 130
     except BrokenPipeError:
         return EXIT_OK

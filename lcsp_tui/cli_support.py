@@ -11,16 +11,18 @@ import argparse
 import io
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from lcsp_tui.cli import EXIT_OK, _json, _out, _workstation
+from lcsp_tui.cli import EXIT_OK, _json, _out, _workstation, saved_locally
+from lcsp_tui.domain.words import plural
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from lcsp_tui.rows import HelpRequest
+    from lcsp_tui.store.queries import AuditRow
 
 HELP_ACTIONS = ("add", "list", "work", "ack", "resolve")
 
@@ -29,21 +31,29 @@ HELP_ACTIONS = ("add", "list", "work", "ack", "resolve")
 
 
 def audit_arguments(c: argparse.ArgumentParser) -> None:
-    f = c.add_argument_group("filters (combine freely)")
-    f.add_argument("--user", dest="filter_user", metavar="USER", help="who did it")
+    f = c.add_argument_group("filter (kombinera fritt)")
+    f.add_argument("--user", dest="filter_user", metavar="ANVÄNDARE", help="den som gjorde det")
     f.add_argument(
         "--patient",
         metavar="PATIENT_ID",
-        help="the patient, its admissions, SIPs and messages, lookups that found it",
+        help="patienten, dess vårdtillfällen, SIP:ar och meddelanden, och sökningar som "
+        "hittade den",
     )
-    f.add_argument("--unit", dest="filter_unit", metavar="UNIT", help="worked at or acted for")
-    f.add_argument("--since", metavar="WHEN", help="from YYYY-MM-DD[THH:MM] (inclusive)")
-    f.add_argument("--until", metavar="WHEN", help="to YYYY-MM-DD[THH:MM] (a date: whole day)")
-    o = c.add_argument_group("output").add_mutually_exclusive_group()
-    o.add_argument("--json", action="store_true")
-    o.add_argument("--csv", action="store_true", help="for Excel: UTF-8 with BOM, semicolons")
+    f.add_argument(
+        "--unit",
+        dest="filter_unit",
+        metavar="ENHET",
+        help="enheten där det gjordes eller som det gjordes åt",
+    )
+    f.add_argument("--since", metavar="TID", help="från ÅÅÅÅ-MM-DD[THH:MM] (inklusive)")
+    f.add_argument("--until", metavar="TID", help="till ÅÅÅÅ-MM-DD[THH:MM] (ett datum: hela dagen)")
+    o = c.add_argument_group("utdata").add_mutually_exclusive_group()
+    o.add_argument("--json", action="store_true", help="som JSON (nycklarna på engelska)")
+    o.add_argument("--csv", action="store_true", help="för Excel: UTF-8 med BOM, semikolon")
     c.add_argument(
-        "--out", metavar="FILE", help="write the export to FILE (0600): CSV, or JSON with --json"
+        "--out",
+        metavar="FIL",
+        help="skriv exporten till FIL (bara läsbar för dig): CSV, eller JSON med --json",
     )
 
 
@@ -52,32 +62,37 @@ def help_request_parser(
     parser_class: type[argparse.ArgumentParser],
     common: argparse.ArgumentParser,
 ) -> None:
-    c = cmd("help-request", "the support desk's kvittering help requests (support)")
+    c = cmd("help-request", "supportens hjälpärenden om kvittering (support)")
     sub = c.add_subparsers(
-        dest="help_action", metavar="ACTION", parser_class=parser_class, required=True
+        dest="help_action", metavar="ÅTGÄRD", parser_class=parser_class, required=True
     )
 
     def action(name: str, help_: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help_, description=help_, parents=[common])
 
-    a = action("add", "record a request: unit(s), initial + surname, birth year, what is needed")
-    a.add_argument("units", metavar="UNITS", help="unit id(s), comma-separated")
-    a.add_argument("name", metavar="NAME", help='initial and surname, e.g. "A Larsson"')
-    a.add_argument("birth_year", metavar="BIRTH_YEAR", help="four digits, e.g. 1945")
-    a.add_argument("need", metavar="NEED", help="what is needed, e.g. kvittera inskrivningen")
-    a.add_argument("--json", action="store_true")
-    a = action("list", "open requests with their age, oldest first")
-    a.add_argument("--all", action="store_true", help="resolved ones too")
-    a.add_argument("--json", action="store_true")
-    a = action("work", "take a request (status pågår), with an optional note")
-    a.add_argument("request_id", metavar="ID")
-    a.add_argument("--note", metavar="TEXT")
-    a = action("ack", "acknowledge a message on the requesting unit's behalf")
-    a.add_argument("request_id", metavar="ID")
-    a.add_argument("message_id", metavar="MESSAGE_ID")
-    a = action("resolve", "resolve a request, with an optional note")
-    a.add_argument("request_id", metavar="ID")
-    a.add_argument("--note", metavar="TEXT")
+    json_help = "som JSON (nycklarna på engelska)"
+    a = action(
+        "add", "registrera ett ärende: enhet(er), initial och efternamn, födelseår, vad som behövs"
+    )
+    a.add_argument("units", metavar="ENHETER", help="enhets-id, kommaseparerade")
+    a.add_argument("name", metavar="NAMN", help='initial och efternamn, t.ex. "A Larsson"')
+    a.add_argument("birth_year", metavar="FÖDELSEÅR", help="fyra siffror, t.ex. 1945")
+    a.add_argument(
+        "need", metavar="BEHOV", help="vad som behövs, t.ex. kvittera inskrivningsmeddelandet"
+    )
+    a.add_argument("--json", action="store_true", help=json_help)
+    a = action("list", "öppna ärenden med ålder, äldst först")
+    a.add_argument("--all", action="store_true", help="även lösta ärenden")
+    a.add_argument("--json", action="store_true", help=json_help)
+    a = action("work", "ta ett ärende (status pågår), med en anteckning om du vill")
+    a.add_argument("request_id", metavar="ID", help="ärendets id, t.ex. H-1A2B3C4D")
+    a.add_argument("--note", metavar="TEXT", help="en anteckning")
+    a = action("ack", "kvittera ett meddelande åt enheten som bad om hjälp")
+    a.add_argument("request_id", metavar="ID", help="ärendets id, t.ex. H-1A2B3C4D")
+    a.add_argument("message_id", metavar="MEDDELANDE_ID", help="meddelandets id (meddelande_id)")
+    a = action("resolve", "markera ett ärende som löst, med en anteckning om du vill")
+    a.add_argument("request_id", metavar="ID", help="ärendets id, t.ex. H-1A2B3C4D")
+    a.add_argument("--note", metavar="TEXT", help="en anteckning")
 
 
 # ------------------------------------------------------------------ help requests
@@ -92,13 +107,14 @@ def cmd_help_request(args: argparse.Namespace) -> int:
     act = args.help_action
     if act == "list":
         if ws.role not in ("support", "systemforvaltning"):
-            raise UsageError("help requests are for the support desk: give --role support")
+            raise UsageError("hjälpärendena är supportens: ange --role support")
         reqs = helpdesk.requests(ws, include_resolved=args.all)
         if args.json:
             _json([r.as_json(now) for r in reqs])
             return EXIT_OK
         n_open = sum(r.open for r in reqs)
-        _out(f"{n_open} öppna hjälpärenden" + (f", {len(reqs) - n_open} lösta" if args.all else ""))
+        solved = f", {plural(len(reqs) - n_open, 'löst', 'lösta')}" if args.all else ""
+        _out(plural(n_open, "öppet hjälpärende", "öppna hjälpärenden") + solved)
         for r in reqs:
             _out(_line(r, now))
         return EXIT_OK
@@ -108,7 +124,7 @@ def cmd_help_request(args: argparse.Namespace) -> int:
         if args.json:
             _json(req.as_json(now))
         else:
-            _out(f"{req.request_id}: registrerat (sparat lokalt; synkas med lcsp sync)")
+            _out(f"{req.request_id}: registrerat ({saved_locally()})")
         return EXIT_OK
     if act == "work":
         req = helpdesk.work(ws, args.request_id, args.note)
@@ -124,7 +140,7 @@ def cmd_help_request(args: argparse.Namespace) -> int:
     else:
         _out(
             f"{args.message_id}: kvitterat åt {ev.payload['on_behalf_of']} "
-            f"({args.request_id.upper()}; sparat lokalt, synkas med lcsp sync)"
+            f"({args.request_id.upper()}; {saved_locally()})"
         )
     return EXIT_OK
 
@@ -134,7 +150,7 @@ def _line(r: HelpRequest, now: dt.datetime) -> str:
 
     status = STATUS_LABELS.get(r.status, r.status)
     age = fmt_age(r.age(now)) if r.open else "-"
-    extra = f"  [{r.acks} kvitterade]" if r.acks else ""
+    extra = f"  [{plural(r.acks, 'kvitterat', 'kvitterade')}]" if r.acks else ""
     note = f"  – {r.note}" if r.note else ""
     return (
         f"{r.request_id}  {status:<5}  {age:>10}  {r.name} ({r.birth_year})  "
@@ -148,17 +164,16 @@ def _line(r: HelpRequest, now: dt.datetime) -> str:
 def cmd_audit(args: argparse.Namespace) -> int:
     from lcsp_tui import audit
     from lcsp_tui.privacy import private_file
-    from lcsp_tui.store.queries.audit import row_values
     from lcsp_tui.workstation import UsageError
 
     ws = _workstation(args)
     if ws.role != "systemforvaltning":
-        raise UsageError("the audit log is for systemforvaltning: give --role systemforvaltning")
+        raise UsageError("granskningsloggen är systemförvaltningens: ange --role systemforvaltning")
     f = audit.make_filter(args.filter_user, args.patient, args.filter_unit, args.since, args.until)
     rows = audit.query(ws.q, f)
     # Reading the audit trail is itself audited (the filter's patient as subject, if any).
     what = "granskningslogg exporterad" if (args.out or args.csv) else "granskningslogg visad"
-    ws.audit_read(f.patient, what, outcome=f"{len(rows)} rader")
+    ws.audit_read(f.patient, what, outcome=plural(len(rows), "rad", "rader"))
     if args.out:
         path = Path(args.out)
         if args.json:
@@ -167,7 +182,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         else:
             with private_file(path, encoding="utf-8-sig", newline="") as fh:
                 audit.write_csv(rows, fh)
-        _out(f"{len(rows)} rader ({f.describe()}) till {path}")
+        _out(f"{plural(len(rows), 'rad', 'rader')} ({f.describe()}) till {path}")
         return EXIT_OK
     if args.json:
         _json(rows)
@@ -177,6 +192,37 @@ def cmd_audit(args: argparse.Namespace) -> int:
         cast(io.TextIOWrapper, sys.stdout).reconfigure(encoding="utf-8-sig", newline="")
         audit.write_csv(rows, sys.stdout)
         return EXIT_OK
-    for r in rows:
-        _out("  ".join("" if v is None else str(v) for v in row_values(r)))
+    for line in audit_text(rows, ws.now().year):
+        _out(line)
     return EXIT_OK
+
+
+def role_name(role: str | None) -> str:
+    """A role as people call it (``Somatisk slutenvård``); an unknown id as it is."""
+    from lcsp_tui.domain.roles import ROLES
+
+    return ROLES[role].name if role in ROLES else role or ""
+
+
+def audit_text(rows: Sequence[AuditRow], this_year: int) -> list[str]:
+    """The audit trail as a table: what was done in words (the event kind when there are
+    none), times as ``30/9 10:00``, support's kvittering ``åt`` the unit it was done for."""
+    from lcsp_tui.stats.text import text_table, when_text
+
+    if not rows:
+        return ["inga händelser i granskningsloggen"]
+    table = [
+        [
+            str(r["seq"]),
+            when_text(r["at"], this_year),
+            r["user"] or "",
+            role_name(r["role"]),
+            r["unit"] or "" if not r["on_behalf_of"] else f"åt {r['on_behalf_of']}",
+            r["what"] or r["kind"],
+            r["subject"] or "",
+            r["outcome"] or "",
+        ]
+        for r in rows
+    ]
+    head = ["Nr", "Tid", "Användare", "Roll", "Enhet", "Vad", "Avser", "Utfall"]
+    return [*text_table(head, table, "rlllllll"), plural(len(rows), "händelse", "händelser")]

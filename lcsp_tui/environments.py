@@ -48,13 +48,13 @@ def pull_guard(env: str) -> Callable[[Sequence[m.Event]], None]:
         for e in events:
             if env == PRODUCTION and is_demo_marker(e):
                 raise EnvironmentRefused(
-                    f"the ledger holds fictitious demo data (event {e.seq}): a production "
-                    "home refuses it; use the production ledger"
+                    f"den gemensamma databasen innehåller fiktiva demodata (händelse {e.seq}): "
+                    "ett hem i produktion tar inte emot dem; använd produktionens databas"
                 )
             if env != PRODUCTION and declares_production(e):
                 raise EnvironmentRefused(
-                    f"the ledger is a production ledger: a {env} home refuses it "
-                    "(real patients stay in production homes)"
+                    f"den gemensamma databasen är produktionens: ett hem i {env} tar inte emot "
+                    "den (riktiga patienter stannar i produktionens hem)"
                 )
 
     return guard

@@ -1,9 +1,37 @@
-"""Mapping errors to exit codes (SPEC §9) and one-line messages."""
+"""Mapping errors to exit codes (SPEC §9) and one-line messages, in Swedish."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
+
+# The operating system's error texts are English; these are the ones a user meets.
+OS_ERRORS = {
+    errno.ENOENT: "filen eller katalogen finns inte",
+    errno.EACCES: "åtkomst nekad",
+    errno.EPERM: "åtgärden är inte tillåten",
+    errno.ENOSPC: "disken är full",
+    errno.EDQUOT: "diskkvoten är slut",
+    errno.EROFS: "filsystemet är skrivskyddat",
+    errno.EISDIR: "är en katalog",
+    errno.ENOTDIR: "en del av sökvägen är ingen katalog",
+    errno.EEXIST: "finns redan",
+    errno.ENAMETOOLONG: "namnet är för långt",
+    errno.EIO: "in- eller utmatningsfel",
+    errno.EADDRINUSE: "adressen används redan",
+    errno.EADDRNOTAVAIL: "adressen finns inte på den här datorn",
+    errno.ECONNREFUSED: "anslutningen nekades",
+    errno.ETIMEDOUT: "tidsgränsen gick ut",
+}
+
+
+def os_error_text(e: OSError) -> str:
+    """What went wrong, in Swedish when the system's own text is all there is."""
+    standard = e.errno is not None and e.strerror == os.strerror(e.errno)
+    if e.errno in OS_ERRORS and (standard or not e.strerror):
+        return OS_ERRORS[e.errno]
+    return str(e.strerror or e)
 
 
 def exit_code_for(e: BaseException) -> tuple[int, list[str]]:
@@ -14,7 +42,7 @@ def exit_code_for(e: BaseException) -> tuple[int, list[str]]:
     from lcsp_tui.store.store import NewerStore, StoreError
 
     if isinstance(e, LedgerUnreachable):
-        return 69, [f"ledger unreachable: {e} (local work is kept)"]
+        return 69, [f"{e} (det lokala arbetet finns kvar)"]
     if isinstance(e, LedgerMismatch | ConfigError | Refusal | NewerStore):
         return 2, [str(e)]
     try:
@@ -27,12 +55,13 @@ def exit_code_for(e: BaseException) -> tuple[int, list[str]]:
     if isinstance(e, StoreError | RegionDataError):
         return 1, [str(e)]
     if isinstance(e, OSError):
-        return 1, [f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")]
+        where = f"{e.filename}: " if e.filename else ""
+        return 1, [f"{where}{os_error_text(e)}"]
     if isinstance(e, sqlite3.Error):
-        return 1, [f"local store error: {e}"]
+        return 1, [f"fel i den lokala databasen: {e}"]
     detail = f"{type(e).__name__}: {e}"
     if os.environ.get("LCSP_DEBUG"):
         import traceback
 
         traceback.print_exception(e)
-    return 70, [f"internal error: {detail}"]
+    return 70, [f"internt fel: {detail}"]

@@ -63,7 +63,7 @@ def get(ws: Workstation, request_id: str) -> HelpRequest:
     for r in requests(ws, include_resolved=True):
         if r.request_id == wanted:
             return r
-    raise UsageError(f"unknown help request {request_id!r} (lcsp help-request list --all)")
+    raise UsageError(f"okänt hjälpärende {request_id!r} (se lcsp help-request list --all)")
 
 
 # ------------------------------------------------------------------ writing
@@ -71,7 +71,7 @@ def get(ws: Workstation, request_id: str) -> HelpRequest:
 
 def _require_support(ws: Workstation) -> None:
     if ws.role != "support":
-        raise UsageError("help requests are for the support desk: give --role support")
+        raise UsageError("hjälpärendena är supportens: ange --role support")
 
 
 def _new_id(ws: Workstation) -> str:
@@ -95,15 +95,15 @@ def record(
         raise UsageError(str(e)) from None
     need = " ".join(need.split())
     if not need:
-        raise UsageError("say what is needed (e.g. kvittera inskrivningsmeddelandet)")
+        raise UsageError("skriv vad som behövs (t.ex. kvittera inskrivningsmeddelandet)")
     if len(need) > NEED_MAX:
-        raise UsageError(f"what is needed: at most {NEED_MAX} characters")
+        raise UsageError(f"vad som behövs: högst {NEED_MAX} tecken")
     unit_ids = list(dict.fromkeys(u.strip() for u in units if u.strip()))
     if not unit_ids:
-        raise UsageError("give the unit(s) that need help (--unit)")
+        raise UsageError("ange enheten eller enheterna som behöver hjälp")
     for u in unit_ids:
         if not ws.q.unit_exists(u):
-            raise UsageError(f"unknown unit {u!r}")
+            raise UsageError(f"okänd enhet {u!r}")
     flags = ws.q.protected_flags(query.key)
     if flags and all(flags):
         ws.audit_read(None, "hjälpärende", outcome="nekad: skyddad identitet")
@@ -127,7 +127,7 @@ def _open_request(ws: Workstation, request_id: str) -> HelpRequest:
     _require_support(ws)
     req = get(ws, request_id)
     if not req.open:
-        raise UsageError(f"help request {req.request_id} is already resolved")
+        raise UsageError(f"hjälpärendet {req.request_id} är redan löst")
     return req
 
 
@@ -157,10 +157,10 @@ def ack(ws: Workstation, request_id: str, message_id: str) -> m.Event | None:
     req = _open_request(ws, request_id)
     msg = ws.q.message(message_id)
     if msg is None:
-        raise UsageError(f"unknown message {message_id!r}")
+        raise UsageError(f"okänt meddelande {message_id!r}")
     if msg.recipient_unit not in req.units:
         raise UsageError(
-            f"message {message_id} is for unit {msg.recipient_unit}, which is not a unit "
-            f"of help request {req.request_id} ({', '.join(req.units)})"
+            f"meddelandet {message_id} gäller enheten {msg.recipient_unit}, som inte hör till "
+            f"hjälpärendet {req.request_id} ({', '.join(req.units)})"
         )
     return ws.ack(message_id, help_request=req.request_id)

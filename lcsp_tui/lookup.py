@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from lcsp_tui.domain.lookup import LookupQuery, LookupRefused, parse_query
+from lcsp_tui.domain.words import plural
 from lcsp_tui.store.queries import Queries
 
 if TYPE_CHECKING:
@@ -170,5 +171,7 @@ def audited_lookup(ws: Workstation, name: str, birth_year: str) -> LookupResult:
         ws.audit_read(None, "sökning", outcome="nekad")  # what was typed is never kept
         raise
     matches, ids = lookup(ws.q, query)
-    ws.audit_read(",".join(ids) or None, "sökning", outcome=f"{len(matches)} träffar")
+    ws.audit_read(
+        ",".join(ids) or None, "sökning", outcome=plural(len(matches), "träff", "träffar")
+    )
     return LookupResult(matches, ids)

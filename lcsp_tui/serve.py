@@ -76,7 +76,9 @@ def user_key(name: str) -> str:
     """
     key = name.strip().lower()
     if not _USER.match(key):
-        raise ValueError(f"user name {name!r} is not usable (a-z, 0-9, . _ @ -; at most 64)")
+        raise ValueError(
+            f"användarnamnet {name!r} går inte att använda (a–z, 0–9, . _ @ -; högst 64 tecken)"
+        )
     return key
 
 
@@ -146,7 +148,7 @@ class ServeConfig:
             return self.default_user
         value = headers.get(self.user_header)
         if not value:
-            raise PermissionError(f"no {self.user_header} header from the login proxy")
+            raise PermissionError(f"inget huvud {self.user_header} från inloggningsproxyn")
         return user_key(value)
 
 
@@ -159,22 +161,24 @@ def configure(args: argparse.Namespace) -> ServeConfig:
     public_url = args.public_url or os.environ.get("LCSP_PUBLIC_URL") or None
     host = args.host
     if not 0 < args.port < 65536:
-        raise ServeRefused(f"--port {args.port}: give a port from 1 to 65535")
+        raise ServeRefused(f"--port {args.port}: ange en port från 1 till 65535")
     if user_header is None and not is_loopback(host):
         raise ServeRefused(
-            f"lcsp serve listens on loopback only unless a login proxy stands in front: "
-            f"give --user-header (and --public-url), or --host 127.0.0.1 (not {host})"
+            "lcsp serve lyssnar bara på den egna datorn (loopback) om ingen inloggningsproxy "
+            f"står framför: ange --user-header (och --public-url), eller --host 127.0.0.1 "
+            f"(inte {host})"
         )
     if user_header is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", user_header):
-        raise ServeRefused(f"--user-header {user_header!r}: not a header name")
+        raise ServeRefused(f"--user-header {user_header!r}: inget giltigt namn på ett huvud")
     if user_header is not None and public_url is None:
         raise ServeRefused(
-            "behind a login proxy, give --public-url: the https:// address browsers use"
+            "bakom en inloggningsproxy: ange --public-url, https://-adressen som webbläsarna "
+            "använder"
         )
     if public_url is not None:
         parts = urllib.parse.urlsplit(public_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ServeRefused(f"--public-url {public_url!r}: expected http(s)://host[:port]")
+            raise ServeRefused(f"--public-url {public_url!r}: ange http(s)://värd[:port]")
         public_url = public_url.rstrip("/")
     settings = settings_from(
         **{
@@ -227,8 +231,10 @@ def serve(args: argparse.Namespace) -> int:
     try:
         server.serve()
     except OSError as e:
-        reason = os.strerror(e.errno) if e.errno else str(e)
-        raise OSError(e.errno, f"cannot listen on {cfg.host}:{cfg.port}: {reason}") from None
+        from lcsp_tui.errors import os_error_text
+
+        reason = os_error_text(e)
+        raise OSError(e.errno, f"kan inte lyssna på {cfg.host}:{cfg.port}: {reason}") from None
     return 0
 
 
@@ -334,13 +340,14 @@ def make_server(cfg: ServeConfig) -> Any:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, self.request_exit)
             who = (
-                f"users from the {cfg.user_header} header"
+                f"användarna från huvudet {cfg.user_header}"
                 if cfg.user_header
-                else f"user {cfg.default_user}"
+                else f"användaren {cfg.default_user}"
             )
             announce = (
-                f"lcsp serve: {cfg.public_url} (listening on {cfg.host}:{cfg.port}; {who}; "
-                f"homes under {cfg.users_dir}; ledger {describe_ledger(cfg.ledger)}; {cfg.env})"
+                f"lcsp serve: {cfg.public_url} (lyssnar på {cfg.host}:{cfg.port}; {who}; "
+                f"hemmen under {cfg.users_dir}; den gemensamma databasen "
+                f"{describe_ledger(cfg.ledger)}; {cfg.env})"
             )
 
             def printed(*_: object) -> None:  # run_app's "Running on …", after binding
@@ -366,10 +373,10 @@ def make_server(cfg: ServeConfig) -> Any:
             try:
                 return cfg.user_for(request.headers)
             except PermissionError as e:
-                log.warning("refused %s %s: %s", request.method, request.path, e)
+                log.warning("nekade %s %s: %s", request.method, request.path, e)
                 raise web.HTTPUnauthorized(text=f"{e}\n") from None
             except ValueError as e:
-                log.warning("refused %s %s: %s", request.method, request.path, e)
+                log.warning("nekade %s %s: %s", request.method, request.path, e)
                 raise web.HTTPForbidden(text=f"{e}\n") from None
 
         async def handle_index(self, request: web.Request) -> Any:
@@ -379,8 +386,8 @@ def make_server(cfg: ServeConfig) -> Any:
         async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
             origin = request.headers.get("Origin")
             if origin is not None and origin.lower().rstrip("/") not in self.origins:
-                log.warning("refused websocket from origin %s", origin)
-                raise web.HTTPForbidden(text="origin not allowed\n")
+                log.warning("nekade websocket från ursprunget %s", origin)
+                raise web.HTTPForbidden(text="ursprunget (Origin) är inte tillåtet\n")
             user = self._user(request)
             websocket = web.WebSocketResponse(heartbeat=15)
             width = to_int(request.query.get("width", "80"), 80)
@@ -398,7 +405,7 @@ def make_server(cfg: ServeConfig) -> Any:
                     lcsp_env=cfg.child_env(user),
                 )
                 self.sessions.add(app_service)
-                log.info("session %s started for %s", app_service.app_service_id[:8], user)
+                log.info("session %s startad för %s", app_service.app_service_id[:8], user)
                 await app_service.start(width, height)
                 try:
                     await self._process_messages(websocket, app_service)
@@ -412,7 +419,7 @@ def make_server(cfg: ServeConfig) -> Any:
                 if app_service is not None:
                     await app_service.stop()
                     self.sessions.discard(app_service)
-                    log.info("session %s ended for %s", app_service.app_service_id[:8], user)
+                    log.info("session %s avslutad för %s", app_service.app_service_id[:8], user)
             return websocket
 
     return LcspServer()

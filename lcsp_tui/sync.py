@@ -32,8 +32,8 @@ def check_identity(store: LocalStore, ledger: Ledger) -> None:
         store.set_meta("ledger_id", ledger.ledger_id)
     elif known != ledger.ledger_id:
         raise LedgerMismatch(
-            f"this home belongs to ledger {known}, not {ledger.ledger_id}; "
-            "use the home's own ledger or a new --home"
+            f"hemmet hör till den gemensamma databasen {known}, inte till {ledger.ledger_id}: "
+            "använd hemmets egen databas eller ett nytt --home"
         )
 
 
@@ -58,9 +58,9 @@ def pull(
                 # Restored from a backup to an earlier point: new events would get seqs this
                 # home has already applied and be skipped for good. Stop, never diverge.
                 raise LedgerMismatch(
-                    f"the ledger ends at seq {head} but this home has applied up to "
-                    f"{store.cursor}: the ledger was restored to an earlier point; "
-                    "see README (Outage and restore)"
+                    f"den gemensamma databasen slutar vid händelse {head}, men hemmet har läst "
+                    f"till och med {store.cursor}: databasen har återställts till en tidigare "
+                    "punkt; se README (Outage and restore)"
                 )
             return pulled
         if guard is not None:

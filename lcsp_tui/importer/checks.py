@@ -56,6 +56,13 @@ REFS: dict[type[Record], tuple[tuple[str, str, str, frozenset[str] | None], ...]
         ("recipient_unit", "mottagare_enhet", "unit", None),
     ),
 }
+UNKNOWN = {  # "unknown <kind>" in Swedish, for a reference to a record that does not exist
+    "unit": "okänd enhet",
+    "patient": "okänd patient",
+    "admission": "okänt vårdtillfälle",
+    "sip": "okänd SIP",
+    "message": "okänt meddelande",
+}
 WARD_TYPE = {
     CareForm.SOMATIK: UnitType.SLUTENVARD_SOMATIK,
     CareForm.PSYKIATRI: UnitType.SLUTENVARD_PSYKIATRI,
@@ -91,7 +98,7 @@ def check_duplicates(f: ExportFile) -> set[str]:
             if key is None:
                 continue
             if key in first:
-                what = f"duplicate id {show(key)} (first on line {first[key]})"
+                what = f"id {show(key)} förekommer flera gånger (första gången på rad {first[key]})"
                 f.errors.add(line, 0, id_column, what)
             else:
                 first[key] = line
@@ -105,7 +112,7 @@ def check_unit_kommun(units: ExportFile) -> None:
     for line, typ, municipality in zip(units.lines, types, municipalities, strict=True):
         # An Invalid kommun was reported already; None: it was empty.
         if municipality is None and _valid(typ) is not None and typ not in REGIONAL_UNIT_TYPES:
-            units.errors.add(line, index, "kommun", f"required for typ {typ}")
+            units.errors.add(line, index, "kommun", f"krävs för typ {typ}")
 
 
 class _Lookup:
@@ -172,12 +179,12 @@ def check_references(
                 exists, typ = lookup(kind, key)
                 need, note = allowed, ""
                 if form is not None:
-                    need, note = frozenset({WARD_TYPE[form]}), f" for vardform {form}"
+                    need, note = frozenset({WARD_TYPE[form]}), f" för vardform {form}"
                 if not exists:
-                    problems[k] = f"unknown {kind} {show(key)}"
+                    problems[k] = f"{UNKNOWN[kind]} {show(key)}"
                 elif need is not None and typ is not None and typ not in need:
-                    expected = ", ".join(sorted(need))
-                    problems[k] = f"unit {show(key)} is {typ}, expected {expected}{note}"
+                    expected = " eller ".join(sorted(need))
+                    problems[k] = f"enheten {show(key)} har typ {typ}, ska vara {expected}{note}"
             if problems:
                 index = f.column_index(column)
                 for line, k in zip(f.lines, keys, strict=True):

@@ -20,7 +20,7 @@ _FIRST_LINE = re.compile(r"[^\r\n]*")
 def decode(raw: bytes) -> tuple[str | None, int, str]:
     """(text, 0, '') or (None, line, what is wrong): UTF-8 (BOM optional), else Windows-1252."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, 1, "UTF-16 is not supported: save as CSV UTF-8 or semicolon-separated CSV"
+        return None, 1, "UTF-16 stöds inte: spara som CSV UTF-8 eller semikolonavgränsad CSV"
     bad = 0
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -28,7 +28,7 @@ def decode(raw: bytes) -> tuple[str | None, int, str]:
         except UnicodeDecodeError as e:
             bad = e.start
     line = raw.count(b"\n", 0, bad) + 1
-    return None, line, f"not UTF-8 or Windows-1252 text (byte 0x{raw[bad]:02x})"
+    return None, line, f"varken UTF-8- eller Windows-1252-text (byte 0x{raw[bad]:02x})"
 
 
 def delimiter_of(text: str) -> str:
@@ -73,21 +73,21 @@ def match_header(header: list[str], spec: FileSpec, errors: FileErrors) -> dict[
         if key in expected and key not in found:
             found[key] = position
     if not found:
-        errors.add(1, -1, "-", "no header row (expected " + ", ".join(expected) + ")")
+        errors.add(1, -1, "-", "ingen rubrikrad (kolumnerna ska vara " + ", ".join(expected) + ")")
         return None
     ok = True
     seen: set[str] = set()
     for position, key in enumerate(keys):
-        shown = show(key) if key else f"column {position + 1}"
+        shown = show(key) if key else f"kolumn {position + 1}"
         if key not in expected:
-            errors.add(1, 1000 + position, shown, "unknown column")
+            errors.add(1, 1000 + position, shown, "okänd kolumn")
             ok = False
         elif key in seen:
-            errors.add(1, 1000 + position, shown, "duplicate column")
+            errors.add(1, 1000 + position, shown, "kolumnen finns två gånger")
             ok = False
         seen.add(key)
     for index, column in enumerate(expected):
         if column not in found and column not in spec.optional:
-            errors.add(1, index, column, "missing column")
+            errors.add(1, index, column, "kolumnen saknas")
             ok = False
     return found if ok else None

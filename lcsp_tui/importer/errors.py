@@ -7,6 +7,7 @@ and value checks echo only date-like text (see ``values``).
 from __future__ import annotations
 
 from lcsp_tui.domain.personnummer import looks_like_personnummer
+from lcsp_tui.domain.words import num
 
 MAX_ERRORS = 200
 
@@ -16,7 +17,7 @@ class ImportFailed(Exception):
     them plus a last line saying how many more there were (``total`` counts them all)."""
 
     def __init__(self, errors: list[str], total: int) -> None:
-        super().__init__(f"import rejected: {total} error(s), nothing imported")
+        super().__init__(f"importen avvisades: {num(total)} fel, inget har importerats")
         self.errors = errors
         self.total = total
 
@@ -24,7 +25,7 @@ class ImportFailed(Exception):
 def show(value: str) -> str:
     """An id as it may appear in an error line: never anything shaped like a personnummer."""
     if looks_like_personnummer(value):
-        return "(hidden: looks like a personnummer)"
+        return "(dolt: ser ut som ett personnummer)"
     return value if len(value) <= 40 else value[:40] + "…"
 
 
@@ -52,7 +53,7 @@ class ErrorLog:
         lines = [e[3] for e in items]
         total = len(lines)
         if total > MAX_ERRORS:
-            lines = lines[:MAX_ERRORS] + [f"… and {total - MAX_ERRORS} more errors"]
+            lines = lines[:MAX_ERRORS] + [f"… och {num(total - MAX_ERRORS)} fel till"]
         return ImportFailed(lines, total)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from lcsp_tui.domain.models import Record, Unit
 from lcsp_tui.domain.regiondata import RegionData
+from lcsp_tui.errors import os_error_text
 from lcsp_tui.importer.bulk import gc_paused
 from lcsp_tui.importer.checks import (
     ExportFile,
@@ -52,11 +53,11 @@ def _read_records(
         errors = log.for_file(file_index, path.name)
         spec = FILES.get(path.name.lower())
         if spec is None:
-            errors.add(1, -1, "-", "unknown file, expected one of " + ", ".join(FILES))
+            errors.add(1, -1, "-", "okänd fil, ska vara en av " + ", ".join(FILES))
             continue
         kind = KIND_OF[spec.record]
         if spec.record in files or kind in unreadable:
-            errors.add(1, -1, "-", f"{spec.name} given more than once")
+            errors.add(1, -1, "-", f"{spec.name} är angiven mer än en gång")
             continue
         f = _read_file(path, spec, checks, errors)
         if f is None:
@@ -85,12 +86,12 @@ def _read_file(
     """The file's values, every error in them reported; None (after reporting why) if it
     could not be read at all."""
     if not path.is_file():
-        errors.add(1, -1, "-", "not a file" if path.exists() else "file not found")
+        errors.add(1, -1, "-", "är ingen fil" if path.exists() else "filen finns inte")
         return None
     try:
         raw = path.read_bytes()
     except OSError as e:
-        errors.add(1, -1, "-", f"cannot read file ({e.strerror or type(e).__name__})")
+        errors.add(1, -1, "-", f"filen går inte att läsa ({os_error_text(e)})")
         return None
     text, line, problem = decode(raw)
     if text is None:
@@ -101,7 +102,7 @@ def _read_file(
     try:
         header = csv_rows.header()
         if header is None or not any(h.strip() for h in header):
-            errors.add(1, -1, "-", "empty file: no header row")
+            errors.add(1, -1, "-", "tom fil: ingen rubrikrad")
             return None
         positions = match_header(header, spec, errors)
         if positions is None:
@@ -116,9 +117,13 @@ def _read_file(
                     continue  # a blank line, or only delimiters
                 if len(row) != width:
                     hint = (
-                        " (unbalanced quote?)" if any("\n" in v or "\r" in v for v in row) else ""
+                        " (ett citattecken som inte stängs?)"
+                        if any("\n" in v or "\r" in v for v in row)
+                        else ""
                     )
-                    errors.add(line, -1, "-", f"expected {width} columns, found {len(row)}{hint}")
+                    errors.add(
+                        line, -1, "-", f"{width} kolumner väntades, raden har {len(row)}{hint}"
+                    )
                     continue
             lines.append(line)
             rows.append(row)
@@ -129,7 +134,7 @@ def _read_file(
     except csv.Error as e:
         # The file cannot be read: only that is reported, not the rows checked so far.
         errors.forget_since(before_rows)
-        errors.add(csv_rows.line_num, -1, "-", f"malformed CSV ({e})")
+        errors.add(csv_rows.line_num, -1, "-", f"felaktig CSV ({e})")
         return None
     return ExportFile(spec, errors, table.lines, table.values)
 

@@ -113,7 +113,7 @@ def check_date(text: str) -> dt.date | Invalid:
             return dt.date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             pass
-    return Invalid(f"not a date (YYYY-MM-DD){_echo(text)}")
+    return Invalid(f"inget datum (ÅÅÅÅ-MM-DD){_echo(text)}")
 
 
 def check_timestamp(text: str) -> dt.datetime | Invalid:
@@ -123,20 +123,20 @@ def check_timestamp(text: str) -> dt.datetime | Invalid:
             return dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]))
         except ValueError:
             pass
-    return Invalid(f"not a timestamp (YYYY-MM-DD HH:MM){_echo(text)}")
+    return Invalid(f"ingen tidpunkt (ÅÅÅÅ-MM-DD HH:MM){_echo(text)}")
 
 
 def check_yes_no(text: str) -> bool | Invalid:
     answer = text.lower()
     if answer in ("ja", "nej"):
         return answer == "ja"
-    return Invalid("must be ja or nej")
+    return Invalid("ska vara ja eller nej")
 
 
 def enum_check(enum: type[StrEnum]) -> Check:
     """Case-insensitive match on the enumeration's values."""
     members = {m.value: m for m in enum}
-    wrong = Invalid("must be one of " + ", ".join(members))
+    wrong = Invalid("ska vara en av " + ", ".join(members))
 
     def check(text: str) -> StrEnum | Invalid:
         return members.get(text.lower(), wrong)
@@ -166,7 +166,7 @@ class ValueChecks:
             for name in (m.name, *m.aliases)
         }
         self.unknown_municipality = Invalid(
-            "unknown municipality (expected one of " + ", ".join(municipalities.names) + ")"
+            "okänd kommun (ska vara en av " + ", ".join(municipalities.names) + ")"
         )
         self.not_a_personnummer = Invalid(_personnummer_format_message())
         self.by_kind: dict[str, Check] = {
@@ -206,7 +206,7 @@ class ValueChecks:
         return out
 
 
-REQUIRED = Invalid("required, but empty")
+REQUIRED = Invalid("måste fyllas i")
 
 
 @dataclass

@@ -50,6 +50,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lcsp_tui.domain.words import plural
 from lcsp_tui.ledger.base import (
     LEDGER_SCHEMA_VERSION,
     LedgerMismatch,
@@ -85,7 +86,7 @@ BEGIN
           (OLD.event_id, OLD.replica_id, OLD.origin_seq, OLD.kind, OLD.schema_version,
            OLD.actor, OLD.role, OLD.unit, OLD.recorded_at, OLD.payload)
     THEN
-        RAISE EXCEPTION 'lcsp ledger is append-only: event % cannot be changed', OLD.event_id
+        RAISE EXCEPTION 'lcsp: den gemensamma databasen tar bara emot nya händelser: händelse % kan inte ändras', OLD.event_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
@@ -94,7 +95,7 @@ END $$""",
 CREATE OR REPLACE FUNCTION {nsp}.lcsp_guard_no_removal() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, {nsp}, pg_temp AS $$
 BEGIN
-    RAISE EXCEPTION 'lcsp ledger is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+    RAISE EXCEPTION 'lcsp: den gemensamma databasen tar bara emot nya händelser: % på % nekas', TG_OP, TG_TABLE_NAME
         USING ERRCODE = 'insufficient_privilege';
 END $$""",
     """
@@ -105,7 +106,7 @@ DECLARE
 BEGIN
     SELECT e.seq INTO s FROM lcsp_events e WHERE e.event_id = NEW.event_id;
     IF s IS NULL OR s > (SELECT h.last_seq FROM lcsp_head h WHERE h.id = 1) THEN
-        RAISE EXCEPTION 'lcsp ledger: event % committed without a valid seq', NEW.event_id
+        RAISE EXCEPTION 'lcsp: den gemensamma databasen: händelse % sparad utan giltigt nummer', NEW.event_id
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
     RETURN NULL;
@@ -119,7 +120,7 @@ BEGIN
            WHERE e.seq > OLD.last_seq AND e.seq <= NEW.last_seq)
           <> NEW.last_seq - OLD.last_seq
     THEN
-        RAISE EXCEPTION 'lcsp ledger: head moved from % to % without events for every seq',
+        RAISE EXCEPTION 'lcsp: den gemensamma databasen: senaste nummer flyttat från % till % utan en händelse för varje nummer',
             OLD.last_seq, NEW.last_seq
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
@@ -222,7 +223,9 @@ def _admin_connection(url: str) -> Iterator[Any]:
     try:
         password = str(psycopg.conninfo.conninfo_to_dict(url).get("password") or "")
     except psycopg.Error as exc:
-        raise LedgerMismatch(f"invalid ledger URL: {_short(exc)}") from None
+        raise LedgerMismatch(
+            f"ogiltig adress till den gemensamma databasen: {_short(exc)}"
+        ) from None
 
     def hide(text: str) -> str:
         return text.replace(password, "***") if password else text
@@ -232,20 +235,28 @@ def _admin_connection(url: str) -> Iterator[Any]:
             url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True, application_name="lcsp-admin"
         )
     except psycopg.OperationalError as exc:
-        raise LedgerUnreachable(f"cannot reach ledger at {where}: {hide(_short(exc))}") from None
+        raise LedgerUnreachable(
+            f"den gemensamma databasen på {where} går inte att nå: {hide(_short(exc))}"
+        ) from None
     except psycopg.ProgrammingError as exc:
-        raise LedgerMismatch(f"invalid ledger URL: {hide(_short(exc))}") from None
+        raise LedgerMismatch(
+            f"ogiltig adress till den gemensamma databasen: {hide(_short(exc))}"
+        ) from None
     try:
         yield conn
     except psycopg.errors.InsufficientPrivilege as exc:
         raise LedgerAdminError(
-            f"not allowed at {where}: {hide(_short(exc))} (run as the ledger's owner or a "
-            "role with CREATEROLE)"
+            f"inte tillåtet på {where}: {hide(_short(exc))} (kör som databasens ägare eller "
+            "som en roll med CREATEROLE)"
         ) from None
     except psycopg.OperationalError as exc:
-        raise LedgerUnreachable(f"lost ledger at {where}: {hide(_short(exc))}") from None
+        raise LedgerUnreachable(
+            f"förbindelsen med den gemensamma databasen på {where} bröts: {hide(_short(exc))}"
+        ) from None
     except psycopg.Error as exc:
-        raise LedgerAdminError(f"ledger at {where}: {hide(_short(exc))}") from None
+        raise LedgerAdminError(
+            f"den gemensamma databasen på {where}: {hide(_short(exc))}"
+        ) from None
     finally:
         conn.close()
 
@@ -293,8 +304,8 @@ def init_ledger(
 
     if not is_postgres(url):
         raise LedgerAdminError(
-            "ledger init is for a PostgreSQL ledger (postgresql://…); a SQLite ledger is "
-            "created by the first sync"
+            "lcsp ledger init gäller en gemensam databas i PostgreSQL (postgresql://…); en "
+            "SQLite-fil skapas vid första synkningen"
         )
     if app_role is None:
         import psycopg
@@ -302,11 +313,13 @@ def init_ledger(
         try:
             info = psycopg.conninfo.conninfo_to_dict(url)
         except psycopg.Error as exc:
-            raise LedgerMismatch(f"invalid ledger URL: {_short(exc)}") from None
+            raise LedgerMismatch(
+                f"ogiltig adress till den gemensamma databasen: {_short(exc)}"
+            ) from None
         app_role = default_app_role(str(info.get("dbname") or info.get("user") or "lcsp"))
     if not _ROLE_NAME.match(app_role):
         raise LedgerAdminError(
-            f"app role {app_role!r}: use lower-case letters, digits and _ (at most 63)"
+            f"appens roll {app_role!r}: använd gemener, siffror och _ (högst 63 tecken)"
         )
     where = describe(url)
     # The schema itself: the same code (and advisory lock) a workstation uses.
@@ -321,8 +334,8 @@ def init_ledger(
         ).fetchone()
         if owner == app_role:
             raise LedgerAdminError(
-                f"{app_role} owns the ledger tables; the app role must not be the owner "
-                "(connect as the owner and give another --app-role)"
+                f"{app_role} äger tabellerna; appens roll får inte vara ägaren "
+                "(anslut som ägaren och ange en annan --app-role)"
             )
         for statement in _GUARDS:
             conn.execute(sql.SQL(statement).format(nsp=sql.Identifier(schema)))
@@ -335,8 +348,8 @@ def init_ledger(
         ).fetchone()
         if existing is not None and any(existing):
             raise LedgerAdminError(
-                f"role {app_role} has SUPERUSER, CREATEROLE, CREATEDB or BYPASSRLS; "
-                "the app role must be a plain login role"
+                f"rollen {app_role} har SUPERUSER, CREATEROLE, CREATEDB eller BYPASSRLS; "
+                "appens roll ska vara en vanlig inloggningsroll"
             )
         generated = None
         if existing is None:
@@ -417,12 +430,15 @@ def check_ledger(spec: str) -> CheckReport:
 def _finish(report: CheckReport) -> CheckReport:
     if report.schema_version != str(LEDGER_SCHEMA_VERSION):
         report.problems.append(
-            f"schema version {report.schema_version}; this lcsp knows {LEDGER_SCHEMA_VERSION}"
+            f"schemaversion {report.schema_version}; den här versionen av lcsp kan "
+            f"{LEDGER_SCHEMA_VERSION}"
         )
     if not report.ledger_id:
-        report.problems.append("no ledger id")
+        report.problems.append("id saknas")
     if report.unnumbered:
-        report.problems.append(f"{report.unnumbered} committed event(s) without a seq")
+        report.problems.append(
+            f"{plural(report.unnumbered, 'sparad händelse', 'sparade händelser')} utan nummer"
+        )
     numbered = report.events - report.unnumbered
     report.dense = (
         numbered == report.head
@@ -431,11 +447,11 @@ def _finish(report: CheckReport) -> CheckReport:
     )
     if not report.dense:
         report.problems.append(
-            f"seq not dense: {numbered} numbered event(s), seq {report.min_seq}..{report.max_seq}, "
-            f"head {report.head}"
+            f"nummerföljden är bruten: {plural(numbered, 'numrerad händelse', 'numrerade händelser')}"
+            f", nummer {report.min_seq}..{report.max_seq}, senaste nummer {report.head}"
         )
     if report.guards is False:
-        report.problems.append("append-only guards missing (run lcsp ledger init)")
+        report.problems.append("skydden mot ändring saknas (kör lcsp ledger init)")
     return report
 
 
@@ -448,7 +464,7 @@ def _check_postgres(url: str) -> CheckReport:
         try:
             row = conn.execute("SELECT to_regclass('lcsp_meta') IS NOT NULL").fetchone()
             if not (row and row[0]):
-                raise LedgerMismatch(f"not an lcsp ledger (no schema) at {where}")
+                raise LedgerMismatch(f"ingen gemensam lcsp-databas (schemat saknas) på {where}")
             meta = dict(conn.execute("SELECT key, value FROM lcsp_meta").fetchall())
             head_row = conn.execute("SELECT last_seq FROM lcsp_head WHERE id = 1").fetchone()
             events, min_seq, max_seq, unnumbered = conn.execute(
@@ -489,24 +505,26 @@ def _check_postgres(url: str) -> CheckReport:
 
 def _check_sqlite(path: Path) -> CheckReport:
     if not path.exists():
-        raise LedgerUnreachable(f"ledger file not found: {path}")
+        raise LedgerUnreachable(f"den gemensamma databasens fil finns inte: {path}")
     uri = f"file:{urllib.parse.quote(str(path.absolute()))}?mode=ro"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=10.0)
     except sqlite3.Error as exc:
-        raise LedgerUnreachable(f"cannot open ledger file {path}: {exc}") from None
+        raise LedgerUnreachable(
+            f"den gemensamma databasens fil {path} går inte att öppna: {exc}"
+        ) from None
     try:
         conn.execute("BEGIN")  # one snapshot for every count below
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         if not {"meta", "events"} <= tables:
-            raise LedgerMismatch(f"not an lcsp ledger: {path}")
+            raise LedgerMismatch(f"ingen gemensam lcsp-databas: {path}")
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         events, min_seq, max_seq = conn.execute(
             "SELECT count(*), min(seq), max(seq) FROM events"
         ).fetchone()
         kinds = dict(conn.execute("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind"))
     except sqlite3.DatabaseError as exc:
-        raise LedgerMismatch(f"not an lcsp ledger: {path} ({exc})") from None
+        raise LedgerMismatch(f"ingen gemensam lcsp-databas: {path} ({exc})") from None
     finally:
         conn.close()
     return _finish(

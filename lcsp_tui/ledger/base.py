@@ -53,11 +53,11 @@ def ledger_id_from_meta(meta: dict[str, str], where: str) -> str:
     version = meta.get("schema_version")
     if version != str(LEDGER_SCHEMA_VERSION):
         raise LedgerMismatch(
-            f"ledger {where} has schema version {version}; "
-            f"this lcsp knows version {LEDGER_SCHEMA_VERSION}"
+            f"den gemensamma databasen {where} har schemaversion {version}; "
+            f"den här versionen av lcsp kan version {LEDGER_SCHEMA_VERSION}"
         )
     if not meta.get("ledger_id"):
-        raise LedgerMismatch(f"not an lcsp ledger (no ledger id): {where}")
+        raise LedgerMismatch(f"ingen gemensam lcsp-databas (id saknas): {where}")
     return str(meta["ledger_id"])
 
 

@@ -139,7 +139,9 @@ class PostgresLedger:
         try:
             info = psycopg.conninfo.conninfo_to_dict(url)
         except psycopg.ProgrammingError as exc:
-            raise LedgerMismatch(f"invalid ledger URL: {_short(exc)}") from None
+            raise LedgerMismatch(
+                f"ogiltig adress till den gemensamma databasen: {_short(exc)}"
+            ) from None
         self._password = str(info.get("password") or "")
         self._lock = threading.Lock()
         self._conn: psycopg.Connection[Any] | None = None
@@ -152,7 +154,9 @@ class PostgresLedger:
         reason = _short(exc)
         if self._password:
             reason = reason.replace(self._password, "***")
-        return LedgerUnreachable(f"cannot reach ledger at {self.where}: {reason}")
+        return LedgerUnreachable(
+            f"den gemensamma databasen på {self.where} går inte att nå: {reason}"
+        )
 
     def _connect(self, create: bool) -> str:
         try:
@@ -165,7 +169,9 @@ class PostgresLedger:
         except psycopg.OperationalError as exc:
             raise self._unreachable(exc) from None
         except psycopg.ProgrammingError as exc:
-            raise LedgerMismatch(f"invalid ledger URL: {_short(exc)}") from None
+            raise LedgerMismatch(
+                f"ogiltig adress till den gemensamma databasen: {_short(exc)}"
+            ) from None
         try:
             ledger_id = self._ensure_schema(conn, create)
         except psycopg.OperationalError as exc:
@@ -173,13 +179,17 @@ class PostgresLedger:
             raise self._unreachable(exc) from None
         except psycopg.Error as exc:
             conn.close()
-            raise LedgerMismatch(f"ledger at {self.where} unusable: {_short(exc)}") from None
+            raise LedgerMismatch(
+                f"den gemensamma databasen på {self.where} går inte att använda: {_short(exc)}"
+            ) from None
         except BaseException:
             conn.close()
             raise
         if self.ledger_id and ledger_id != self.ledger_id:
             conn.close()
-            raise LedgerMismatch(f"ledger at {self.where} was replaced (ledger id changed)")
+            raise LedgerMismatch(
+                f"den gemensamma databasen på {self.where} har bytts ut (dess id har ändrats)"
+            )
         self._conn = conn
         return ledger_id
 
@@ -190,7 +200,7 @@ class PostgresLedger:
             row = conn.execute("SELECT to_regclass('lcsp_meta') IS NOT NULL").fetchone()
             if not (row and row[0]):
                 if not create:
-                    raise LedgerMismatch("not an lcsp ledger (no schema)")
+                    raise LedgerMismatch("ingen gemensam lcsp-databas (schemat saknas)")
                 for statement in _SCHEMA:
                     conn.execute(statement)
                 conn.execute(
@@ -199,7 +209,7 @@ class PostgresLedger:
                     (str(uuid.uuid4()), str(LEDGER_SCHEMA_VERSION)),
                 )
             meta = dict(conn.execute("SELECT key, value FROM lcsp_meta").fetchall())
-        return ledger_id_from_meta(meta, f"at {self.where}")
+        return ledger_id_from_meta(meta, f"på {self.where}")
 
     def _run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
         """Run ``work`` on the connection (reconnecting if it broke), retrying conflicts."""

@@ -100,7 +100,7 @@ class SqliteLedger:
         self._lock = threading.Lock()
         existed = self.path.exists()
         if not existed and not create:
-            raise LedgerUnreachable(f"ledger file not found: {self.path}")
+            raise LedgerUnreachable(f"den gemensamma databasens fil finns inte: {self.path}")
         try:
             if not existed:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,15 +112,19 @@ class SqliteLedger:
                 uri, uri=True, isolation_level=None, timeout=10.0, check_same_thread=False
             )
         except (OSError, sqlite3.OperationalError) as exc:
-            raise LedgerUnreachable(f"cannot open ledger file {self.path}: {exc}") from None
+            raise LedgerUnreachable(
+                f"den gemensamma databasens fil {self.path} går inte att öppna: {exc}"
+            ) from None
         try:
             self.ledger_id = self._open(create)
         except sqlite3.OperationalError as exc:
             self._conn.close()
-            raise LedgerUnreachable(f"cannot open ledger file {self.path}: {exc}") from None
+            raise LedgerUnreachable(
+                f"den gemensamma databasens fil {self.path} går inte att öppna: {exc}"
+            ) from None
         except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
             self._conn.close()
-            raise LedgerMismatch(f"not an lcsp ledger: {self.path} ({exc})") from None
+            raise LedgerMismatch(f"ingen gemensam lcsp-databas: {self.path} ({exc})") from None
         except LedgerMismatch:
             self._conn.close()
             raise
@@ -146,7 +150,7 @@ class SqliteLedger:
                 )
                 tables = {"meta", "events"}
             if not {"meta", "events"} <= tables:
-                raise LedgerMismatch(f"not an lcsp ledger: {self.path}")
+                raise LedgerMismatch(f"ingen gemensam lcsp-databas: {self.path}")
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
             conn.execute("COMMIT")
         except BaseException:
@@ -182,7 +186,7 @@ class SqliteLedger:
                         conn.execute("ROLLBACK")
                     raise
             except sqlite3.OperationalError as exc:
-                raise LedgerUnreachable(f"ledger {self.path}: {exc}") from None
+                raise LedgerUnreachable(f"den gemensamma databasen {self.path}: {exc}") from None
         _crash_point("after_ledger_commit")
         return {i: result[i] for i in ids}  # batch order
 
@@ -193,7 +197,7 @@ class SqliteLedger:
                     f"{_SELECT} WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit)
                 ).fetchall()
             except sqlite3.OperationalError as exc:
-                raise LedgerUnreachable(f"ledger {self.path}: {exc}") from None
+                raise LedgerUnreachable(f"den gemensamma databasen {self.path}: {exc}") from None
         return [_event(r) for r in rows]
 
     def head(self) -> int:
@@ -201,7 +205,7 @@ class SqliteLedger:
             try:
                 (value,) = self._conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
             except sqlite3.OperationalError as exc:
-                raise LedgerUnreachable(f"ledger {self.path}: {exc}") from None
+                raise LedgerUnreachable(f"den gemensamma databasen {self.path}: {exc}") from None
         return int(value)
 
     def close(self) -> None:

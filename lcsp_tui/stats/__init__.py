@@ -17,6 +17,7 @@ from typing import TypedDict
 from lcsp_tui import timeline as tl
 from lcsp_tui.domain.regiondata import STEPS, RegionData
 from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.domain.words import natural_key
 from lcsp_tui.stats.burndown import Burndown, compute_burndown
 from lcsp_tui.stats.progress import NO_UNIT, Progress, Tally, compute_progress
 from lcsp_tui.stats.tables import (
@@ -95,12 +96,15 @@ class Stats:
         return [r for r in ROLES if r in self.progress.by_role]
 
     def unit_rows(self) -> list[UnitRow]:
-        """Every unit with work, worst first: missed, overdue, open; then by name."""
+        """Every unit with work, worst first: missed, overdue, open; then by name (Avd 2
+        before Avd 11)."""
         rows = [
             UnitRow(u, self.unit_name(u), self.units.get(u, ("", None))[1] if u else None, t)
             for u, t in self.progress.by_unit.items()
         ]
-        rows.sort(key=lambda r: (-r.tally.missed, -r.tally.overdue, -r.tally.open, r.name))
+        rows.sort(
+            key=lambda r: (-r.tally.missed, -r.tally.overdue, -r.tally.open, natural_key(r.name))
+        )
         return rows
 
     def missed(self) -> Missed:
@@ -111,7 +115,9 @@ class Stats:
             "by_step": {s: p.by_step[s].missed for s in self.steps() if p.by_step[s].missed},
             "by_unit": [
                 MissedRow(unit=r.unit, name=r.name, missed=r.tally.missed)
-                for r in sorted(self.unit_rows(), key=lambda r: (-r.tally.missed, r.name))
+                for r in sorted(
+                    self.unit_rows(), key=lambda r: (-r.tally.missed, natural_key(r.name))
+                )
                 if r.tally.missed
             ],
         }

@@ -1,5 +1,6 @@
 """The weekly status report (``lcsp report``): Markdown with the tables and the numbers
-behind the burndown. Counts, units and municipalities only — never a person."""
+behind the burndown ("Kvar att göra över tid"). Counts, units and municipalities only —
+never a person. Dates carry the year when it is not the report's own."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from typing import TYPE_CHECKING
 
 from lcsp_tui import timeline as tl
 from lcsp_tui.domain.roles import ROLES
-from lcsp_tui.domain.words import num
+from lcsp_tui.domain.when import day_text
+from lcsp_tui.domain.words import num, plural
 from lcsp_tui.stats.export import ORG_LABELS, STEP_NAMES
 from lcsp_tui.stats.progress import Tally
+from lcsp_tui.stats.text import when_text
 
 if TYPE_CHECKING:
     from lcsp_tui.stats import Stats
@@ -43,9 +46,15 @@ def _tally_cells(t: Tally) -> list[str]:
 TALLY_HEAD = ["Klart", "Totalt", "Kvar", "Försenade", "Missade", "Klart %"]
 
 
+def _day(d: dt.date, year: int) -> str:
+    """``tis 30/9``, with the year when it is not ``year`` (``lör 12/11 2078``)."""
+    return day_text(dt.datetime.combine(d, dt.time()), this_year=year)
+
+
 def report(stats: Stats, *, env: str, simulated: bool) -> str:
     """The whole report as Markdown."""
     now = stats.now
+    year = now.year
     p = stats.progress
     munis = stats.region.municipalities.names
     timeline = stats.region.timeline
@@ -64,12 +73,14 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
         f"- {ro.label}: {ro.text()}",
         f"- {arch.label}: {arch.text()}",
         f"- Framdrift: {num(p.total.done)} av {num(p.total.total)} punkter klara ({pct(p.total)}), "
-        f"{num(p.total.overdue)} försenade, {num(p.total.missed)} missade Prator-åtgärder",
+        f"{plural(p.total.overdue, 'försenad', 'försenade')}, "
+        f"{plural(p.total.missed, 'missad Prator-åtgärd', 'missade Prator-åtgärder')}",
     ]
     flagged = stats.flagged
     out.append(
-        f"- Kan behöva flyttas till Lifecare SP: {num(flagged['total'])} vårdtillfällen "
-        f"({num(flagged['not_started'])} ej startade i LCSP)"
+        "- Kan behöva flyttas till Lifecare SP: "
+        f"{plural(flagged['total'], 'vårdtillfälle', 'vårdtillfällen')} "
+        f"({plural(flagged['not_started'], 'ej startat', 'ej startade')} i LCSP)"
     )
     dec = stats.decisions["by_municipality"]["total"]
     out.append(
@@ -77,7 +88,8 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
     )
     unacked = sum(int(r["unacknowledged"]) for r in stats.unacknowledged)
     out.append(
-        f"- Okvitterade meddelanden: {num(unacked)} hos {num(len(stats.unacknowledged))} enheter"
+        f"- Okvitterade meddelanden: {num(unacked)} hos "
+        f"{plural(len(stats.unacknowledged), 'enhet', 'enheter')}"
     )
     b = stats.burndown
     if b is not None:
@@ -85,13 +97,9 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
         end = b.projected_end()
         pace = b.pace()
         out.append(
-            f"- Burndown: {num(left)} kvar i dag mot {num(plan)} enligt plan; "
-            f"takt senaste 7 dagarna {num(round(pace))} per dag"
-            + (
-                f", i den takten klart {tl.day_text(dt.datetime.combine(end, dt.time()))}"
-                if end
-                else ""
-            )
+            f"- Kvar att göra över tid: {num(left)} punkter kvar i dag mot {num(plan)} enligt "
+            f"plan; takt de senaste 7 dagarna {num(round(pace))} per dag"
+            + (f", i den takten klart {_day(end, year)}" if end else "")
         )
 
     out += ["", "## Framdrift per steg", ""]
@@ -174,7 +182,7 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
         table(
             ["Enhet", "Okvitterade", "Äldsta skickat"],
             [
-                [r["name"], num(r["unacknowledged"]), str(r["oldest"]).replace("T", " ")[:16]]
+                [r["name"], num(r["unacknowledged"]), when_text(r["oldest"], year)]
                 for r in stats.unacknowledged[:TOP]
             ],
         )
@@ -209,12 +217,12 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
             )
         )
     if b is not None:
-        out += ["", "## Burndown: siffrorna bakom diagrammet", ""]
+        out += ["", "## Kvar att göra över tid: siffrorna bakom diagrammet", ""]
         k = b.days.index(b.today)
         lo = max(0, k - RECENT_DAYS)
         rows = [
             [
-                d.isoformat() + (" (i dag)" if d == b.today else ""),
+                _day(d, year) + (" (i dag)" if d == b.today else ""),
                 num(r),
                 num(pl),
                 num(n) if d <= b.today else "",
@@ -224,7 +232,7 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
         out.append(
             f"Öppna punkter vid dagens slut av {num(b.total)} som gäller nu; planen: varje stegs punkter "
             "betas av jämnt under stegets fönster i tidplanen. Dagarna innan:"
-            f" {num(sum(b.done[:lo]))} klara före {b.days[lo].isoformat()}."
+            f" {num(sum(b.done[:lo]))} klara före {_day(b.days[lo], year)}."
         )
         out += ["", table(["Dag", "Kvar", "Enligt plan", "Klara under dagen"], rows)]
     out.append("")

@@ -74,7 +74,7 @@ class LocalStore:
             else:
                 self._open_existing()
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"cannot open local store {path}: {e}") from None
+            raise StoreError(f"den lokala databasen {path} går inte att öppna: {e}") from None
 
     # ------------------------------------------------------------ schema and meta
 
@@ -105,14 +105,16 @@ class LocalStore:
         try:
             version = int(self.get_meta("schema_version") or "")
         except (sqlite3.OperationalError, ValueError):
-            raise StoreError(f"{self.path} is not an lcsp local store") from None
+            raise StoreError(f"{self.path} är ingen lokal lcsp-databas") from None
         if version > STORE_SCHEMA_VERSION:
             raise NewerStore(
                 f"hemmet {self.path.parent} är skapat av en nyare version av lcsp (schema "
                 f"{version}, detta program kan {STORE_SCHEMA_VERSION}): uppdatera lcsp"
             )
         if version < 2:
-            raise StoreError(f"{self.path} is an lcsp local store of schema {version}: too old")
+            raise StoreError(
+                f"{self.path} är en lokal lcsp-databas med schema {version}: för gammal"
+            )
         if version < STORE_SCHEMA_VERSION:
             with self.transaction() as c:
                 for ddl in UPGRADE_FROM_2:
@@ -254,7 +256,10 @@ class LocalStore:
             cursor = int(self.get_meta("cursor") or 0)
             for i, e in enumerate(events, start=cursor + 1):
                 if e.seq != i:
-                    raise StoreError(f"ledger sequence gap: expected seq {i}, got {e.seq}")
+                    raise StoreError(
+                        f"lucka i den gemensamma databasens nummerföljd: väntade händelse {i}, "
+                        f"fick {e.seq}"
+                    )
             fold(c, events)
             c.executemany("DELETE FROM outbox WHERE event_id = ?", [(e.event_id,) for e in events])
             readmodel.refresh(c, self.region, readmodel.touched_by(events))
