@@ -13,6 +13,12 @@ from lcsp_tui.domain.regiondata import ChecklistItem
 
 PROTECTED_TITLE = "Skyddad identitet"
 KIND_TEXT = {"patient": "förregistrering", "admission": "vårdtillfälle", "sip": "SIP"}
+CARE_FORM_TEXT = {"somatik": "somatiskt vårdtillfälle", "psykiatri": "psykiatriskt vårdtillfälle"}
+
+
+def dashed(personnummer: str) -> str:
+    """``19420312-1234`` from the stored twelve digits."""
+    return f"{personnummer[:8]}-{personnummer[8:]}"
 
 
 def subject_title(
@@ -23,10 +29,19 @@ def subject_title(
     *,
     care_form: str | None = None,
     protected: bool = False,
+    personnummer: str | None = None,
 ) -> str:
-    """``A. Larsson (1942) – vårdtillfälle somatik``; a protected identity shows no name."""
-    who = PROTECTED_TITLE if protected else f"{first_name[:1]}. {last_name} ({birth_year})"
-    what = KIND_TEXT[kind] + (f" {care_form}" if care_form else "")
+    """What a subject is, as a list shows it: for the patient's own units (the care relation)
+    ``19420312-1234 Anna Larsson – somatiskt vårdtillfälle``; for everyone else
+    ``A. Larsson (1942) – somatiskt vårdtillfälle``, or no name at all when the identity is
+    protected."""
+    if personnummer:
+        who = f"{dashed(personnummer)} {first_name} {last_name}"
+    elif protected:
+        who = PROTECTED_TITLE
+    else:
+        who = f"{first_name[:1]}. {last_name} ({birth_year})"
+    what = CARE_FORM_TEXT.get(care_form or "", KIND_TEXT[kind])
     return f"{who} – {what}"
 
 
@@ -42,11 +57,13 @@ class WorkRow:
     due: dt.datetime | None
     overdue: bool
     waiting: bool
-    unacknowledged: int  # the admission's messages that units still owe a kvittering
-    title: str  # what the subject is, for screens (no personnummer)
+    unacknowledged: int  # the admission's messages that units (this one or others) still owe
+    title: str  # what the subject is, as the unit may see it (rows.subject_title)
     flagged: bool = False  # utskrivningsklar moved past the cut-off: may need to move
     target: bool = False  # the due time is a target (mål), not a deadline
     opens: dt.datetime | None = None  # nothing on the row can be done before then
+    personnummer: str = ""  # twelve digits at the patient's own units (for the filter), else ""
+    own_unacknowledged: int = 0  # of ``unacknowledged``, those this row's unit owes
 
     def as_json(self) -> dict[str, object]:
         return {

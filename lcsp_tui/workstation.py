@@ -17,12 +17,12 @@ from lcsp_tui.config import Settings, parse_today
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain import rules
 from lcsp_tui.domain.regiondata import ChecklistItem, RegionData, load_region
-from lcsp_tui.domain.roles import ROLES, UNIT_TYPE_NAMES
+from lcsp_tui.domain.roles import ROLES, UNIT_TYPE_NAMES, UNIT_TYPES_OF_ROLE
 from lcsp_tui.domain.when import day_text
 from lcsp_tui.environments import PRODUCTION, pull_guard
 from lcsp_tui.ledger.base import Ledger, LedgerMismatch, open_ledger
 from lcsp_tui.privacy import harden_home, refuse_personnummer
-from lcsp_tui.rows import Checklist, WorkRow
+from lcsp_tui.rows import KIND_TEXT, Checklist, WorkRow
 from lcsp_tui.store.queries import Queries
 from lcsp_tui.store.store import LocalStore
 from lcsp_tui.sync import SyncResult, check_identity, pull, sync
@@ -66,6 +66,8 @@ class Workstation:
         if settings.today is None and (saved := self.store.get_meta("today")):
             # A rehearsal home (the demo) keeps its simulated day unless --today is given.
             settings.today = parse_today(saved)
+        if settings.role and settings.unit:  # given on the command line or in the environment
+            self.check_unit_kind(settings.role, settings.unit)
 
     def _resolve_env(self, wanted: str | None) -> str:
         known = self.store.get_meta("env")
@@ -75,7 +77,8 @@ class Workstation:
             return env
         if wanted is not None and wanted != known:
             raise UsageError(
-                f"this home is a {known} home; it cannot be used as {wanted} (use another --home)"
+                f"hemmet hör till miljön {known} och kan inte användas som {wanted} "
+                "(ange ett annat --home)"
             )
         return known
 
@@ -131,22 +134,44 @@ class Workstation:
         found = self.q.checklist(role, unit, subject, self.now())
         if found is None:
             if self.q.subject_kind(subject) is None:
-                raise UsageError(f"unknown subject {subject!r}")
-            raise UsageError(f"{subject} is not on the worklist of {role} at {unit}")
+                raise UsageError(f"okänt id {subject!r}")
+            raise UsageError(
+                f"{subject} finns inte på arbetslistan för {ROLES[role].name} på {unit}"
+            )
         return found
 
     def require_role(self, *, unit: bool = True) -> tuple[str, str | None]:
-        role = self.role
-        if role is None:
-            raise UsageError("no role: give --role (or LCSP_ROLE)")
+        role = self._role()
         needs_unit = ROLES[role].needs_unit and unit
         u = self.unit
         if needs_unit:
             if u is None:
-                raise UsageError(f"role {role} works at a unit: give --unit (or LCSP_UNIT)")
+                raise UsageError(
+                    f"{ROLES[role].name} arbetar på en enhet: ange --unit (eller LCSP_UNIT)"
+                )
             if not self.q.unit_exists(u):
-                raise UsageError(f"unknown unit {u!r} (run lcsp sync if it was just imported)")
+                raise UsageError(f"okänd enhet {u!r} (kör lcsp sync om den nyss importerats)")
+            self.check_unit_kind(role, u)
         return role, u if needs_unit else u
+
+    def _role(self) -> str:
+        role = self.role
+        if role is None:
+            raise UsageError("ingen roll: ange --role (eller LCSP_ROLE)")
+        return role
+
+    def check_unit_kind(self, role: str, unit: str) -> None:
+        """A role works only at a unit of its kind (a hälsocentral, not a ward, for
+        primärvården); refused with exit 2. A unit the store does not know yet passes."""
+        types = UNIT_TYPES_OF_ROLE.get(role)
+        found = next((u for u in self.q.units() if u.unit_id == unit), None)
+        if types is None or found is None or found.type in types:
+            return
+        kinds = " eller ".join(UNIT_TYPE_NAMES.get(t, t) for t in types)
+        raise UsageError(
+            f"{ROLES[role].name} arbetar inte på {found.name} "
+            f"({UNIT_TYPE_NAMES.get(found.type, found.type)}): välj en {kinds}"
+        )
 
     def _record(self, kind: str, payload: dict[str, object]) -> m.Event:
         return self.store.record(
@@ -207,15 +232,17 @@ class Workstation:
         role, unit = self.require_role()
         item = self.region.checklists.by_id.get(item_id)
         if item is None:
-            raise UsageError(f"unknown checklist item {item_id!r}")
+            raise UsageError(f"okänd punkt {item_id!r}")
         if role not in item.roles:
             raise UsageError(
-                f"{item_id} is not ticked by role {role} (it is {', '.join(item.roles)})"
+                f"{item_id} bockas av {', '.join(ROLES[r].name for r in item.roles)}, "
+                f"inte av {ROLES[role].name}"
             )
         found = self.checklist(subject)
         if found.kind != item.subject:
             raise UsageError(
-                f"{item_id} is an item for a {item.subject}, {subject} is a {found.kind}"
+                f"{item_id} hör till en {KIND_TEXT[item.subject]}, {subject} är en "
+                f"{KIND_TEXT[found.kind]}"
             )
         row = next(r for r in found.items if r.item.id == item_id)
         rules.check_tick(
@@ -264,16 +291,14 @@ class Workstation:
 
         Support acknowledges on the recipient unit's behalf, optionally for a help request.
         """
-        role = self.role
-        if role is None:
-            raise UsageError("no role: give --role (or LCSP_ROLE)")
+        role = self._role()
         msg = self.q.message(message_id)
         if msg is None:
-            raise UsageError(f"unknown message {message_id!r}")
+            raise UsageError(f"okänt meddelande {message_id!r}")
         if role != "support" and self.unit != msg.recipient_unit:
             raise UsageError(
-                f"message {message_id} is for unit {msg.recipient_unit}; only that unit "
-                "or support on its behalf can acknowledge it"
+                f"meddelande {message_id} är till {self.q.unit_name(msg.recipient_unit)}: bara "
+                "den enheten, eller supporten åt den, kan kvittera det"
             )
         if msg.acknowledged:
             return None
@@ -293,10 +318,10 @@ class Workstation:
     def decide_sip(self, sip_id: str, decision: m.SipDecision) -> m.Event:
         role, unit = self.require_role()
         if role != "samordningsansvarig":
-            raise UsageError("only samordningsansvarig decides whether a SIP is current")
+            raise UsageError("bara samordningsansvarig bedömer om en SIP är aktuell")
         found = self.q.checklist(role, unit, sip_id, self.now())
         if found is None or found.kind != "sip":
-            raise UsageError(f"{sip_id} is not an ongoing SIP of unit {unit}")
+            raise UsageError(f"{sip_id} är ingen pågående SIP på enheten {unit}")
         return self._record(m.SIP_DECIDED, {"sip_id": sip_id, "decision": decision.value})
 
     def audit_read(self, subject: str | None, what: str, outcome: str = "ok") -> m.Event:

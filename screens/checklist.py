@@ -25,6 +25,7 @@ from lcsp_tui.domain.when import day_text
 from lcsp_tui.rows import Checklist, ItemRow
 from screens.dialogs import ChoiceScreen, ConfirmScreen, NoteScreen
 from screens.host import Host
+from screens.item import NOTE, TOGGLE, ItemScreen, item_details
 from screens.setup import UnitScreen
 from screens.widgets import StatusHeader, fmt_day, kvittering_help
 
@@ -103,16 +104,15 @@ def step_heading(step: str, region: RegionData) -> Text:
 
 
 class ItemList(OptionList):
-    """The items; Enter ticks like Space."""
+    """The items. Enter (or a click) opens the highlighted one; it never ticks."""
 
     BINDINGS = [
         Binding(
             "enter",
             "select",
-            "Klar/ej klar",
-            id="checklista.enter",
-            show=False,
-            tooltip="Markera punkten som klar eller ej klar",
+            "Visa punkt",
+            id="checklista.visa",
+            tooltip="Visa punkten: anteckning, enhet, vem som bockade och när",
         ),
     ]
 
@@ -134,7 +134,12 @@ class ChecklistScreen(Screen[None]):
             tooltip="Markera punkten som klar eller ej klar",
         ),
         Binding(
-            "u", "undo", "Ångra", id="checklista.angra", tooltip="Ångra din senaste ändring här"
+            "u",
+            "undo",
+            "Ångra",
+            id="checklista.angra",
+            tooltip="Ångra din senaste ändring här (den visas och frågas först om den "
+            "inte är den markerade punkten)",
         ),
         Binding(
             "n", "note", "Anteckning", id="checklista.anteckning", tooltip="Skriv en anteckning"
@@ -367,18 +372,64 @@ class ChecklistScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#items")
     def _selected_by_enter(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.action_toggle_item()
+        self.action_open_item()
+
+    def action_open_item(self) -> None:
+        """The highlighted item in full (Enter): nothing is ticked from here but with Space."""
+        state = self._selected()
+        if state is None:
+            return
+        ws = self.lcsp.ws
+        labels = {i.id: short_label(i.label) for i in ws.region.checklists.item}
+        details = item_details(
+            state,
+            labels.get(state.waiting or ""),
+            ws.q.unit_name,
+            ws.now().year,
+        )
+
+        def chosen(answer: str | None) -> None:
+            if answer == TOGGLE:
+                self.action_toggle_item()
+            elif answer == NOTE:
+                self.action_note()
+
+        self.app.push_screen(ItemScreen(state, details), chosen)
 
     def action_undo(self) -> None:
+        """Undo the latest change made here — said by name; when it is not the highlighted
+        item, the cursor moves to it and the user is asked first."""
         if not self.undo_stack:
             self.notify("Inget att ångra på den här checklistan", severity="warning")
             return
-        item_id, was_done = self.undo_stack.pop()
+        item_id, was_done = self.undo_stack[-1]
         state = next((s for s in self.states if s.item.id == item_id), None)
         if state is None:
+            self.undo_stack.pop()
             return
-        if self._tick(state, was_done):
-            self.notify(f"Ångrat: {short_label(state.item.label)}", timeout=3)
+        label = short_label(state.item.label)
+        back_to = "ej klar" if not was_done else "klar"
+
+        def undo() -> None:
+            self.undo_stack.pop()
+            if self._tick(state, was_done):
+                self.notify(f"Ångrat: ”{label}” är {back_to} igen", timeout=4)
+
+        if item_id == self._selected_id():
+            undo()
+            return
+        self._highlight(item_id)
+        self.app.push_screen(
+            ConfirmScreen(f"Ångra ”{label}”?", f"Punkten blir {back_to} igen."),
+            lambda yes: undo() if yes else None,
+        )
+
+    def _highlight(self, item_id: str) -> None:
+        items = self.query_one("#items", ItemList)
+        for i in range(items.option_count):
+            if items.get_option_at_index(i).id == item_id:
+                items.highlighted = i
+                return
 
     def action_note(self) -> None:
         state = self._selected()

@@ -19,11 +19,11 @@ from lcsp_tui.domain.regiondata import fold_text
 from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.domain.rules import FLAG_TEXT
 from lcsp_tui.domain.when import day_text
+from lcsp_tui.domain.words import num, plural
 from lcsp_tui.rows import WorkRow
 from screens.host import Host
 from screens.widgets import StatusHeader, fmt_day, fmt_due, shorten
 
-ROW_CAP = 500  # never more rows than this in the table: filter to see the rest
 WIDE = 110  # from this width the subject id gets its own column
 
 
@@ -53,10 +53,14 @@ def status_flags(row: WorkRow, short: bool) -> list[tuple[str, str]]:
         flags.append(("FÖRSENAD", "bold red"))
     if row.waiting:
         flags.append(("VÄNTAR" if short else "VÄNTAR på annan roll", "yellow"))
-    if row.unacknowledged:
-        n = row.unacknowledged
-        text = f"{n} okv." if short else f"{n} okvitterat" if n == 1 else f"{n} okvitterade"
-        flags.append((text, "cyan"))
+    # Whose kvittering is missing: this unit's own (k acts on them) or other units'.
+    own, others = row.own_unacknowledged, row.unacknowledged - row.own_unacknowledged
+    if own:
+        word = "okvitterat" if own == 1 else "okvitterade"
+        flags.append((f"{own} okv. här" if short else f"{own} {word} hos dig (k)", "bold cyan"))
+    if others:
+        word = "okvitterat" if others == 1 else "okvitterade"
+        flags.append((f"{others} okv. andra" if short else f"{others} {word} hos andra", "cyan"))
     return flags
 
 
@@ -80,6 +84,19 @@ def title_text(title: str, width: int) -> str:
     if len(title) > width and " – " in title:
         title = title.split(" – ", 1)[0]
     return shorten(title, width)
+
+
+def filter_rows(rows: list[WorkRow], typed: str) -> list[WorkRow]:
+    """The rows that match what was typed: a personnummer (10 or 12 digits, with or without
+    ``-``/``+``) finds the patient where the unit may see it; anything else is looked for in
+    the titles and ids (case- and accent-tolerant)."""
+    digits = typed.strip().replace("-", "").replace("+", "")
+    if digits.isdigit() and len(digits) in (10, 12):
+        return [r for r in rows if r.personnummer and r.personnummer.endswith(digits)]
+    key = fold_text(typed)
+    if not key:
+        return rows
+    return [r for r in rows if key in fold_text(f"{r.title} {r.subject}")]
 
 
 class WorklistScreen(Screen[None]):
@@ -131,7 +148,9 @@ class WorklistScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
-        yield Input(placeholder="Filtrera: namn, födelseår eller id  ( / )", id="filter")
+        yield Input(
+            placeholder="Filtrera: namn, personnummer, födelseår eller id  ( / )", id="filter"
+        )
         yield Static(id="empty")
         yield WorkTable(id="worklist", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="later-box"):
@@ -183,10 +202,7 @@ class WorklistScreen(Screen[None]):
         self._render_rows()
 
     def _filtered(self) -> list[WorkRow]:
-        key = fold_text(self.query_one("#filter", Input).value)
-        if not key:
-            return self._rows
-        return [r for r in self._rows if key in fold_text(f"{r.title} {r.subject}")]
+        return filter_rows(self._rows, self.query_one("#filter", Input).value)
 
     def _render_rows(self) -> None:
         if not self.has_worklist or not self.is_mounted:
@@ -207,7 +223,7 @@ class WorklistScreen(Screen[None]):
             fixed["id"] = 9
         ncols = len(fixed) + 2
         rest = max(width - 2 - 2 * ncols - sum(fixed.values()), 30)
-        status_w = min(40, max(15, int(rest * 0.38)))
+        status_w = min(40, max(12, int(rest * 0.3)))
         longest = max((len(r.title) for r in self._rows), default=20)
         title_w = min(rest - status_w, max(longest, 20))
         status_w = rest - title_w  # what the titles do not need goes to the status
@@ -220,7 +236,7 @@ class WorklistScreen(Screen[None]):
         table.add_column("Senast", width=fixed["senast"], key="senast")
         table.add_column("Status", width=status_w, key="status")
         rows = self._filtered()
-        for r in rows[:ROW_CAP]:
+        for r in rows:
             due = Text(
                 f"mål {fmt_due(r.due)[:5]}" if r.target else fmt_due(r.due),
                 style="bold red" if r.overdue else "dim" if r.target else "",
@@ -230,7 +246,7 @@ class WorklistScreen(Screen[None]):
                 cells.append(r.subject)
             cells += [r.step, f"{r.done}/{r.total}", due, status_text(r, status_w)]
             table.add_row(*cells, key=r.subject)
-        if keep is not None and keep in {r.subject for r in rows[:ROW_CAP]}:
+        if keep is not None and keep in {r.subject for r in rows}:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         self._update_summary(rows)
 
@@ -253,23 +269,22 @@ class WorklistScreen(Screen[None]):
         f.display = bool(self._rows) or bool(f.value)
         s = Text()
         n = len(self._rows)
-        s.append(f"{n} att göra", style="bold")
+        s.append(f"{num(n)} att göra", style="bold")
         if len(shown) != n:
-            s.append(f" (visar {min(len(shown), ROW_CAP)})")
-        elif n > ROW_CAP:
-            s.append(f" (visar {ROW_CAP}: filtrera för att se fler)")
+            s.append(f" (visar {num(len(shown))})")
         late = sum(r.overdue for r in self._rows)
         if late:
             s.append(" · ")
-            s.append(f"{late} försenade", style="bold red")
+            s.append(plural(late, "försenad", "försenade"), style="bold red")
         waiting = sum(r.waiting for r in self._rows)
         if waiting:
             s.append(" · ")
-            s.append(f"{waiting} väntar på annan roll", style="yellow")
+            s.append(f"{num(waiting)} väntar på annan roll", style="yellow")
         s.append(" · ")
         if self._unit_unacked:
             s.append(
-                f"{self._unit_unacked} okvitterade meddelanden till din enhet (k)",
+                plural(self._unit_unacked, "okvitterat meddelande", "okvitterade meddelanden")
+                + " till din enhet (k)",
                 style="bold cyan",
             )
         else:

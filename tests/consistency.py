@@ -122,9 +122,10 @@ def check(home: Path, now: dt.datetime) -> None:
     support = _ws(home, "support", None, now)
     try:
         for adm_id, (title, started, discharged, flagged) in statuses.items():
-            who = re.match(r"(.)\. (.+) \((\d{4})\) – ", title)
+            # the ward is the patient's own unit: it sees the personnummer and the full name
+            who = re.match(r"(\d{4})\d{4}-\d{4} (\S)\S* (.+) – ", title)
             assert who, title
-            matches, _ids = lookup(support.q, parse_query(f"{who[1]} {who[2]}", who[3]))
+            matches, _ids = lookup(support.q, parse_query(f"{who[2]} {who[3]}", who[1]))
             found = [a for m in matches for a in m["admissions"] if a["id"] == adm_id]  # type: ignore[attr-defined]
             if not found:  # a protected identity is never described to the desk
                 assert any(m.get("protected") for m in matches), adm_id

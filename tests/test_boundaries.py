@@ -116,7 +116,7 @@ def test_ready_on_29_september_stays_in_prator_and_30_september_moves(run: Run) 
     rows = run.worklist(*WARD)
     assert "VT000001" not in rows  # ready 29 Sep: finished in Prator, no checklist
     assert "VT000002" in rows  # ready 30 Sep: moves
-    run.refused(*WARD, "checklist", "VT000001", says="not on the worklist")
+    run.refused(*WARD, "checklist", "VT000001", says="finns inte på arbetslistan")
     assert run.lookup_words("VT000001").startswith("stannar i Prator")
     assert run.lookup_words("VT000002") == "ej startad i LCSP"
     # The statistics count the one that moves, not the one that stays: ticking step 2 of
@@ -125,7 +125,7 @@ def test_ready_on_29_september_stays_in_prator_and_30_september_moves(run: Run) 
     run.ok(*WARD, "tick", "VT000002", "s2.personuppgifter")
     after = run.json(*ADMIN, "stats")["progress"]["by_step"]["2"]  # type: ignore[index]
     assert after["done"] == before["done"] + 1 and after["total"] == before["total"]
-    run.refused(*WARD, "tick", "VT000001", "s2.personuppgifter", says="not on the worklist")
+    run.refused(*WARD, "tick", "VT000001", "s2.personuppgifter", says="finns inte på arbetslistan")
 
 
 def test_a_date_moved_past_the_cut_off_is_flagged_everywhere(run: Run) -> None:
@@ -133,7 +133,7 @@ def test_a_date_moved_past_the_cut_off_is_flagged_everywhere(run: Run) -> None:
     assert "VT000005" in rows  # its later export moved it past the cut-off
     out = run.ok(*WARD, "worklist")
     line = next(x for x in out.splitlines() if x.startswith("VT000005"))
-    assert "FLYTTA-TILL-LCSP" in line
+    assert "KAN BEHÖVA FLYTTAS" in line
     stats = run.json(*ADMIN, "stats")
     assert stats["flagged_admissions"]["total"] == 1  # type: ignore[index]
     assert run.lookup_words("VT000005").startswith("kan behöva flyttas till Lifecare SP")

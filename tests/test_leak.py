@@ -155,7 +155,7 @@ def test_no_personnummer_leaks_anywhere(
     s.ok(*sysf, "import", *map(str, export))
     s.ok(*sysf, "import", *map(str, export))  # again: nothing changes
     s.ok(*sysf, "sync", "--json")
-    s.ok(*sysf, "demo", "--no-tui")  # the home has data: refused politely
+    assert s(*sysf, "demo", "--no-tui")[0] == 2  # the home has data: refused, one line
 
     # ---------------------------------------------------------------- every role at work
     ws = Workstation(settings_from(home=str(s.home), user="probe", today=TODAY))

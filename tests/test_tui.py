@@ -23,6 +23,7 @@ from lcsp_tui.rows import WorkRow
 from lcsp_tui.workstation import Workstation
 from screens.checklist import ChecklistScreen
 from screens.dialogs import ConfirmScreen, NoteScreen
+from screens.item import ItemScreen
 from screens.kvittering import KvitteringScreen
 from screens.setup import RoleScreen, UnitScreen
 from screens.widgets import StatusHeader, fmt_due, role_today
@@ -256,6 +257,120 @@ async def test_filter_narrows_the_worklist(home: Path) -> None:
         assert isinstance(app.screen, ChecklistScreen) and app.screen.subject == target.subject
 
 
+# ------------------------------------------------------------------ keys that never surprise
+
+
+async def test_enter_opens_and_never_ticks_space_ticks(home: Path) -> None:
+    app = make_app(home, SOMATIK, AVD11)
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "enter")  # open the first subject, then its first item
+        await pilot.pause()
+        assert isinstance(app.screen, ItemScreen)
+        details = plain(app.screen.query_one("#item-details", Static))
+        assert "Status: ej klar" in details and "Anteckning: –" in details
+        await pilot.press("enter", "enter")  # closes the item; opens it again
+        await pilot.pause()
+        assert isinstance(app.screen, ItemScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistScreen)
+        assert outbox(ws, m.ITEM_TICKED) == []  # four Enters: nothing ticked
+
+        await pilot.press("enter", "space")  # Space in the opened item ticks it
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistScreen)
+        first = app.screen.states[0]
+        assert [e.payload["item"] for e in outbox(ws, m.ITEM_TICKED)] == [first.item.id]
+        assert first.done
+        await pilot.press("enter")  # the item says who ticked it and when
+        await pilot.pause()
+        details = plain(app.screen.query_one("#item-details", Static))
+        assert f"klar av {ws.user} tis 30/9" in details
+
+
+async def test_undo_says_what_it_undoes(home: Path) -> None:
+    app = make_app(home, SOMATIK, AVD11)
+    ws = app.ws
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(pilot)
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen)
+        ticked = screen.states[0].item.id
+        await pilot.press("space", "down")  # tick the first item, move on to the next
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        # not the highlighted item: the cursor goes to the one undone, and it asks first
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Registrera patientens personuppgifter" in app.screen.question
+        assert screen._selected_id() == ticked
+        await pilot.press("n")
+        await pilot.pause()
+        assert outbox(ws, m.ITEM_TICKED)[-1].payload["done"] is True  # nothing undone
+        await pilot.press("u")  # now it is the highlighted one: undone at once
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistScreen)
+        assert outbox(ws, m.ITEM_TICKED)[-1].payload == {
+            "subject": screen.subject,
+            "item": ticked,
+            "done": False,
+        }
+
+
+# ------------------------------------------------------------------ the right patient
+
+
+def test_the_care_relation_sees_name_and_personnummer(home: Path) -> None:
+    ws = make_workstation(home, SOMATIK, AVD11)
+    try:
+        pnr = {
+            r[0]: (r[1], r[2], r[3])
+            for r in ws.store._conn.execute(
+                "SELECT a.admission_id, p.personnummer, p.first_name, p.last_name "
+                "FROM admissions a JOIN patients p USING (patient_id)"
+            )
+        }
+        rows = ws.worklist()
+        assert rows
+        for r in rows:
+            digits, first, last = pnr[r.subject]
+            assert r.title.startswith(f"{digits[:8]}-{digits[8:]} {first} {last} – "), r.title
+            assert r.personnummer == digits
+        # everyone else: initial, surname, birth year (the drill-down, a unit of another kind)
+        for row in ws.q.subject_detail(rows[0].subject, ws.now()):
+            digits, first, last = pnr[rows[0].subject]
+            assert row.title.startswith(f"{first[0]}. {last} ({digits[:4]}) – ")
+            assert digits[8:] not in row.title
+    finally:
+        ws.close()
+
+
+async def test_filter_finds_a_patient_by_personnummer(home: Path) -> None:
+    app = make_app(home, SOMATIK, AVD11)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rows = app.ws.q.worklist(SOMATIK, AVD11, app.ws.now())
+        target = rows[1]
+        digits = target.personnummer
+        table = app.screen.query_one("#worklist", DataTable)
+        for typed in (
+            digits,
+            digits[2:],
+            f"{digits[2:8]}-{digits[8:]}",
+            f"{digits[:8]}-{digits[8:]}",
+        ):
+            await pilot.press("slash")
+            app.screen.query_one("#filter", Input).value = typed
+            await pilot.pause()
+            assert table.row_count == 1, typed
+            assert table.coordinate_to_cell_key((0, 0)).row_key.value == target.subject
+        app.screen.query_one("#filter", Input).value = "000101-0000"  # nobody on the list
+        await pilot.pause()
+        assert table.row_count == 0
+
+
 # ------------------------------------------------------------------ kvittering
 
 
@@ -460,13 +575,15 @@ def test_status_text_fits_its_column() -> None:
         due=None,
         overdue=True,
         waiting=True,
-        unacknowledged=2,
-        title="A. Berg (1950) – vårdtillfälle somatik",
+        unacknowledged=3,
+        own_unacknowledged=1,
+        title="A. Berg (1950) – somatiskt vårdtillfälle",
         flagged=True,
     )
-    wide = status_text(row, 100).plain
+    wide = status_text(row, 140).plain
     assert wide == (
-        "KAN BEHÖVA FLYTTAS TILL LIFECARE SP · FÖRSENAD · VÄNTAR på annan roll · 2 okvitterade"
+        "KAN BEHÖVA FLYTTAS TILL LIFECARE SP · FÖRSENAD · VÄNTAR på annan roll · "
+        "1 okvitterat hos dig (k) · 2 okvitterade hos andra"
     )
     narrow = status_text(row, 30).plain
     assert len(narrow) <= 30 and narrow.startswith("KAN BEHÖVA FLYTTAS · FÖRSENAD")
@@ -582,15 +699,31 @@ def test_smoke_in_a_real_terminal_under_tmux(tmux: None, home: Path) -> None:
         assert "Somatisk slutenvård · Avd 11 Medicin Sundsvall" in screen
         _tmux("send-keys", "-t", session, "Enter")
         _wait_for(session, "Klart 0/5")
+        _tmux("send-keys", "-t", session, "Enter")  # opens the item: Enter never ticks
+        _wait_for(session, "Status: ej klar")
+        _tmux("send-keys", "-t", session, "C-q")
+        _wait_for(session, "EXIT=0")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    assert ticked(home) == 0
+    _tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", line)
+    try:
+        _wait_for(session, "att göra", "Avd 11 Medicin Sundsvall")
+        _tmux("send-keys", "-t", session, "Enter")
+        _wait_for(session, "Klart 0/5")
         _tmux("send-keys", "-t", session, "Space")
         _wait_for(session, "Klart 1/5")
         _tmux("send-keys", "-t", session, "C-q")
         _wait_for(session, "EXIT=0")
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    assert ticked(home) == 1
+
+
+def ticked(home: Path) -> int:
     ws = make_workstation(home, SOMATIK, AVD11)
     try:
-        assert sum(r.done for r in ws.q.worklist(SOMATIK, AVD11, ws.now())) == 1
+        return sum(r.done for r in ws.q.worklist(SOMATIK, AVD11, ws.now()))
     finally:
         ws.close()
 
@@ -607,6 +740,7 @@ def test_every_binding_has_an_id_and_a_description() -> None:
         "screens.kvittering",
         "screens.setup",
         "screens.dialogs",
+        "screens.item",
     ]
     seen = 0
     for name in modules:

@@ -127,7 +127,7 @@ def _patient(r: sqlite3.Row) -> Patient:
     # Validated when imported: construct without validating again (fast), typed fields only.
     return Patient.model_construct(
         patient_id=r["patient_id"],
-        personnummer=str(r["personnummer"])[:4],  # only the birth year is ever read
+        personnummer=str(r["personnummer"]),
         first_name=r["first_name"],
         last_name=r["last_name"],
         municipality=r["municipality"],

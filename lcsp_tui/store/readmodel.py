@@ -43,7 +43,7 @@ from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.rows import subject_title
 from lcsp_tui.store.inputs import Inputs, Pending, Tick, chunks, rows
 
-READ_MODEL_VERSION = 3  # bump when a rule or an rm_* table changes: homes rebuild on open
+READ_MODEL_VERSION = 4  # bump when a rule or an rm_* table changes: homes rebuild on open
 ROLE_BITS = {r: 1 << k for k, r in enumerate(ROLES)}
 NO_UNIT = ""  # rm_list.unit of a subject held at no unit
 
@@ -130,8 +130,8 @@ _ITEM_SQL = (
 )
 _LIST_SQL = (
     "INSERT INTO rm_list (role, unit, subject, role_bit, pending, done, total, step, opens, "
-    "due, target, overdue_from, waiting, kind, title, flagged, unacked) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "due, target, overdue_from, waiting, kind, title, pnr, flagged, unacked, unacked_own) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -152,6 +152,7 @@ def _subject_rows(
     )
     own = rules.own_units(ctx)
     named, hidden = _titles(ctx)
+    pnr = ctx.patient.personnummer
     lists: list[tuple[object, ...]] = []
     facts: dict[str, rules.ItemFacts] = {}
     roles_of: dict[str, int] = defaultdict(int)
@@ -177,11 +178,14 @@ def _subject_rows(
                     int(s.target),
                     instant(s.overdue_from),
                     int(s.waiting),
-                    # what the row shows of the subject, so a worklist reads one table
+                    # what the row shows of the subject, so a worklist reads one table:
+                    # the care relation sees the name and the personnummer (SPEC §5)
                     ctx.kind,
                     named if unit in own else hidden,
+                    pnr if unit in own else "",
                     int(flagged),
                     len(ctx.unacknowledged),
+                    sum(msg.recipient_unit == unit for msg in ctx.unacknowledged),
                 )
             )
     pos = region_positions(region)
@@ -240,14 +244,24 @@ def _subject_rows(
 
 
 def _titles(ctx: rules.SubjectContext) -> tuple[str, str]:
-    """(title with the name, title without it): the second is shown outside the patient's
-    own units when its identity is protected (``queries.work.TITLE``)."""
+    """(title at the patient's own units, title elsewhere): the care relation sees the full
+    name and the personnummer, everyone else initial, surname and birth year — no name at all
+    when the identity is protected (``queries.work.TITLE``)."""
     p, adm = ctx.patient, ctx.admission
     care_form = adm.care_form.value if adm is not None else None
-    year = p.birth_year
-    named = subject_title(ctx.kind, p.first_name, p.last_name, str(year), care_form=care_form)
-    hidden = subject_title(ctx.kind, "", "", "", care_form=care_form, protected=True)
-    return named, hidden if p.protected_identity else named
+    year = str(p.birth_year)
+    own = subject_title(
+        ctx.kind, p.first_name, p.last_name, year, care_form=care_form, personnummer=p.personnummer
+    )
+    elsewhere = subject_title(
+        ctx.kind,
+        p.first_name,
+        p.last_name,
+        year,
+        care_form=care_form,
+        protected=p.protected_identity,
+    )
+    return own, elsewhere
 
 
 _POSITIONS: dict[int, dict[str, int]] = {}

@@ -103,8 +103,8 @@ READ_TABLES: dict[str, str] = {
             role_bit INTEGER NOT NULL, pending INTEGER NOT NULL, done INTEGER NOT NULL,
             total INTEGER NOT NULL, step TEXT NOT NULL, opens TEXT, due TEXT,
             target INTEGER NOT NULL, overdue_from TEXT, waiting INTEGER NOT NULL,
-            kind TEXT NOT NULL, title TEXT NOT NULL, flagged INTEGER NOT NULL,
-            unacked INTEGER NOT NULL,
+            kind TEXT NOT NULL, title TEXT NOT NULL, pnr TEXT NOT NULL,
+            flagged INTEGER NOT NULL, unacked INTEGER NOT NULL, unacked_own INTEGER NOT NULL,
             PRIMARY KEY (role, unit, subject)) WITHOUT ROWID""",
     # Every Prator message with its kvittering as the user sees it (confirmed or pending).
     "rm_message": """

@@ -53,7 +53,7 @@ class WorkQueries:
         rows = self._conn.execute(
             "SELECT subject, kind, step, done, total, due, "
             f"{reached('overdue_from')}, waiting, unacked, flagged, title, target, "
-            f"{_not_yet('opens')} FROM rm_list "
+            f"{_not_yet('opens')}, pnr, unacked_own FROM rm_list "
             "WHERE role = :role AND unit = :unit AND pending = 1 "
             "ORDER BY due = '', due, subject",
             {"role": role, "unit": unit, "now": instant(now)},
@@ -73,6 +73,8 @@ class WorkQueries:
                 flagged=bool(r[9]),
                 target=bool(r[11]),
                 opens=_when(r[12]),
+                personnummer=r[13],
+                own_unacknowledged=r[14],
             )
             for r in rows
         ]
