@@ -619,7 +619,7 @@ SNAP_ROLES = [
     ("primarvard", "HC-SKONSBERG"),
     ("samordningsansvarig", "SVL-BIST-01"),
 ]
-SNAP_SIZES = [(80, 24), (120, 36)]
+SNAP_SIZES = [(80, 24), (160, 50)]
 
 
 def _id(v: object) -> str:
