@@ -25,6 +25,8 @@ from screens.host import Host
 from screens.widgets import StatusHeader, fmt_day, fmt_due, shorten
 
 WIDE = 110  # from this width the subject id gets its own column
+FIRST_ROWS = 300  # rows in the first paint; the rest follow in batches of BATCH
+BATCH = 2000
 
 
 class WorkTable(DataTable[object]):
@@ -37,6 +39,12 @@ class WorkTable(DataTable[object]):
             "Öppna",
             id="arbetslista.oppna",
             tooltip="Öppna checklistan för raden",
+        ),
+        Binding(
+            "home", "scroll_top", "Först", id="arbetslista.forst", show=False, tooltip="Första raden"
+        ),
+        Binding(
+            "end", "scroll_bottom", "Sist", id="arbetslista.sist", show=False, tooltip="Sista raden"
         ),
     ]
 
@@ -141,6 +149,8 @@ class WorklistScreen(Screen[None]):
         self._rows: list[WorkRow] = []
         self._unit_unacked = 0
         self._width = 0
+        self._generation = 0  # bumped on every redraw: stale batches are dropped
+        self._columns: tuple[int, int, bool] = (20, 12, False)
 
     @property
     def lcsp(self) -> Host:
@@ -236,6 +246,23 @@ class WorklistScreen(Screen[None]):
         table.add_column("Senast", width=fixed["senast"], key="senast")
         table.add_column("Status", width=status_w, key="status")
         rows = self._filtered()
+        # The first rows (and the one the cursor was on) at once, the rest in batches after
+        # the first paint: every row is reachable by scrolling, and a list of thousands
+        # paints as fast as a short one.
+        self._generation += 1
+        at = next((i for i, r in enumerate(rows) if r.subject == keep), -1)
+        first = max(FIRST_ROWS, at + 1)
+        self._columns = (title_w, status_w, wide)
+        self._add_rows(rows[:first])
+        if at >= 0:
+            table.move_cursor(row=at, animate=False)
+        if len(rows) > first:
+            self.call_after_refresh(self._add_more, rows, first, self._generation)
+        self._update_summary(rows)
+
+    def _add_rows(self, rows: list[WorkRow]) -> None:
+        table = self.query_one("#worklist", WorkTable)
+        title_w, status_w, wide = self._columns
         for r in rows:
             due = Text(
                 f"mål {fmt_due(r.due)[:5]}" if r.target else fmt_due(r.due),
@@ -246,9 +273,13 @@ class WorklistScreen(Screen[None]):
                 cells.append(r.subject)
             cells += [r.step, f"{r.done}/{r.total}", due, status_text(r, status_w)]
             table.add_row(*cells, key=r.subject)
-        if keep is not None and keep in {r.subject for r in rows}:
-            table.move_cursor(row=table.get_row_index(keep), animate=False)
-        self._update_summary(rows)
+
+    def _add_more(self, rows: list[WorkRow], start: int, generation: int) -> None:
+        if generation != self._generation or not self.is_mounted:
+            return  # the list was drawn anew meanwhile
+        self._add_rows(rows[start : start + BATCH])
+        if start + BATCH < len(rows):
+            self.call_after_refresh(self._add_more, rows, start + BATCH, generation)
 
     def _update_summary(self, shown: list[WorkRow]) -> None:
         ws = self.lcsp.ws
