@@ -30,7 +30,8 @@ def test_the_worked_example_runs_as_written(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    last = json.loads(done.stdout[done.stdout.rindex("{\n") :])  # the last command's JSON
+    start = [m.start() for m in re.finditer(r"^\{$", done.stdout, re.M)][-1]
+    last = json.loads(done.stdout[start:])  # the last command's JSON
     items = {i["id"]: i for i in last["items"]}
     assert items["s2.personuppgifter"]["note"] == "fanns redan från steg 1"
     assert items["s2.inskrivningsmeddelande"]["done"] is True
