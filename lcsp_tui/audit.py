@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO
@@ -35,6 +36,22 @@ CSV_HEADER = (
     "Utfall",
     "För enhet",
 )
+
+
+_TICKED = re.compile(r"^(\S+) (klar|ångrad)$")
+DECISIONS = {"aktuell": "aktuell", "ej_aktuell": "ej aktuell"}
+
+
+def what_text(what: str, labels: dict[str, str]) -> str:
+    """What happened, in words: a checklist item by its label (``labels``: item id ->
+    label), a SIP decision without its id (``beslut: ej aktuell``)."""
+    ticked = _TICKED.match(what)
+    if ticked and ticked.group(1) in labels:
+        return f"{ticked.group(2)}: {labels[ticked.group(1)]}"
+    if what.startswith("beslut: "):
+        decision = what.removeprefix("beslut: ")
+        return f"beslut: {DECISIONS.get(decision, decision.replace('_', ' '))}"
+    return what
 
 
 @dataclass(frozen=True)

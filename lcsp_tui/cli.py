@@ -193,7 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--value", metavar="ENHET", help="enheten som punkten anger (ett enhets-id)")
     c = cmd("decide", "samordningsansvarigs beslut om en SIP: aktuell eller ej aktuell")
     c.add_argument("sip", metavar="SIP_ID", help="SIP:ens id (sip_id)")
-    c.add_argument("decision", choices=("aktuell", "ej-aktuell"), metavar="aktuell|ej-aktuell")
+    c.add_argument(
+        "decision",
+        choices=("aktuell", "ej-aktuell"),
+        metavar="aktuell|ej-aktuell",
+        help="beslutet: SIP:en är aktuell eller ej aktuell",
+    )
     c = cmd("discharge", "avdelningen registrerar att patienten är utskriven (då gäller steg 6)")
     c.add_argument("admission", metavar="VÅRDTILLFÄLLE_ID", help="vårdtillfällets id")
     c = cmd("ack", "registrera kvittering av ett Prator-meddelande (gjord i Prator)")

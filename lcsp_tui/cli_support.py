@@ -115,8 +115,9 @@ def cmd_help_request(args: argparse.Namespace) -> int:
         n_open = sum(r.open for r in reqs)
         solved = f", {plural(len(reqs) - n_open, 'löst', 'lösta')}" if args.all else ""
         _out(plural(n_open, "öppet hjälpärende", "öppna hjälpärenden") + solved)
-        for r in reqs:
-            _out(_line(r, now))
+        if reqs:
+            for line in request_table(reqs, now):
+                _out(line)
         return EXIT_OK
     if act == "add":
         units = [u for u in args.units.split(",") if u.strip()]
@@ -145,17 +146,27 @@ def cmd_help_request(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _line(r: HelpRequest, now: dt.datetime) -> str:
+def request_table(reqs: Sequence[HelpRequest], now: dt.datetime) -> list[str]:
+    """Help requests as a table: their status and age, the patient as initial, surname and
+    birth year, the units, what is needed, kvitteringar done and the latest note."""
     from lcsp_tui.helpdesk import STATUS_LABELS, fmt_age
+    from lcsp_tui.stats.text import text_table
 
-    status = STATUS_LABELS.get(r.status, r.status)
-    age = fmt_age(r.age(now)) if r.open else "-"
-    extra = f"  [{plural(r.acks, 'kvitterat', 'kvitterade')}]" if r.acks else ""
-    note = f"  – {r.note}" if r.note else ""
-    return (
-        f"{r.request_id}  {status:<5}  {age:>10}  {r.name} ({r.birth_year})  "
-        f"{','.join(r.units)}  {r.need}{extra}{note}"
-    )
+    rows = [
+        [
+            r.request_id,
+            STATUS_LABELS.get(r.status, r.status),
+            fmt_age(r.age(now)) if r.open else "–",
+            f"{r.name} ({r.birth_year})",
+            ", ".join(r.units),
+            r.need,
+            plural(r.acks, "kvittering", "kvitteringar") if r.acks else "",
+            r.note or "",
+        ]
+        for r in reqs
+    ]
+    head = ["Id", "Status", "Ålder", "Patient", "Enheter", "Behov", "Gjort", "Anteckning"]
+    return text_table(head, rows, "llrlllll")
 
 
 # ------------------------------------------------------------------ audit
@@ -192,7 +203,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         cast(io.TextIOWrapper, sys.stdout).reconfigure(encoding="utf-8-sig", newline="")
         audit.write_csv(rows, sys.stdout)
         return EXIT_OK
-    for line in audit_text(rows, ws.now().year):
+    labels = {i.id: i.label for i in ws.region.checklists.item}
+    for line in audit_text(rows, ws.now().year, labels):
         _out(line)
     return EXIT_OK
 
@@ -204,9 +216,11 @@ def role_name(role: str | None) -> str:
     return ROLES[role].name if role in ROLES else role or ""
 
 
-def audit_text(rows: Sequence[AuditRow], this_year: int) -> list[str]:
-    """The audit trail as a table: what was done in words (the event kind when there are
-    none), times as ``30/9 10:00``, support's kvittering ``åt`` the unit it was done for."""
+def audit_text(rows: Sequence[AuditRow], this_year: int, labels: dict[str, str]) -> list[str]:
+    """The audit trail as a table: what was done in words (an item by its label, the event
+    kind when there are no words), last since it is the longest; times as ``30/9 10:00``;
+    support's kvittering ``åt`` the unit it was done for."""
+    from lcsp_tui.audit import what_text
     from lcsp_tui.stats.text import text_table, when_text
 
     if not rows:
@@ -218,11 +232,11 @@ def audit_text(rows: Sequence[AuditRow], this_year: int) -> list[str]:
             r["user"] or "",
             role_name(r["role"]),
             r["unit"] or "" if not r["on_behalf_of"] else f"åt {r['on_behalf_of']}",
-            r["what"] or r["kind"],
             r["subject"] or "",
             r["outcome"] or "",
+            what_text(r["what"] or r["kind"], labels),
         ]
         for r in rows
     ]
-    head = ["Nr", "Tid", "Användare", "Roll", "Enhet", "Vad", "Avser", "Utfall"]
+    head = ["Nr", "Tid", "Användare", "Roll", "Enhet", "Avser", "Utfall", "Vad"]
     return [*text_table(head, table, "rlllllll"), plural(len(rows), "händelse", "händelser")]

@@ -34,6 +34,25 @@ def os_error_text(e: OSError) -> str:
     return str(e.strerror or e)
 
 
+# SQLite's messages are English too; the ones a broken or busy file gives.
+SQLITE_ERRORS = {
+    "file is not a database": "filen är ingen SQLite-databas",
+    "database disk image is malformed": "databasfilen är skadad",
+    "unable to open database file": "databasfilen går inte att öppna",
+    "database is locked": "databasen är låst av ett annat program",
+    "disk I/O error": "in- eller utmatningsfel på disken",
+    "attempt to write a readonly database": "databasen är skrivskyddad",
+    "database or disk is full": "disken är full",
+}
+
+
+def reason_text(e: BaseException) -> str:
+    """Why a file or database could not be used, in Swedish where the text is known."""
+    if isinstance(e, OSError):
+        return os_error_text(e)
+    return SQLITE_ERRORS.get(str(e), str(e))
+
+
 def exit_code_for(e: BaseException) -> tuple[int, list[str]]:
     from lcsp_tui.config import ConfigError
     from lcsp_tui.domain.regiondata import RegionDataError
@@ -58,7 +77,7 @@ def exit_code_for(e: BaseException) -> tuple[int, list[str]]:
         where = f"{e.filename}: " if e.filename else ""
         return 1, [f"{where}{os_error_text(e)}"]
     if isinstance(e, sqlite3.Error):
-        return 1, [f"fel i den lokala databasen: {e}"]
+        return 1, [f"fel i den lokala databasen: {reason_text(e)}"]
     detail = f"{type(e).__name__}: {e}"
     if os.environ.get("LCSP_DEBUG"):
         import traceback

@@ -112,7 +112,7 @@ def lcsp(*args: str) -> subprocess.CompletedProcess[str]:
 def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Cli:
     """A home filled with the small demo region."""
     c = Cli(capsys, tmp_path / "home")
-    assert "demo region 'small'" in c.ok("demo", "--size", "small", "--no-tui")
+    assert "demoregion 'small'" in c.ok("demo", "--size", "small", "--no-tui")
     return c
 
 
@@ -154,13 +154,15 @@ def test_help_exits_0() -> None:
     for args in (("--help",), ("tick", "--help"), ("sync", "--help")):
         p = lcsp(*args)
         assert p.returncode == 0, p.stderr
-        assert "usage" in p.stdout.lower() and p.stderr == ""
+        assert p.stdout.startswith("användning: lcsp") and p.stderr == ""
 
 
 def test_usage_error_is_exit_2_one_line(cli: Cli) -> None:
     line = cli("frobnicate").error_line(2)
-    assert "see lcsp --help" in line
-    cli("demo", "--size", "enormous").error_line(2)
+    assert "okänt kommando 'frobnicate'" in line and line.endswith("se lcsp --help")
+    line = cli("demo", "--size", "enormous").error_line(2)
+    assert "--size: okänt val 'enormous' (välj bland small, region, large)" in line
+    assert cli("tick").error_line(2) == "lcsp: följande saknas: ID, PUNKT – se lcsp tick --help"
 
 
 # ------------------------------------------------------------------ JSON shapes
@@ -199,8 +201,14 @@ def test_checklist_json_keys_and_steps(cli: Cli) -> None:
     roles_units = [
         (role, str(unit))
         for role, sql in (
-            ("slutenvard-somatik", "SELECT DISTINCT ward FROM admissions"),
-            ("slutenvard-psykiatri", "SELECT DISTINCT ward FROM admissions"),
+            (
+                "slutenvard-somatik",
+                "SELECT DISTINCT ward FROM admissions WHERE care_form = 'somatik'",
+            ),
+            (
+                "slutenvard-psykiatri",
+                "SELECT DISTINCT ward FROM admissions WHERE care_form = 'psykiatri'",
+            ),
             ("primarvard", "SELECT DISTINCT health_centre FROM patients"),
             ("psykiatri-oppenvard", "SELECT DISTINCT psych_outpatient_unit FROM patients"),
             ("bistandshandlaggare", "SELECT DISTINCT assistance_unit FROM patients"),
@@ -313,7 +321,7 @@ def test_bad_subject_item_role_unit_today(cli: Cli) -> None:
     assert_refused(cli, *who, "tick", "VT-NO-SUCH", "s2.personuppgifter", says="VT-NO-SUCH")
     assert_refused(cli, *who, "checklist", "VT-NO-SUCH", says="VT-NO-SUCH")
     assert_refused(cli, *who, "tick", subject, "s2.no_such_item", says="s2.no_such_item")
-    line = assert_refused(cli, *who, "tick", subject, "s3.fragor", says="primarvard")
+    line = assert_refused(cli, *who, "tick", subject, "s3.fragor", says="Primärvården")
     assert "s3.fragor" in line
     (elsewhere,) = cli.query(
         "SELECT admission_id FROM admissions WHERE ward != ? ORDER BY admission_id LIMIT 1", ward
@@ -363,21 +371,21 @@ def test_import_dry_run_then_import_then_nothing_to_import(
     before = cli.snapshot()
     out = cli.ok("import", *files, "--dry-run")
     for p in export:
-        assert re.search(rf"^{re.escape(p.name)}\s+new\s+\d+", out, re.M), out
-    assert "dry run" in out and "nothing written" in out
+        assert re.search(rf"^{re.escape(p.name)}\s+\d+\s+0\s+0$", out, re.M), out
+    assert out.startswith("Fil ") and "provkörning" in out and "inget har skrivits" in out
     assert cli.snapshot() == before
 
     out = cli.ok("import", *files)
-    assert "imported" in out
+    assert "importerade" in out
     after = cli.snapshot()
     assert after[2] > before[2]  # the ledger grew
     assert after[0] != before[0]
 
     out = cli.ok("import", *files)
-    assert "nothing to import" in out
+    assert "inget att importera" in out
     assert cli.snapshot() == after
     out = cli.ok("import", *files, "--dry-run")
-    assert "0 record(s) would change" in out
+    assert "0 poster skulle läggas till eller ändras" in out
 
 
 def test_broken_import_is_exit_65_and_changes_nothing(cli: Cli, export: list[Path]) -> None:

@@ -4,10 +4,12 @@ the exports; and every lane against the worklists themselves on demo data."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -31,15 +33,18 @@ from lcsp_tui.domain.models import (
 )
 from lcsp_tui.domain.personnummer import with_check_digit
 from lcsp_tui.domain.regiondata import load_region
+from lcsp_tui.domain.when import WEEKDAYS
 from lcsp_tui.importer import diff_events
 from lcsp_tui.rows import DrillRow, Selector
 from lcsp_tui.stats import NO_UNIT, Stats, collect
 from lcsp_tui.stats.burndown import planned_remaining
 from lcsp_tui.stats.export import csv_rows
+from lcsp_tui.stats.report import report
 from lcsp_tui.timeline import countdowns, role_today
 from lcsp_tui.workstation import Workstation
 from tests import consistency
 from tests.snapshot_app import build_demo_home, make_workstation
+from tests.test_language import assert_aligned
 
 NOW = dt.datetime(2025, 10, 1, 9, 0)
 AFTER_READ_ONLY = dt.datetime(2025, 10, 20, 9, 0)
@@ -570,12 +575,61 @@ def test_report_markdown(home: Path, capsys: pytest.CaptureFixture[str], tmp_pat
         "| 1 | Förregistrering av patienter (kommun) | 2 | 15 | 13 | 13 | 0 | 13\u00a0% |" in text
     )
     assert "- Prator i läsläge: om 15 dagar (tor 16/10)" in text
-    assert "| 2025-09-30 | 73 | 33 | 4 |" in text
-    assert "| 2025-10-01 (i dag) | 72 |" in text
-    assert "Kan behöva flyttas till Lifecare SP: 1 vårdtillfällen (1 ej startade i LCSP)" in text
+    assert "| tis 30/9 | 73 | 33 | 4 |" in text
+    assert "| ons 1/10 (i dag) | 72 |" in text
+    assert "Kan behöva flyttas till Lifecare SP: 1 vårdtillfälle (1 ej startat i LCSP)" in text
+    assert "## Kvar att göra över tid: siffrorna bakom diagrammet" in text
+    assert "Burndown" not in text
     _no_person_in(text)
     rc, out, _ = run(home, capsys, "--role", "systemforvaltning", "report")
     assert rc == 0 and out == text
+
+
+def test_report_forecast_far_away_carries_the_year(home: Path) -> None:
+    """At a slow pace the forecast lands in another year: the report says which."""
+    s = stats_at(home, NOW)
+    b = s.burndown
+    assert b is not None
+    done = [0] * len(b.done)
+    done[b.days.index(b.today)] = 1  # one item in the last 7 days
+    s.burndown = dataclasses.replace(b, done=tuple(done))
+    end = s.burndown.projected_end()
+    assert end is not None and end.year > NOW.year
+    text = report(s, env="utbildning", simulated=True)
+    assert (
+        f", i den takten klart {WEEKDAYS[end.weekday()]} {end.day}/{end.month} {end.year}" in text
+    )
+    # this year's dates do not carry it
+    assert "Prator i läsläge: om 15 dagar (tor 16/10)" in text
+
+
+def test_stats_text_tables_align_with_swedish_numbers_and_times(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc, out, err = run(home, capsys, "--role", "systemforvaltning", "stats")
+    assert rc == 0 and err == ""
+    blocks = [b.splitlines() for b in out.strip().split("\n\n")]
+    assert blocks[0] == ["Statistik för hela regionen – läget ons 1/10 09:00"]
+    titles = {b[0]: b[1:] for b in blocks[1:]}
+    steps = titles["Framdrift per steg"]
+    head = steps[0]
+    assert head.split() == [
+        "Steg", "Vad", "Klart", "Totalt", "Kvar", "Försenade", "Missade", "Andel", "klart",
+    ]  # fmt: skip
+    step1 = next(line for line in steps if line.startswith("1 "))
+    assert step1.split("  ")[0] == "1" and "Förregistrering av patienter (kommun)" in step1
+    assert step1.endswith("13,3\u00a0%")
+    for lines in titles.values():
+        if len(lines) > 1:  # a table, not a line saying there is none
+            assert_aligned(lines)  # every table's numbers end under their heading
+    roles = titles["Framdrift per roll"]
+    assert any(line.startswith("Somatisk slutenvård ") for line in roles)
+    assert not any("slutenvard-somatik" in line for line in roles)
+    unacked = titles["Okvitterade Prator-meddelanden per enhet"]
+    assert unacked[0].split("  ")[-1].strip() == "Äldsta skickat"
+    assert all(re.search(r" \d{1,2}/\d{1,2} \d\d:\d\d$", line) for line in unacked[1:])
+    assert "Kvar att göra över tid (öppna punkter vid dagens slut, av 78)" in titles
+    _no_person_in(out)
 
 
 @pytest.mark.parametrize("cmd", [["stats"], ["stats", "--json"], ["report"]])

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from lcsp_tui.domain.words import plural
+from lcsp_tui.errors import reason_text
 from lcsp_tui.ledger.base import (
     LEDGER_SCHEMA_VERSION,
     LedgerMismatch,
@@ -511,7 +512,7 @@ def _check_sqlite(path: Path) -> CheckReport:
         conn = sqlite3.connect(uri, uri=True, timeout=10.0)
     except sqlite3.Error as exc:
         raise LedgerUnreachable(
-            f"den gemensamma databasens fil {path} går inte att öppna: {exc}"
+            f"den gemensamma databasens fil {path} går inte att öppna: {reason_text(exc)}"
         ) from None
     try:
         conn.execute("BEGIN")  # one snapshot for every count below
@@ -524,7 +525,7 @@ def _check_sqlite(path: Path) -> CheckReport:
         ).fetchone()
         kinds = dict(conn.execute("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind"))
     except sqlite3.DatabaseError as exc:
-        raise LedgerMismatch(f"ingen gemensam lcsp-databas: {path} ({exc})") from None
+        raise LedgerMismatch(f"ingen gemensam lcsp-databas: {path} ({reason_text(exc)})") from None
     finally:
         conn.close()
     return _finish(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import threading
 import time
@@ -109,11 +110,32 @@ def _crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+# The driver's (libpq's) messages are English; the ones an operator meets, in Swedish.
+_DRIVER_TEXT = (
+    (re.compile(r"Connection refused"), "anslutningen nekades (ingen server lyssnar där)"),
+    (re.compile(r"timeout expired"), "tidsgränsen gick ut"),
+    (re.compile(r'password authentication failed for user "([^"]*)"'), 'fel lösenord för "{0}"'),
+    (re.compile(r"no password supplied"), "inget lösenord angivet"),
+    (re.compile(r'database "([^"]*)" does not exist'), 'databasen "{0}" finns inte'),
+    (re.compile(r'role "([^"]*)" does not exist'), 'rollen "{0}" finns inte'),
+    (re.compile(r'could not translate host name "([^"]*)"'), 'värden "{0}" finns inte'),
+    (re.compile(r"failed to resolve host '([^']*)'"), 'värden "{0}" finns inte'),
+    (re.compile(r'invalid URI query parameter: "([^"]*)"'), 'okänd parameter "{0}" i adressen'),
+    (re.compile(r"server closed the connection unexpectedly"), "servern stängde förbindelsen"),
+    (re.compile(r"permission denied for (\S+ \S+)"), "åtkomst nekad till {0}"),
+)
+
+
 def _short(exc: BaseException) -> str:
-    """The first meaningful line of a driver error."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    text = lines[0] if lines else type(exc).__name__
-    return text[:300]
+    """The driver's error in one line: in Swedish when it is a common one, else its first
+    meaningful line."""
+    text = str(exc)
+    for pattern, swedish in _DRIVER_TEXT:
+        if m := pattern.search(text):
+            return swedish.format(*m.groups())
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines else type(exc).__name__
+    return first[:300]
 
 
 def describe(url: str) -> str:
@@ -121,7 +143,7 @@ def describe(url: str) -> str:
     try:
         info = psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.Error:
-        return "<invalid URL>"
+        return "<ogiltig adress>"
     host = str(info.get("host") or info.get("hostaddr") or "localhost")
     port = str(info.get("port") or "5432")
     db = str(info.get("dbname") or info.get("user") or "")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lcsp_tui.domain.models import Event
+from lcsp_tui.errors import reason_text
 from lcsp_tui.ledger.base import (
     LEDGER_SCHEMA_VERSION,
     LedgerMismatch,
@@ -113,18 +114,20 @@ class SqliteLedger:
             )
         except (OSError, sqlite3.OperationalError) as exc:
             raise LedgerUnreachable(
-                f"den gemensamma databasens fil {self.path} går inte att öppna: {exc}"
+                f"den gemensamma databasens fil {self.path} går inte att öppna: {reason_text(exc)}"
             ) from None
         try:
             self.ledger_id = self._open(create)
         except sqlite3.OperationalError as exc:
             self._conn.close()
             raise LedgerUnreachable(
-                f"den gemensamma databasens fil {self.path} går inte att öppna: {exc}"
+                f"den gemensamma databasens fil {self.path} går inte att öppna: {reason_text(exc)}"
             ) from None
         except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
             self._conn.close()
-            raise LedgerMismatch(f"ingen gemensam lcsp-databas: {self.path} ({exc})") from None
+            raise LedgerMismatch(
+                f"ingen gemensam lcsp-databas: {self.path} ({reason_text(exc)})"
+            ) from None
         except LedgerMismatch:
             self._conn.close()
             raise
@@ -186,7 +189,9 @@ class SqliteLedger:
                         conn.execute("ROLLBACK")
                     raise
             except sqlite3.OperationalError as exc:
-                raise LedgerUnreachable(f"den gemensamma databasen {self.path}: {exc}") from None
+                raise LedgerUnreachable(
+                    f"den gemensamma databasen {self.path}: {reason_text(exc)}"
+                ) from None
         _crash_point("after_ledger_commit")
         return {i: result[i] for i in ids}  # batch order
 
@@ -197,7 +202,9 @@ class SqliteLedger:
                     f"{_SELECT} WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit)
                 ).fetchall()
             except sqlite3.OperationalError as exc:
-                raise LedgerUnreachable(f"den gemensamma databasen {self.path}: {exc}") from None
+                raise LedgerUnreachable(
+                    f"den gemensamma databasen {self.path}: {reason_text(exc)}"
+                ) from None
         return [_event(r) for r in rows]
 
     def head(self) -> int:
@@ -205,7 +212,9 @@ class SqliteLedger:
             try:
                 (value,) = self._conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
             except sqlite3.OperationalError as exc:
-                raise LedgerUnreachable(f"den gemensamma databasen {self.path}: {exc}") from None
+                raise LedgerUnreachable(
+                    f"den gemensamma databasen {self.path}: {reason_text(exc)}"
+                ) from None
         return int(value)
 
     def close(self) -> None:

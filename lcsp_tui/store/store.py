@@ -22,6 +22,7 @@ from typing import Any
 
 from lcsp_tui.domain.models import Event
 from lcsp_tui.domain.regiondata import RegionData, load_region
+from lcsp_tui.errors import reason_text
 from lcsp_tui.store import readmodel
 from lcsp_tui.store.fold import fold, payload_json
 from lcsp_tui.store.queries import Queries
@@ -74,7 +75,9 @@ class LocalStore:
             else:
                 self._open_existing()
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"den lokala databasen {path} går inte att öppna: {e}") from None
+            raise StoreError(
+                f"den lokala databasen {path} går inte att öppna: {reason_text(e)}"
+            ) from None
 
     # ------------------------------------------------------------ schema and meta
 
