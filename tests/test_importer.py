@@ -543,7 +543,7 @@ def test_optional_skyddad_identitet(tmp_path: Path) -> None:
     rows[2]["Skyddad_Identitet"] = "kanske"
     assert errors(
         one_file(tmp_path, "patienter.csv", rows, header=header), known_from(read_units())
-    ) == ["patienter.csv:4: skyddad_identitet: must be ja or nej"]
+    ) == ["patienter.csv:4: skyddad_identitet: ska vara ja eller nej"]
 
 
 def test_blank_lines_and_empty_rows_are_skipped_and_lines_still_counted(tmp_path: Path) -> None:
@@ -558,7 +558,7 @@ def test_blank_lines_and_empty_rows_are_skipped_and_lines_still_counted(tmp_path
     ]
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     assert errors([path]) == [
-        "enheter.csv:7: typ: must be one of slutenvard_somatik, slutenvard_psykiatri, "
+        "enheter.csv:7: typ: ska vara en av slutenvard_somatik, slutenvard_psykiatri, "
         "halsocentral, psykiatrisk_oppenvard, bistandsenhet, boendeenhet, "
         "hemsjukvardsenhet, hemtjanstgrupp"
     ]
@@ -586,10 +586,10 @@ def test_unknown_and_missing_files(tmp_path: Path) -> None:
     (tmp_path / "sip.csv").mkdir()
     paths = [tmp_path / "foo.csv", tmp_path / "patienter.csv", tmp_path / "sip.csv"]
     assert errors(paths) == [
-        "foo.csv:1: -: unknown file, expected one of enheter.csv, patienter.csv, "
+        "foo.csv:1: -: okänd fil, ska vara en av enheter.csv, patienter.csv, "
         "vardtillfallen.csv, sip.csv, meddelanden.csv",
-        "patienter.csv:1: -: file not found",
-        "sip.csv:1: -: not a file",
+        "patienter.csv:1: -: filen finns inte",
+        "sip.csv:1: -: är ingen fil",
     ]
 
 
@@ -597,16 +597,16 @@ def test_same_file_twice(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     a = write_csv(tmp_path / "a", "enheter.csv", UNITS)
     b = write_csv(tmp_path, "enheter.csv", UNITS)
-    assert errors([a, b]) == ["enheter.csv:1: -: enheter.csv given more than once"]
+    assert errors([a, b]) == ["enheter.csv:1: -: enheter.csv är angiven mer än en gång"]
 
 
 def test_missing_unknown_and_duplicate_columns(tmp_path: Path) -> None:
     header = ["enhet_id", "Namn", "extra", "NAMN", "kommun"]
     path = write_csv(tmp_path, "enheter.csv", [["E1", "A", "x", "A", ""]], header=header)
     assert errors([path]) == [
-        "enheter.csv:1: typ: missing column",
-        "enheter.csv:1: extra: unknown column",
-        "enheter.csv:1: namn: duplicate column",
+        "enheter.csv:1: typ: kolumnen saknas",
+        "enheter.csv:1: extra: okänd kolumn",
+        "enheter.csv:1: namn: kolumnen finns två gånger",
     ]
 
 
@@ -617,7 +617,7 @@ def test_empty_column_name_is_unknown(tmp_path: Path) -> None:
         [["E1", "A", "halsocentral", "", ""]],
         header=[*columns("enheter.csv"), ""],
     )
-    assert errors([path]) == ["enheter.csv:1: column 5: unknown column"]
+    assert errors([path]) == ["enheter.csv:1: kolumn 5: okänd kolumn"]
 
 
 def test_file_without_header(tmp_path: Path) -> None:
@@ -625,21 +625,21 @@ def test_file_without_header(tmp_path: Path) -> None:
     path.write_text(f"P1;{PN1};Åsa;Öberg;Sundsvall;ordinart;;;;;;;\n", encoding="utf-8")
     got = errors([path])
     assert got == [
-        "patienter.csv:1: -: no header row (expected patient_id, personnummer, fornamn, "
+        "patienter.csv:1: -: ingen rubrikrad (kolumnerna ska vara patient_id, personnummer, fornamn, "
         "efternamn, kommun, boendeform, boende_enhet, hemsjukvardsenhet, bistandsenhet, "
         "halsocentral, psykiatrisk_oppenvardsenhet, vistelseadress, narstaende, skyddad_identitet)"
     ]
     (tmp_path / "sip.csv").write_bytes(b"")
-    assert errors([tmp_path / "sip.csv"]) == ["sip.csv:1: -: empty file: no header row"]
+    assert errors([tmp_path / "sip.csv"]) == ["sip.csv:1: -: tom fil: ingen rubrikrad"]
 
 
 def test_undecodable_files(tmp_path: Path) -> None:
     path = tmp_path / "enheter.csv"
     path.write_bytes(b"enhet_id;namn;typ;kommun\r\nE1;Avd \x81;halsocentral;\r\n")
-    assert errors([path]) == ["enheter.csv:2: -: not UTF-8 or Windows-1252 text (byte 0x81)"]
+    assert errors([path]) == ["enheter.csv:2: -: varken UTF-8- eller Windows-1252-text (byte 0x81)"]
     path.write_bytes("enhet_id;namn;typ;kommun\r\n".encode("utf-16"))
     assert errors([path]) == [
-        "enheter.csv:1: -: UTF-16 is not supported: save as CSV UTF-8 or semicolon-separated CSV"
+        "enheter.csv:1: -: UTF-16 stöds inte: spara som CSV UTF-8 eller semikolonavgränsad CSV"
     ]
 
 
@@ -653,26 +653,26 @@ def test_wrong_column_count(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert errors([path]) == [
-        "enheter.csv:2: -: expected 4 columns, found 3",
-        "enheter.csv:3: -: expected 4 columns, found 5",
-        "enheter.csv:4: -: expected 4 columns, found 2 (unbalanced quote?)",
+        "enheter.csv:2: -: 4 kolumner väntades, raden har 3",
+        "enheter.csv:3: -: 4 kolumner väntades, raden har 5",
+        "enheter.csv:4: -: 4 kolumner väntades, raden har 2 (ett citattecken som inte stängs?)",
     ]
 
 
 def test_required_values(tmp_path: Path) -> None:
     units = changed(UNITS, 4, enhet_id="", namn=" ", typ="")
     assert errors(one_file(tmp_path, "enheter.csv", units)) == [
-        "enheter.csv:6: enhet_id: required, but empty",
-        "enheter.csv:6: namn: required, but empty",
-        "enheter.csv:6: typ: required, but empty",
+        "enheter.csv:6: enhet_id: måste fyllas i",
+        "enheter.csv:6: namn: måste fyllas i",
+        "enheter.csv:6: typ: måste fyllas i",
     ]
 
 
 def test_municipal_units_need_a_kommun(tmp_path: Path) -> None:
     units = changed(changed(UNITS, 4, kommun=""), 7, kommun="Stockholm")
     assert errors(one_file(tmp_path, "enheter.csv", units)) == [
-        "enheter.csv:6: kommun: required for typ bistandsenhet",
-        "enheter.csv:9: kommun: unknown municipality (expected one of Härnösand, Timrå, "
+        "enheter.csv:6: kommun: krävs för typ bistandsenhet",
+        "enheter.csv:9: kommun: okänd kommun (ska vara en av Härnösand, Timrå, "
         "Kramfors, Sollefteå, Ånge, Örnsköldsvik, Sundsvall)",
     ]
 
@@ -683,12 +683,12 @@ def test_municipal_units_need_a_kommun(tmp_path: Path) -> None:
         (
             "patienter",
             "boendeform",
-            "must be one of ordinart, sarskilt_boende, lss_boende, socialpsykiatri, privat_aktor",
+            "ska vara en av ordinart, sarskilt_boende, lss_boende, socialpsykiatri, privat_aktor",
         ),
-        ("vardtillfallen", "vardform", "must be one of somatik, psykiatri"),
-        ("vardtillfallen", "status", "must be one of pagaende, utskriven"),
-        ("sip", "samordningsansvar", "must be one of kommun, primarvard, slutenvard"),
-        ("sip", "status", "must be one of pagaende, avslutad"),
+        ("vardtillfallen", "vardform", "ska vara en av somatik, psykiatri"),
+        ("vardtillfallen", "status", "ska vara en av pagaende, utskriven"),
+        ("sip", "samordningsansvar", "ska vara en av kommun, primarvard, slutenvard"),
+        ("sip", "status", "ska vara en av pagaende, avslutad"),
     ],
 )
 def test_enumeration_errors(tmp_path: Path, stem: str, column: str, message: str) -> None:
@@ -703,29 +703,29 @@ def test_enumeration_errors(tmp_path: Path, stem: str, column: str, message: str
             "vardtillfallen",
             "utskrivningsklar",
             "2025-13-01",
-            "not a date (YYYY-MM-DD): '2025-13-01'",
+            "inget datum (ÅÅÅÅ-MM-DD): '2025-13-01'",
         ),
-        ("vardtillfallen", "inskriven", "2025-9-20", "not a date (YYYY-MM-DD): '2025-9-20'"),
-        ("vardtillfallen", "inskriven", "20250920", "not a date (YYYY-MM-DD): '20250920'"),
-        ("sip", "startad", "2025-02-30", "not a date (YYYY-MM-DD): '2025-02-30'"),
-        ("sip", "senaste_mote", "igår", "not a date (YYYY-MM-DD)"),
+        ("vardtillfallen", "inskriven", "2025-9-20", "inget datum (ÅÅÅÅ-MM-DD): '2025-9-20'"),
+        ("vardtillfallen", "inskriven", "20250920", "inget datum (ÅÅÅÅ-MM-DD): '20250920'"),
+        ("sip", "startad", "2025-02-30", "inget datum (ÅÅÅÅ-MM-DD): '2025-02-30'"),
+        ("sip", "senaste_mote", "igår", "inget datum (ÅÅÅÅ-MM-DD)"),
         (
             "meddelanden",
             "skickat",
             "2025-09-20",
-            "not a timestamp (YYYY-MM-DD HH:MM): '2025-09-20'",
+            "ingen tidpunkt (ÅÅÅÅ-MM-DD HH:MM): '2025-09-20'",
         ),
         (
             "meddelanden",
             "kvitterat",
             "2025-09-20 24:00",
-            "not a timestamp (YYYY-MM-DD HH:MM): '2025-09-20 24:00'",
+            "ingen tidpunkt (ÅÅÅÅ-MM-DD HH:MM): '2025-09-20 24:00'",
         ),
         (
             "meddelanden",
             "skickat",
             "2025-09-20T14:05",
-            "not a timestamp (YYYY-MM-DD HH:MM): '2025-09-20T14:05'",
+            "ingen tidpunkt (ÅÅÅÅ-MM-DD HH:MM): '2025-09-20T14:05'",
         ),
     ],
 )
@@ -739,7 +739,7 @@ def test_date_and_timestamp_errors(
 def test_unknown_municipality(tmp_path: Path) -> None:
     sips = changed(SIPS, 0, kommun="Umeå")
     assert errors(export(tmp_path, sip=sips)) == [
-        "sip.csv:2: kommun: unknown municipality (expected one of Härnösand, Timrå, Kramfors, "
+        "sip.csv:2: kommun: okänd kommun (ska vara en av Härnösand, Timrå, Kramfors, "
         "Sollefteå, Ånge, Örnsköldsvik, Sundsvall)"
     ]
 
@@ -747,9 +747,9 @@ def test_unknown_municipality(tmp_path: Path) -> None:
 def test_duplicate_ids(tmp_path: Path) -> None:
     patients = [*PATIENTS, {**PATIENTS[1], "fornamn": "Annan"}, {**PATIENTS[0], "kommun": "x"}]
     assert errors(export(tmp_path, patienter=patients)) == [
-        "patienter.csv:4: patient_id: duplicate id P2 (first on line 3)",
-        "patienter.csv:5: patient_id: duplicate id P1 (first on line 2)",
-        "patienter.csv:5: kommun: unknown municipality (expected one of Härnösand, Timrå, "
+        "patienter.csv:4: patient_id: id P2 förekommer flera gånger (första gången på rad 3)",
+        "patienter.csv:5: patient_id: id P1 förekommer flera gånger (första gången på rad 2)",
+        "patienter.csv:5: kommun: okänd kommun (ska vara en av Härnösand, Timrå, "
         "Kramfors, Sollefteå, Ånge, Örnsköldsvik, Sundsvall)",
     ]
 
@@ -773,7 +773,7 @@ def test_patient_units_must_have_the_right_type(
     patients = changed(PATIENTS, 1, **{column: unit})
     actual = next(u["typ"] for u in UNITS if u["enhet_id"] == unit)
     assert errors(export(tmp_path, patienter=patients)) == [
-        f"patienter.csv:3: {column}: unit {unit} is {actual}, expected {expected}"
+        f"patienter.csv:3: {column}: enheten {unit} har typ {actual}, ska vara {expected}"
     ]
 
 
@@ -786,23 +786,23 @@ def test_unknown_references_in_every_file(tmp_path: Path) -> None:
         meddelanden=changed(MESSAGES, 1, vardtillfalle_id="V9", mottagare_enhet="E-W"),
     )
     assert errors(paths) == [
-        "patienter.csv:3: halsocentral: unknown unit E-X",
-        "vardtillfallen.csv:3: patient_id: unknown patient P9",
-        "vardtillfallen.csv:3: avdelning: unknown unit E-Y",
-        "sip.csv:2: patient_id: unknown patient P8",
-        "sip.csv:2: ansvarig_enhet: unknown unit E-Z",
-        "meddelanden.csv:3: vardtillfalle_id: unknown admission V9",
-        "meddelanden.csv:3: mottagare_enhet: unknown unit E-W",
+        "patienter.csv:3: halsocentral: okänd enhet E-X",
+        "vardtillfallen.csv:3: patient_id: okänd patient P9",
+        "vardtillfallen.csv:3: avdelning: okänd enhet E-Y",
+        "sip.csv:2: patient_id: okänd patient P8",
+        "sip.csv:2: ansvarig_enhet: okänd enhet E-Z",
+        "meddelanden.csv:3: vardtillfalle_id: okänt vårdtillfälle V9",
+        "meddelanden.csv:3: mottagare_enhet: okänd enhet E-W",
     ]
 
 
 def test_ward_type_follows_vardform(tmp_path: Path) -> None:
     admissions = changed(changed(ADMISSIONS, 0, avdelning="E-PSY"), 1, avdelning="E-SOM")
     assert errors(export(tmp_path, vardtillfallen=admissions)) == [
-        "vardtillfallen.csv:2: avdelning: unit E-PSY is slutenvard_psykiatri, expected "
-        "slutenvard_somatik for vardform somatik",
-        "vardtillfallen.csv:3: avdelning: unit E-SOM is slutenvard_somatik, expected "
-        "slutenvard_psykiatri for vardform psykiatri",
+        "vardtillfallen.csv:2: avdelning: enheten E-PSY har typ slutenvard_psykiatri, ska vara "
+        "slutenvard_somatik för vardform somatik",
+        "vardtillfallen.csv:3: avdelning: enheten E-SOM har typ slutenvard_somatik, ska vara "
+        "slutenvard_psykiatri för vardform psykiatri",
     ]
 
 
@@ -824,12 +824,12 @@ def test_references_to_records_already_in_the_ledger(tmp_path: Path) -> None:
     # a known unit of the wrong type is refused, using the ledger's type
     patients = [changed(PATIENTS, 0, patient_id="P5", boende_enhet="E-HSV")[0]]
     assert errors([write_csv(later, "patienter.csv", patients)], known) == [
-        "patienter.csv:2: boende_enhet: unit E-HSV is hemsjukvardsenhet, expected boendeenhet"
+        "patienter.csv:2: boende_enhet: enheten E-HSV har typ hemsjukvardsenhet, ska vara boendeenhet"
     ]
     # and without the ledger's records the same files fail
     assert errors(paths) == [
-        "meddelanden.csv:2: vardtillfalle_id: unknown admission V1",
-        "meddelanden.csv:2: mottagare_enhet: unknown unit E-HC",
+        "meddelanden.csv:2: vardtillfalle_id: okänt vårdtillfälle V1",
+        "meddelanden.csv:2: mottagare_enhet: okänd enhet E-HC",
     ]
 
 
@@ -841,7 +841,7 @@ def test_import_version_of_a_unit_wins_over_the_ledger(tmp_path: Path) -> None:
 def test_unreadable_file_does_not_pile_up_reference_errors(tmp_path: Path) -> None:
     paths = export(tmp_path)
     paths[1].unlink()
-    assert errors(paths) == ["patienter.csv:1: -: file not found"]
+    assert errors(paths) == ["patienter.csv:1: -: filen finns inte"]
 
 
 def test_rejected_rows_still_count_for_references_and_duplicates(tmp_path: Path) -> None:
@@ -873,10 +873,10 @@ def test_errors_are_capped(tmp_path: Path) -> None:
         read(one_file(tmp_path, "enheter.csv", rows))
     assert e.value.total == 250
     assert len(e.value.errors) == MAX_ERRORS + 1
-    assert e.value.errors[0].startswith("enheter.csv:2: typ: must be one of")
+    assert e.value.errors[0].startswith("enheter.csv:2: typ: ska vara en av")
     assert e.value.errors[-2].startswith("enheter.csv:201: typ: ")
-    assert e.value.errors[-1] == "… and 50 more errors"
-    assert str(e.value) == "import rejected: 250 error(s), nothing imported"
+    assert e.value.errors[-1] == "… och 50 fel till"
+    assert str(e.value) == "importen avvisades: 250 fel, inget har importerats"
 
 
 def test_nothing_is_returned_on_error_and_gc_is_restored(tmp_path: Path) -> None:
@@ -907,17 +907,16 @@ def test_errors_never_show_personal_data(tmp_path: Path) -> None:
     text = "\n".join(got)
     for secret in (PN1, PN1[2:], PN2, p["fornamn"], p["efternamn"], "Storgatan", "Märta"):
         assert secret not in text
-    assert "patienter.csv:2: patient_id: duplicate" not in text
-    assert "vardtillfallen.csv:2: inskriven: not a date (YYYY-MM-DD)" in got
+    assert "patienter.csv:2: patient_id: id" not in text
+    assert "vardtillfallen.csv:2: inskriven: inget datum (ÅÅÅÅ-MM-DD)" in got
     assert (
-        "vardtillfallen.csv:2: patient_id: unknown patient (hidden: looks like a personnummer)"
-        in got
+        "vardtillfallen.csv:2: patient_id: okänd patient (dolt: ser ut som ett personnummer)" in got
     )
 
 
 def test_unknown_column_that_looks_like_a_personnummer_is_hidden(tmp_path: Path) -> None:
     path = write_csv(tmp_path, "enheter.csv", [], header=[*columns("enheter.csv"), PN1])
-    assert errors([path]) == ["enheter.csv:1: (hidden: looks like a personnummer): unknown column"]
+    assert errors([path]) == ["enheter.csv:1: (dolt: ser ut som ett personnummer): okänd kolumn"]
 
 
 # --- diffing: idempotence and updates ------------------------------------------------------
@@ -1064,5 +1063,5 @@ def test_malformed_csv(tmp_path: Path) -> None:
     path = tmp_path / "enheter.csv"
     path.write_text('enhet_id;namn;typ;kommun\nE1;"' + "x" * 140_000 + "\n", encoding="utf-8")
     assert errors([path]) == [
-        "enheter.csv:2: -: malformed CSV (field larger than field limit (131072))"
+        "enheter.csv:2: -: felaktig CSV (ett fält är längre än gränsen på 131072 tecken)"
     ]

@@ -131,14 +131,17 @@ def test_init_makes_the_schema_the_guards_and_a_plain_app_role(pg_url: str) -> N
 def test_the_text_output_says_what_to_do_next(pg_url: str) -> None:
     rc, out, err = run("ledger", "init", pg_url)
     assert rc == 0, err
-    assert "append-only guards installed" in out
+    assert "skydden mot ändring och borttagning är installerade" in out
     app = pg_url.rsplit("/", 1)[1] + "_app"
-    assert f"app role {app}: created" in out
-    assert f"generated password for {app} (shown once" in out
-    assert f"workstations use: --ledger postgresql://{app}:" in out
+    assert f"appens roll {app}: skapad" in out
+    assert f"genererat lösenord för {app} (visas en gång" in out
+    assert f"arbetsstationerna använder: --ledger postgresql://{app}:" in out
     rc, out, err = run("ledger", "check", pg_url)
     assert rc == 0 and err == ""
-    assert "head 0, 0 event(s), seq dense, append-only guards installed" in out
+    assert (
+        "senaste nummer 0, 0 händelser, nummerföljden obruten, skydden mot ändring är installerade"
+        in out
+    )
 
 
 def test_the_app_role_syncs_a_workstation(pg_url: str, tmp_path: Path) -> None:
@@ -209,7 +212,7 @@ def test_the_app_role_cannot_change_or_remove_events(
 )
 def test_the_guards_hold_for_the_owner_too(ledger: dict, pg_url: str, statement: str) -> None:  # type: ignore[type-arg]
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        with pytest.raises(errors.InsufficientPrivilege, match="append-only"):
+        with pytest.raises(errors.InsufficientPrivilege, match="tar bara emot nya händelser"):
             conn.execute(statement)
         assert conn.execute("SELECT count(*) FROM lcsp_events").fetchone() == (3,)
 
@@ -241,7 +244,9 @@ def test_hand_numbering_cannot_break_the_sequence(
     with psycopg.connect(as_role(pg_url, ledger["app_role"])) as conn:
         for s in steps:
             conn.execute(s)
-        with pytest.raises(errors.IntegrityConstraintViolation, match="lcsp ledger"):
+        with pytest.raises(
+            errors.IntegrityConstraintViolation, match="lcsp: den gemensamma databasen"
+        ):
             conn.commit()
     check = ok_json("ledger", "check", pg_url)
     assert check["ok"] and check["head"] == 3 and check["events"] == 3
@@ -312,10 +317,10 @@ def test_a_password_from_the_environment_is_never_printed(
 @pytest.mark.parametrize(
     ("setup", "args", "code", "expected"),
     [
-        (None, ["--app-role", "Bad-Name"], 2, "lcsp: app role 'Bad-Name': use lower-case"),
+        (None, ["--app-role", "Bad-Name"], 2, "lcsp: appens roll 'Bad-Name': använd gemener"),
         ("CREATE ROLE boss SUPERUSER LOGIN", ["--app-role", "boss"], 2,
-         "lcsp: role boss has SUPERUSER, CREATEROLE, CREATEDB or BYPASSRLS"),
-        (None, ["--app-role", "postgres"], 2, "lcsp: postgres owns the ledger tables"),
+         "lcsp: rollen boss har SUPERUSER, CREATEROLE, CREATEDB eller BYPASSRLS"),
+        (None, ["--app-role", "postgres"], 2, "lcsp: postgres äger tabellerna"),
     ],
 )  # fmt: skip
 def test_init_refuses_an_app_role_with_too_much_power(
@@ -335,22 +340,24 @@ def test_init_refuses_an_app_role_with_too_much_power(
 
 def test_the_app_role_cannot_run_init(ledger: dict, pg_url: str) -> None:  # type: ignore[type-arg]
     rc, _out, err = run("ledger", "init", as_role(pg_url, ledger["app_role"]), "--app-role", "two")
-    assert one_line(rc, err, 2).startswith("lcsp: not allowed at 127.0.0.1:")
+    assert one_line(rc, err, 2).startswith("lcsp: inte tillåtet på 127.0.0.1:")
 
 
 def test_init_and_check_refuse_what_is_no_ledger(pg_url: str, tmp_path: Path) -> None:
     rc, _o, err = run("ledger", "init", str(tmp_path / "l.sqlite"))
     assert one_line(rc, err, 2) == (
-        "lcsp: ledger init is for a PostgreSQL ledger (postgresql://…); "
-        "a SQLite ledger is created by the first sync"
+        "lcsp: lcsp ledger init gäller en gemensam databas i PostgreSQL (postgresql://…); "
+        "en SQLite-fil skapas vid första synkningen"
     )
     rc, _o, err = run("ledger", "check", pg_url)  # an empty database
-    assert one_line(rc, err, 2).startswith("lcsp: not an lcsp ledger (no schema) at 127.0.0.1:")
+    assert one_line(rc, err, 2).startswith(
+        "lcsp: ingen gemensam lcsp-databas (schemat saknas) på 127.0.0.1:"
+    )
     rc, _o, err = run("ledger", "check", str(tmp_path / "missing.sqlite"))
-    assert one_line(rc, err, 69).startswith("lcsp: ledger unreachable: ledger file not found")
+    assert one_line(rc, err, 69).startswith("lcsp: den gemensamma databasens fil finns inte")
     (tmp_path / "junk.sqlite").write_text("not a database")
     rc, _o, err = run("ledger", "check", str(tmp_path / "junk.sqlite"))
-    assert one_line(rc, err, 2).startswith("lcsp: not an lcsp ledger:")
+    assert one_line(rc, err, 2).startswith("lcsp: ingen gemensam lcsp-databas:")
 
 
 def test_unreachable_server_exits_69_with_one_line() -> None:
@@ -361,8 +368,10 @@ def test_unreachable_server_exits_69_with_one_line() -> None:
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         line = one_line(p.returncode, p.stderr, 69)
-        assert line.startswith("lcsp: ledger unreachable: cannot reach ledger at 127.0.0.1:1/lcsp")
-        assert "pw123" not in p.stderr and "local work" not in p.stderr
+        assert line.startswith(
+            "lcsp: den gemensamma databasen på 127.0.0.1:1/lcsp går inte att nå: anslutningen nekades"
+        )
+        assert "pw123" not in p.stderr and "lokala arbetet" not in p.stderr
 
 
 def test_check_finds_a_damaged_ledger(ledger: dict, pg_url: str) -> None:  # type: ignore[type-arg]
@@ -371,9 +380,12 @@ def test_check_finds_a_damaged_ledger(ledger: dict, pg_url: str) -> None:  # typ
         conn.execute("DELETE FROM lcsp_events WHERE seq = 2")
     rc, out, err = run("ledger", "check", pg_url)
     line = one_line(rc, err, 1)
-    assert line.startswith("lcsp: ledger check failed: seq not dense: 2 numbered event(s)")
-    assert "append-only guards missing" in line
-    assert "seq NOT dense, append-only guards MISSING" in out
+    assert line.startswith(
+        "lcsp: kontrollen av den gemensamma databasen misslyckades: nummerföljden är bruten: "
+        "2 numrerade händelser"
+    )
+    assert "skydden mot ändring saknas (kör lcsp ledger init)" in line
+    assert "nummerföljden BRUTEN, skydden mot ändring SAKNAS" in out
     report = json.loads(run("ledger", "check", pg_url, "--json")[1])
     assert report["ok"] is False and report["dense"] is False and report["head"] == 3
 
@@ -411,6 +423,7 @@ def test_a_home_ahead_of_a_restored_ledger_stops_instead_of_diverging(
     assert ok_json("ledger", "check", pg_url)["ok"]
     rc, _o, err = run(*g, "sync")
     assert one_line(rc, err, 2) == (
-        f"lcsp: the ledger ends at seq {cursor - 5} but this home has applied up to {cursor}: "
-        "the ledger was restored to an earlier point; see README (Outage and restore)"
+        f"lcsp: den gemensamma databasen slutar vid händelse {cursor - 5}, men hemmet har läst "
+        f"till och med {cursor}: databasen har återställts till en tidigare punkt; "
+        "se README (Outage and restore)"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -134,9 +135,21 @@ def _read_file(
     except csv.Error as e:
         # The file cannot be read: only that is reported, not the rows checked so far.
         errors.forget_since(before_rows)
-        errors.add(csv_rows.line_num, -1, "-", f"felaktig CSV ({e})")
+        errors.add(csv_rows.line_num, -1, "-", f"felaktig CSV ({csv_error_text(e)})")
         return None
     return ExportFile(spec, errors, table.lines, table.values)
+
+
+def csv_error_text(e: csv.Error) -> str:
+    """The csv module's complaint in Swedish, for the ones an export can cause."""
+    text = str(e)
+    if m := re.fullmatch(r"field larger than field limit \((\d+)\)", text):
+        return f"ett fält är längre än gränsen på {m[1]} tecken"
+    if "new-line character seen in unquoted field" in text:
+        return "radbrytning i ett fält utan citattecken"
+    if text.startswith("line contains NUL"):
+        return "raden innehåller ett NUL-tecken"
+    return text
 
 
 BLOCK = 1000  # rows checked together; short-lived rows keep the garbage collector's work small
