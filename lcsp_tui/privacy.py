@@ -10,21 +10,17 @@
 from __future__ import annotations
 
 import os
-import re
 import stat
 from pathlib import Path
 from typing import IO
 
 from lcsp_tui.domain.lookup import REFUSAL
-from lcsp_tui.domain.personnummer import looks_like_personnummer
+from lcsp_tui.domain.personnummer import looks_like_personnummer, personnummer_spans
 from lcsp_tui.domain.rules import Refusal
 
 PRIVATE_UMASK = 0o077
 HIDDEN = "[dolt personnummer]"
 
-# Anything shaped like a whole identity number (10 or 12 digits, optional - or + before the
-# last four, spaces or dots allowed between the groups), anywhere in a text.
-_SHAPED = re.compile(r"(?<!\d)(?:\d{2}[ .]?)?\d{6}[ .]?[-+]?[ .]?\d{4}(?!\d)")
 
 
 class PersonnummerRefused(Refusal):
@@ -33,7 +29,9 @@ class PersonnummerRefused(Refusal):
 
 def redact(text: str) -> str:
     """``text`` with every personnummer-shaped part replaced by a placeholder."""
-    return _SHAPED.sub(HIDDEN, text)
+    for start, end in reversed(personnummer_spans(text)):
+        text = text[:start] + HIDDEN + text[end:]
+    return text
 
 
 def refuse_personnummer(*texts: str | None) -> None:

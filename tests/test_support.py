@@ -293,7 +293,8 @@ def test_protected_identity_title_only_for_own_units(tmp_path: Path) -> None:
         ws.publish(diff_events(recs, ws.known()).events, {"test": True})
         q, now = ws.q, ws.now()
         rows = {r.subject: r for r in q.worklist("slutenvard-somatik", "AVD1", now)}
-        assert rows["V4"].title.startswith("A. Larsson (1950)")  # the ward's own screen
+        # the ward's own screen: the care relation sees the personnummer and the name
+        assert rows["V4"].title.startswith("19500101-9800 Agnes Larsson")
         # region-wide (no unit of its own): no name
         found = q.checklist("slutenvard-somatik", None, "V4", now)
         assert found is not None
@@ -303,7 +304,9 @@ def test_protected_identity_title_only_for_own_units(tmp_path: Path) -> None:
             m.recipient_unit: m.title for m in q.unacknowledged(None) if m.admission_id == "V4"
         }
         for unit, title in shown.items():
-            assert title.startswith(PROTECTED_TITLE) != (unit in ("HC1", "AVD1")), (unit, title)
+            own_unit = unit in ("HC1", "AVD1")
+            assert title.startswith(PROTECTED_TITLE) != own_unit, (unit, title)
+            assert ("19500101-9800" in title) == own_unit, (unit, title)
         # a patient without protected identity keeps its name everywhere
         found1 = q.checklist("slutenvard-somatik", None, "V1", now)
         assert found1 is not None and found1.title.startswith("A. Larsson (1945)")

@@ -19,8 +19,14 @@ from dataclasses import dataclass
 
 _TWELVE = re.compile(r"^(\d{8})-?(\d{4})$")
 _TEN = re.compile(r"^(\d{6})([-+])(\d{4})$")
-# Anything that looks like a whole identity number, for refusing it in free text.
-_LOOKS_LIKE = re.compile(r"(?<!\d)(?:\d{8}[-+]?\d{4}|\d{6}[-+]?\d{4})(?!\d)")
+# Anything shaped like a whole identity number in free text: six or eight date digits (a space
+# or a dot allowed between their pairs), then at most one separator of any kind — ``-``, ``+``,
+# ``/``, ``:``, ``T`` … — or spaces, then the last four. Month and day must be a date's
+# (a samordningsnummer's day is 61–91).
+_IN_TEXT = re.compile(
+    r"(?<!\d)(?:\d{2}[ .]?)?\d{2}[ .]?(?P<month>\d{2})[ .]?(?P<day>\d{2})"
+    r"[ \t]*(?:[^\d\s][ \t]*)?\d{4}(?!\d)"
+)
 
 
 class PersonnummerError(ValueError):
@@ -114,10 +120,21 @@ def parse(text: str, reference: dt.date) -> Personnummer:
     return pnr
 
 
+def personnummer_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds something shaped like a whole identity number, whatever single
+    separator (or none, or spaces) stands between the date and the last four."""
+    out = []
+    for m in _IN_TEXT.finditer(text):
+        month, day = int(m["month"]), int(m["day"])
+        if 1 <= month <= 12 and (1 <= day <= 31 or 61 <= day <= 91):
+            out.append(m.span())
+    return out
+
+
 def looks_like_personnummer(text: str) -> bool:
-    """True when ``text`` contains something shaped like a whole identity number."""
-    compact = re.sub(r"[\s.]", "", text)
-    return bool(_LOOKS_LIKE.search(compact)) or bool(_LOOKS_LIKE.search(text))
+    """True when ``text`` contains something shaped like a whole identity number (also when
+    spaces or dots are strewn inside it)."""
+    return bool(personnummer_spans(text)) or bool(personnummer_spans(re.sub(r"[\s.]", "", text)))
 
 
 def mask(digits: str) -> str:
