@@ -25,7 +25,8 @@ from lcsp_tui.cli import build_parser, main, usage_error_text
 from lcsp_tui.demo import generate
 from lcsp_tui.domain.words import NBSP
 from lcsp_tui.prator_format import write_export
-from lcsp_tui.stats.text import text_table
+from lcsp_tui.stats.progress import Tally
+from lcsp_tui.stats.text import stats_text, text_table
 
 TODAY = "2025-09-30T13:00"  # steps 2 and 3 are open; Prator is not read-only yet
 
@@ -388,6 +389,26 @@ def test_english_is_caught() -> None:
     assert not english_in("lcsp: okänd enhet 'X' (kör lcsp sync om den nyss importerats)")
     assert not english_in("[ ] s2.personuppgifter  Registrera patientens personuppgifter")
     assert not english_in("lcsp: den gemensamma databasens fil finns inte: /tmp/pytest-of-x/l")
+
+
+def test_numbers_from_a_thousand_are_written_the_swedish_way(home: Home) -> None:
+    from lcsp_tui.config import settings_from
+    from lcsp_tui.stats import collect
+    from lcsp_tui.workstation import Workstation
+
+    ws = Workstation(settings_from(home=str(home.path), role="systemforvaltning", today=TODAY))
+    try:
+        s = collect(ws.q, ws.region, ws.now())
+    finally:
+        ws.close()
+    s.progress.total = Tally(done=1500, total=1913, overdue=12)
+    text = stats_text(s)
+    assert f"Totalt  1{NBSP}500  1{NBSP}913  413  12" in re.sub(r" {2,}", "  ", text)
+    assert "1,913" not in text and "1913" not in text
+    for block in text.split("\n\n")[1:]:
+        title, *table = block.splitlines()
+        if len(table) > 1:
+            assert_aligned(table)
 
 
 @pytest.mark.parametrize(
