@@ -231,9 +231,9 @@ def serve(args: argparse.Namespace) -> int:
     try:
         server.serve()
     except OSError as e:
-        from lcsp_tui.errors import os_error_text
+        from lcsp_tui.errors import OS_ERRORS, os_error_text
 
-        reason = os_error_text(e)
+        reason = OS_ERRORS.get(e.errno or 0) or os_error_text(e)  # aiohttp words its own
         raise OSError(e.errno, f"kan inte lyssna på {cfg.host}:{cfg.port}: {reason}") from None
     return 0
 
