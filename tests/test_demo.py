@@ -4,6 +4,7 @@ valid identities, resolvable references, the cut-off mix, and an export round tr
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -462,3 +463,25 @@ def test_export_round_trip(size: str, tmp_path: Path) -> None:
     assert back == latest
     plan = importer.diff_events(back, lambda kind, id: None)
     assert len(plan.events) == len(latest)
+
+
+# ----------------------------------------------------------------------------- lcsp demo
+
+
+def test_demo_on_a_home_with_data_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 2 with one line, nothing added: a demo never mixes into a home's data."""
+    from lcsp_tui.cli import main
+
+    for k in [k for k in os.environ if k.startswith("LCSP_")]:
+        monkeypatch.delenv(k)
+    home = ["--home", str(tmp_path / "home"), "--user", "demo"]
+    assert main([*home, "demo", "--size", "small", "--no-tui"]) == 0
+    assert main([*home, "state-hash"]) == 0
+    before = capsys.readouterr().out.splitlines()[-1]
+    assert main([*home, "demo", "--size", "small", "--no-tui"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert main([*home, "state-hash"]) == 0
+    assert capsys.readouterr().out.strip() == before
