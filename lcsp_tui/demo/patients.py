@@ -12,7 +12,6 @@ from lcsp_tui.demo.progress import Progress, _Reporter
 from lcsp_tui.demo.sizes import _HOUSING_WEIGHTS, _PATIENT_SHARE, _Size
 from lcsp_tui.demo.units import _MunicipalUnits
 from lcsp_tui.domain.models import Housing, Patient
-from lcsp_tui.domain.personnummer import with_check_digit
 
 
 def _birth_year(rng: random.Random, housing: Housing) -> int:
@@ -29,6 +28,18 @@ def _birth_year(rng: random.Random, housing: Housing) -> int:
     return rng.randint(1981, 2005)
 
 
+# Each digit of an odd position (1st, 3rd …) doubled, then its digits summed (Luhn).
+_DOUBLED = {str(d): (2 * d) // 10 + (2 * d) % 10 for d in range(10)}
+_DIGIT = {str(d): d for d in range(10)}
+
+
+def _with_check_digit(nine: str) -> str:
+    """Nine digits (YYMMDDNNN) and their Luhn check digit: what
+    ``personnummer.with_check_digit`` gives, computed at once (100,000 times in large)."""
+    s = sum(_DOUBLED[c] for c in nine[0::2]) + sum(_DIGIT[c] for c in nine[1::2])
+    return f"{nine}{-s % 10}"
+
+
 def _personnummer(rng: random.Random, year: int, male: bool, taken: set[str]) -> str:
     while True:
         month = rng.randint(1, 12)
@@ -39,7 +50,7 @@ def _personnummer(rng: random.Random, year: int, male: bool, taken: set[str]) ->
         if serial == 0:
             continue
         nine = f"{year % 100:02d}{month:02d}{day:02d}{serial:03d}"
-        digits = f"{year // 100:02d}{with_check_digit(nine)}"
+        digits = f"{year // 100:02d}{_with_check_digit(nine)}"
         if digits not in taken:
             taken.add(digits)
             return digits
