@@ -1,12 +1,16 @@
 """Systemförvaltning's view of the audit trail: filter by user, patient, unit and time,
 export the rows for the spot checks the law requires (CSV for Excel, 0600, in the home).
 
-Opening the view and exporting are audited themselves.
+Opening the view and exporting are audited themselves. The newest ``ROW_CAP`` rows are shown;
+when there are more, the summary says how many are not shown and how to reach them (a filter,
+or the export, which holds every row). Times are the workstation's clock — the rehearsal's
+under ``--today`` — so a demo's trail never mixes in the real one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import cast
 
@@ -22,13 +26,16 @@ from textual.widgets import DataTable, Footer, Input, Static
 from lcsp_tui import audit
 from lcsp_tui.config import ConfigError
 from lcsp_tui.domain.personnummer import looks_like_personnummer
+from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.domain.rules import Refusal
+from lcsp_tui.domain.when import short_time
+from lcsp_tui.domain.words import num, plural
 from lcsp_tui.privacy import private_file
 from screens.host import Host
 from screens.widgets import StatusHeader, shorten
 
-ROW_CAP = 500  # newest first; filter or export to see more
-WIDE = 110  # from this width the role gets a column and times show the year
+ROW_CAP = 5000  # newest first; the summary says how many more there are (filter or export)
+WIDE = 110  # from this width the role gets a column
 FILTERS = (
     ("au-user", "Användare"),
     ("au-patient", "Patient-id"),
@@ -38,13 +45,34 @@ FILTERS = (
 )
 
 
-def export_path(home: Path) -> Path:
-    """``<home>/exports/granskning-YYYYMMDD-HHMMSS.csv`` (wall clock; the directory 0700)."""
+_TICKED = re.compile(r"^(\S+) (klar|ångrad)$")
+DECISIONS = {"aktuell": "aktuell", "ej_aktuell": "ej aktuell"}
+
+
+def export_path(home: Path, now: dt.datetime) -> Path:
+    """``<home>/exports/granskning-YYYYMMDD-HHMMSS.csv`` at the workstation's clock (the
+    rehearsal's under ``--today``); the directory 0700; never an earlier export's name."""
     folder = home / "exports"
     folder.mkdir(mode=0o700, exist_ok=True)
     folder.chmod(0o700)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return folder / f"granskning-{stamp}.csv"
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    path = folder / f"granskning-{stamp}.csv"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"granskning-{stamp}-{n}.csv"
+    return path
+
+
+def what_text(what: str, labels: dict[str, str]) -> str:
+    """What happened, in words: a checklist item by its label, a decision without its id."""
+    ticked = _TICKED.match(what)
+    if ticked and ticked.group(1) in labels:
+        return f"{ticked.group(2)}: {labels[ticked.group(1)]}"
+    if what.startswith("beslut: "):
+        decision = what.removeprefix("beslut: ")
+        return f"beslut: {DECISIONS.get(decision, decision.replace('_', ' '))}"
+    return what
 
 
 class AuditScreen(Screen[None]):
@@ -58,11 +86,11 @@ class AuditScreen(Screen[None]):
             tooltip="Spara raderna som CSV för stickprovskontroll",
         ),
         Binding(
-            "ctrl+r",
+            "ctrl+l",  # Ctrl+R switches role everywhere
             "reset",
             "Rensa filter",
             id="granskning.rensa",
-            tooltip="Visa hela loggen",
+            tooltip="Töm filtren och visa hela loggen",
         ),
     ]
 
@@ -110,44 +138,62 @@ class AuditScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        q = self.lcsp.ws.q
+        ws = self.lcsp.ws
+        q = ws.q
         rows = audit.query(q, self.filter, limit=ROW_CAP, newest_first=True)
         self.total = audit.count(q, self.filter)
+        this_year = ws.now().year
+        labels = {i.id: i.label for i in ws.region.checklists.item}
         table = self.query_one("#au-table", DataTable)
-        wide = (self.size.width or self.app.size.width) >= WIDE
+        width = self.size.width or self.app.size.width
+        wide = width >= WIDE
+        times = [_time(r["at"], this_year) for r in rows]
+        outcomes = [str(r["outcome"] or "") for r in rows]
+        at_w = max([10, *map(len, times)])
+        user_w, unit_w, subject_w = (16, 14, 12) if wide else (10, 10, 10)
+        role_w = 22 if wide else 0
+        out_w = min(max([6, *map(len, outcomes)]), 24)
+        columns = 7 if wide else 6
+        # What gets the rest: each column has one cell of padding either side, the
+        # scrollbar 2.
+        fixed = at_w + user_w + role_w + unit_w + subject_w + out_w
+        what_w = max(18, width - 2 - 2 * columns - fixed)
         table.clear(columns=True)
-        table.add_column("Tid", width=16 if wide else 11, key="at")
-        table.add_column("Användare", width=14 if wide else 10, key="user")
+        table.add_column("Tid", width=at_w, key="at")
+        table.add_column("Användare", width=user_w, key="user")
         if wide:
-            table.add_column("Roll", width=18, key="role")
-        table.add_column("Enhet", width=14 if wide else 10, key="unit")
-        table.add_column("Vad", width=26 if wide else 18, key="what")
-        table.add_column("Avser", width=14 if wide else 10, key="subject")
-        table.add_column("Utfall", key="outcome")
-        for r in rows:
+            table.add_column("Roll", width=role_w, key="role")
+        table.add_column("Enhet", width=unit_w, key="unit")
+        table.add_column("Vad", width=what_w, key="what")
+        table.add_column("Avser", width=subject_w, key="subject")
+        table.add_column("Utfall", width=out_w, key="outcome")
+        for r, at, outcome in zip(rows, times, outcomes, strict=True):
             unit = str(r["unit"] or "")
             if r["on_behalf_of"]:
                 unit = f"åt {r['on_behalf_of']}"
-            at = str(r["at"] or "").replace("T", " ")
-            cells = [at if wide else at[5:]]
-            cells.append(shorten(str(r["user"] or ""), 14 if wide else 10))
+            cells = [at, shorten(str(r["user"] or ""), user_w)]
             if wide:
-                cells.append(shorten(str(r["role"] or ""), 18))
+                role = str(r["role"] or "")
+                cells.append(shorten(ROLES[role].name if role in ROLES else role, role_w))
             cells += [
-                shorten(unit, 14 if wide else 10),
-                shorten(str(r["what"] or r["kind"]), 26 if wide else 18),
-                shorten(str(r["subject"] or ""), 14 if wide else 10),
-                str(r["outcome"] or ""),
+                shorten(unit, unit_w),
+                shorten(what_text(str(r["what"] or r["kind"]), labels), what_w),
+                shorten(str(r["subject"] or ""), subject_w),
+                shorten(outcome, out_w),
             ]
             table.add_row(*cells, key=str(r["seq"]))
         self._summary(len(rows))
 
     def _summary(self, shown: int, problem: str | None = None) -> None:
         t = Text()
-        t.append(f"{self.total} händelser", style="bold")
+        t.append(plural(self.total, "händelse", "händelser"), style="bold")
         t.append(f" · filter: {self.filter.describe()}")
         if shown < self.total:
-            t.append(f" · visar de {shown} senaste", style="dim")
+            t.append(
+                f" · visar de {num(shown)} senaste, {num(self.total - shown)} visas inte: "
+                "filtrera, eller exportera alla (F5)",
+                style="bold yellow",
+            )
         if problem:
             t.append(f"\n{problem}", style="bold red")
         else:
@@ -182,12 +228,23 @@ class AuditScreen(Screen[None]):
     def action_export(self) -> None:
         ws = self.lcsp.ws
         rows = audit.query(ws.q, self.filter)
-        path = export_path(ws.settings.home)
+        path = export_path(ws.settings.home, ws.now())
         with private_file(path, encoding="utf-8-sig", newline="") as fh:
             audit.write_csv(rows, fh)
         ws.audit_read(self.filter.patient, "granskningslogg exporterad", f"{len(rows)} rader")
         self.lcsp.local_change()
-        self.notify(f"{len(rows)} rader sparade i {path}", title="Exporterat", timeout=8)
+        saved = plural(len(rows), "rad sparad", "rader sparade")
+        self.notify(f"{saved} i {path}", title="Exporterat", timeout=8)
 
     def action_back(self) -> None:
         self.dismiss()
+
+
+def _time(at: object, this_year: int) -> str:
+    """``30/9 10:00``, with the year when it is not this year's (the trail's own text if it
+    is not a time)."""
+    text = str(at or "")
+    try:
+        return short_time(dt.datetime.fromisoformat(text), this_year=this_year)
+    except ValueError:
+        return text

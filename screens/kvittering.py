@@ -1,7 +1,9 @@
-"""Kvittering: the unit's unacknowledged Prator messages, oldest first; mark and acknowledge."""
+"""Kvittering: the unit's unacknowledged Prator messages, oldest first. The kvittering itself
+is made in Prator; here it is registered (one row, or the marked ones), so the others see it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import cast
 
 from rich.text import Text
@@ -13,6 +15,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from lcsp_tui.domain import rules
+from lcsp_tui.domain.when import short_time
+from lcsp_tui.domain.words import num, plural
 from lcsp_tui.rows import MessageRow
 from screens.dialogs import ConfirmScreen
 from screens.host import Host
@@ -38,10 +42,11 @@ class MessageTable(DataTable[object]):
         Binding(
             "enter",
             "ack",
-            "Kvittera",
+            "Registrera kvittering",
             id="kvittering.enter",
             show=False,
-            tooltip="Kvittera markerade meddelanden (eller raden)",
+            tooltip="Registrera kvittering (gjord i Prator) av de markerade meddelandena, "
+            "eller av raden",
         ),
     ]
 
@@ -59,9 +64,10 @@ class KvitteringScreen(Screen[None]):
         Binding(
             "a",
             "ack",
-            "Kvittera",
+            "Registrera",  # "Reg. kvittering" does not fit 80 columns with the others
             id="kvittering.kvittera",
-            tooltip="Kvittera markerade meddelanden (eller raden)",
+            tooltip="Registrera kvittering (gjord i Prator) av de markerade meddelandena, "
+            "eller av raden",
         ),
         Binding(
             "asterisk",
@@ -102,19 +108,20 @@ class KvitteringScreen(Screen[None]):
         self.marked &= ids
         table = self.query_one("#messages", MessageTable)
         keep = table.cursor_row if table.row_count else 0
+        year = ws.now().year
+        sent = [sent_text(msg.sent or "", year) for msg in self.messages]
         table.clear(columns=True)
         table.add_column(" ", width=3, key="mark")
-        table.add_column("Skickat", width=11, key="sent")
+        table.add_column("Skickat", width=max([10, *map(len, sent)]), key="sent")
         table.add_column("Typ", width=11, key="type")
         table.add_column("Patient/vårdtillfälle", key="who")
         table.add_column("Meddelande", key="id")
-        for msg in self.messages:
+        for msg, when in zip(self.messages, sent, strict=True):
             mid = msg.message_id
             who = f"{msg.title.split(' – ')[0]} {msg.admission_id}"
-            sent = msg.sent or ""
             table.add_row(
                 Text("[x]", style="bold green") if mid in self.marked else "[ ]",
-                _short_time(sent),
+                when,
                 MESSAGE_TYPES.get(msg.type, msg.type),
                 shorten(who, 40),
                 mid,
@@ -124,14 +131,15 @@ class KvitteringScreen(Screen[None]):
             table.move_cursor(row=min(keep, len(self.messages) - 1), animate=False)
         title = Text()
         title.append("Okvitterade Prator-meddelanden till din enhet: ", style="bold")
-        title.append(f"{len(self.messages)}", style="bold")
+        title.append(num(len(self.messages)), style="bold")
         title.append(" (äldst först)", style="dim")
         if self.marked:
-            n = len(self.marked)
-            title.append(f" · {n} markerad{'' if n == 1 else 'e'}", style="bold cyan")
+            title.append(
+                f" · {plural(len(self.marked), 'markerad', 'markerade')}", style="bold cyan"
+            )
         title.append(
-            "\nKvittera här när det är gjort i Prator. Mellanslag markerar, a kvitterar.\n"
-            + kvittering_help(self.lcsp.ws.region),
+            "\nKvitteringen görs i Prator; registrera den sedan här: mellanslag markerar, "
+            "a registrerar.\n" + kvittering_help(self.lcsp.ws.region),
             style="dim",
         )
         self.query_one("#kv-title", Static).update(title)
@@ -181,7 +189,7 @@ class KvitteringScreen(Screen[None]):
 
         self.app.push_screen(
             ConfirmScreen(
-                f"Kvittera {len(targets)} meddelanden?",
+                f"Registrera kvittering av {plural(len(targets), 'meddelande', 'meddelanden')}?",
                 "Gör det bara om du har kvitterat dem i Prator.",
             ),
             confirmed,
@@ -201,8 +209,8 @@ class KvitteringScreen(Screen[None]):
         self.lcsp.local_change()
         self.reload()
         if done:
-            what = "meddelande" if done == 1 else "meddelanden"
-            self.notify(f"Kvitterat: {done} {what} (sparat lokalt, synkas)", timeout=4)
+            what = plural(done, "meddelande", "meddelanden")
+            self.notify(f"Kvittering registrerad: {what} (sparat lokalt, synkas)", timeout=4)
 
     def action_back(self) -> None:
         self.dismiss()
@@ -212,10 +220,13 @@ class KvitteringScreen(Screen[None]):
         event.stop()
 
 
-def _short_time(text: str) -> str:
-    """``2025-09-29 14:05`` -> ``29/09 14:05``."""
-    if len(text) >= 16 and text[4] == "-":
-        return f"{text[8:10]}/{text[5:7]} {text[11:16]}"
-    if len(text) >= 10 and text[4] == "-":
-        return f"{text[8:10]}/{text[5:7]}"
-    return text
+def sent_text(text: str, this_year: int | None = None) -> str:
+    """``2025-09-29 14:05`` -> ``29/9 14:05`` (with the year when it is not ``this_year``)."""
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text
+    if len(text.strip()) == 10:  # a date without a time
+        year = "" if this_year is None or when.year == this_year else f" {when.year}"
+        return f"{when.day}/{when.month}{year}"
+    return short_time(when, this_year=this_year)

@@ -1,12 +1,16 @@
 """The support desk: patient lookup and kvittering help requests (SPEC §5).
 
-Lookup: initial + surname and birth year, never a personnummer (refused in Swedish, the
-fields emptied, audited as refused). Every match is listed, never narrowed to one; a
+Lookup: initial + surname and birth year, never a personnummer: one typed into either field
+is refused as soon as it is whole (in Swedish, the fields emptied, audited as refused). Every match is listed, never narrowed to one; a
 protected identity shows no name and no units. Each unacknowledged message of a match is a
-row of its own: Enter acknowledges it on the recipient unit's behalf.
+row of its own: Enter registers its kvittering (done in Prator) on the recipient unit's behalf.
 
 Help requests: recorded (n), worked (p), resolved (l); Enter on one looks its patient up
 and makes it the active request, so kvitteringar made then are counted on it.
+
+Keys: the search field has the focus, so letters are letters there; Ctrl+R switches role
+from anywhere (the footer shows it), and r, e, n, p, l, s work once the focus is on the
+results or the requests.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ from textual.widgets.option_list import Option
 
 from lcsp_tui import helpdesk
 from lcsp_tui.domain.lookup import LookupRefused
+from lcsp_tui.domain.personnummer import looks_like_personnummer
 from lcsp_tui.domain.rules import Refusal
+from lcsp_tui.domain.words import num, plural
 from lcsp_tui.helpdesk import STATUS_LABELS, fmt_age
 from lcsp_tui.lookup import Match, audited_lookup
 from lcsp_tui.rows import HelpRequest
@@ -52,6 +58,15 @@ class HelpTable(DataTable[object]):
             "Slå upp",
             id="support.sla-upp",
             tooltip="Slå upp ärendets patient och arbeta med ärendet",
+        ),
+        # Esc still starts a new search here, but stays out of the footer (80 columns).
+        Binding(
+            "escape",
+            "screen.clear",
+            "Ny sökning",
+            id="support.arenden-rensa",
+            show=False,
+            tooltip="Töm sökningen och börja om",
         ),
     ]
 
@@ -82,6 +97,13 @@ class SupportScreen(Screen[None]):
         Binding("p", "work", "Pågår", id="support.pagar", tooltip="Ta ärendet (pågår)"),
         Binding("l", "resolve", "Lös", id="support.los", tooltip="Markera ärendet som löst"),
         Binding(
+            "ctrl+r",
+            "app.choose_role",
+            "Byt roll",
+            id="support.roll",
+            tooltip="Välj en annan roll (r fungerar när du inte skriver i ett fält)",
+        ),
+        Binding(
             "escape",
             "clear",
             "Ny sökning",
@@ -94,7 +116,7 @@ class SupportScreen(Screen[None]):
             "Synka",
             id="support.synka",
             show=False,
-            tooltip="Skicka ditt arbete och hämta de andras från liggaren",
+            tooltip="Skicka ditt arbete och hämta de andras från den gemensamma databasen",
         ),
     ]
 
@@ -105,7 +127,7 @@ class SupportScreen(Screen[None]):
     SupportScreen #lk-form Input { border: none; height: 1; padding: 0 1; background: $boost; }
     SupportScreen #lk-form Input:focus { background: $primary 20%; }
     SupportScreen #lk-name { width: 1fr; margin-right: 1; }
-    SupportScreen #lk-year { width: 24; }
+    SupportScreen #lk-year { width: 26; }
     SupportScreen #lk-status { height: auto; padding: 0 1; margin-top: 1; }
     SupportScreen #lk-results { height: 1fr; border: none; padding: 0; }
     SupportScreen #lk-results > .option-list--option-disabled { color: $foreground; }
@@ -130,7 +152,9 @@ class SupportScreen(Screen[None]):
             with TabPane("Sök patient (F2)", id="sok"):
                 with Horizontal(id="lk-form"):
                     yield Input(placeholder="Initial och efternamn, t.ex. A Larsson", id="lk-name")
-                    yield Input(placeholder="Födelseår, t.ex. 1945", id="lk-year", max_length=8)
+                    # No max_length: a personnummer typed here must reach the refusal whole,
+                    # not be cut to eight digits that pass for a date.
+                    yield Input(placeholder="Födelseår, t.ex. 1945", id="lk-year")
                 yield Static(id="lk-status")
                 yield ResultList(id="lk-results")
             with TabPane("Hjälpärenden (F3)", id="arenden"):
@@ -175,6 +199,14 @@ class SupportScreen(Screen[None]):
     def _year_done(self) -> None:
         self.run_lookup()
 
+    @on(Input.Changed, "#lk-name")
+    @on(Input.Changed, "#lk-year")
+    def _typed(self, event: Input.Changed) -> None:
+        """A whole personnummer is refused the moment it is typed (or pasted): it stays on
+        the screen no longer than it takes to type it."""
+        if looks_like_personnummer(event.value):
+            self.run_lookup()
+
     def run_lookup(self) -> None:
         """Look up what the form holds; audited once, refused or not."""
         name_in = self.query_one("#lk-name", Input)
@@ -201,10 +233,11 @@ class SupportScreen(Screen[None]):
         results = self.query_one("#lk-results", ResultList)
         status = self.query_one("#lk-status", Static)
         options: list[Option] = []
+        year = self.lcsp.ws.now().year
         for i, m in enumerate(self.matches):
             options.append(Option(match_text(m), id=f"match:{i}", disabled=True))
             for u in m["unacknowledged"]:
-                options.append(Option(ack_text(u), id=f"{ACK_PREFIX}{u['message_id']}"))
+                options.append(Option(ack_text(u, year), id=f"{ACK_PREFIX}{u['message_id']}"))
         results.clear_options()
         results.add_options(options)
         first = next((i for i, o in enumerate(options) if not o.disabled), None)
@@ -216,9 +249,9 @@ class SupportScreen(Screen[None]):
             t.append("Inga träffar. ", style="bold")
             t.append("Kontrollera stavning och födelseår, eller fråga efter enheten.")
         elif n == 1:
-            t.append("1 träff", style="bold")
+            t.append(plural(n, "träff", "träffar"), style="bold")
         else:
-            t.append(f"{n} träffar", style="bold yellow")
+            t.append(plural(n, "träff", "träffar"), style="bold yellow")
             t.append(" – alla visas; fråga efter enhet för att veta vem det gäller.")
         if self.active:
             t.append(f"\nArbetar med ärende {self.active}", style="cyan")
@@ -233,7 +266,7 @@ class SupportScreen(Screen[None]):
         mid = oid[len(ACK_PREFIX) :]
         unit = next(
             (
-                f"{u['unit_name']} ({u['unit']})"
+                f"{u['unit_name'] or u['unit']} ({u['unit']})"
                 for m in self.matches
                 for u in m["unacknowledged"]
                 if u["message_id"] == mid
@@ -247,8 +280,8 @@ class SupportScreen(Screen[None]):
 
         self.app.push_screen(
             ConfirmScreen(
-                f"Kvittera {mid} åt {unit}?",
-                "Registreras som gjort av support för enheten. Gör det bara när "
+                f"Registrera kvittering av {mid} åt {unit}?",
+                "Registreras som gjord av support åt enheten. Gör det bara när "
                 "kvitteringen är gjord i Prator och processen tillåter det.",
             ),
             confirmed,
@@ -264,10 +297,12 @@ class SupportScreen(Screen[None]):
             return
         self.lcsp.local_change()
         if ev is None:
-            self.notify(f"{message_id} var redan kvitterat", timeout=3)
+            self.notify(f"{message_id} var redan registrerat som kvitterat", timeout=3)
         else:
             for_what = f" för ärende {self.active}" if req else ""
-            self.notify(f"Kvitterat {message_id} åt enheten{for_what} (synkas)", timeout=4)
+            self.notify(
+                f"Kvittering av {message_id} registrerad åt enheten{for_what} (synkas)", timeout=4
+            )
         for m in self.matches:  # the row goes; the lookup itself is not redone
             acks = m["unacknowledged"]
             m["unacknowledged"] = [u for u in acks if u["message_id"] != message_id]
@@ -290,26 +325,33 @@ class SupportScreen(Screen[None]):
     def _render_requests(self) -> None:
         table = self.query_one("#hr-table", HelpTable)
         keep = self._cursor_request()
-        now = self.lcsp.ws.settings.now()
+        ws = self.lcsp.ws
+        now = ws.now()
         table.clear(columns=True)
-        # Each column has one cell of padding either side; keep 2 for the scrollbar.
+        # Each column has one cell of padding either side; keep 2 for the scrollbar. From
+        # 110 columns the units are named, not only their ids.
         width = self.size.width or self.app.size.width
-        need_w = max(width - 2 - 2 * 6 - (10 + 9 + 5 + 18 + 12), 10)
+        wide = width >= 110
+        who_w, units_w = (24, 30) if wide else (19, 11)
+        fixed = 10 + 9 + 6 + who_w + units_w
+        need_w = max(width - 2 - 2 * 6 - fixed, 10)
         table.add_column("Ärende", width=10, key="id")
         table.add_column("Ålder", width=9, key="age")
-        table.add_column("Status", width=5, key="status")
-        table.add_column("Patient", width=18, key="who")
-        table.add_column("Enhet", width=12, key="units")
+        table.add_column("Status", width=6, key="status")
+        table.add_column("Patient", width=who_w, key="who")
+        table.add_column("Enhet", width=units_w, key="units")
         table.add_column("Behov", width=need_w, key="need")
         for r in self.requests:
             status = STATUS_LABELS.get(r.status, r.status)
+            units = ", ".join(ws.q.unit_name(u) for u in r.units) if wide else ",".join(r.units)
+            acks = f" [{plural(r.acks, 'kvittering', 'kvitteringar')}]" if r.acks else ""
             table.add_row(
                 r.request_id,
                 fmt_age(r.age(now)),
                 Text(status, style="bold" if r.status == "ny" else "cyan"),
-                shorten(f"{r.name} ({r.birth_year})", 18),
-                shorten(",".join(r.units), 12),
-                shorten(r.need + (f" [{r.acks} kv.]" if r.acks else ""), need_w),
+                shorten(f"{r.name} ({r.birth_year})", who_w),
+                shorten(units, units_w),
+                shorten(r.need + acks, need_w),
                 key=r.request_id,
             )
         ids = [r.request_id for r in self.requests]
@@ -317,7 +359,7 @@ class SupportScreen(Screen[None]):
             table.move_cursor(row=ids.index(keep), animate=False)
         n = len(self.requests)
         title = Text()
-        title.append(f"{n} öppna hjälpärenden", style="bold")
+        title.append(plural(n, "öppet hjälpärende", "öppna hjälpärenden"), style="bold")
         title.append(" (äldst först)", style="dim")
         if self.active:
             title.append(f" · arbetar med {self.active}", style="cyan")
@@ -331,7 +373,14 @@ class SupportScreen(Screen[None]):
         empty.display = not self.requests
         table.display = bool(self.requests)
         tabs = self.query_one("#support-tabs", TabbedContent)
-        tabs.get_tab("arenden").label = f"Hjälpärenden: {n} (F3)"
+        tabs.get_tab("arenden").label = f"Hjälpärenden: {num(n)} (F3)"
+
+    def clock_ticked(self) -> None:
+        """A new minute (the app's clock, a rehearsal's too): the requests' ages move on."""
+        self._render_requests()
+
+    def on_resize(self) -> None:
+        self._render_requests()
 
     def _cursor_request(self) -> str | None:
         table = self.query_one("#hr-table", HelpTable)

@@ -1,7 +1,8 @@
 """How the support desk sees a lookup's matches: no personnummer, no first name.
 
 Each match is a heading with its units, admissions and SIPs (cutover status); each of its
-unacknowledged messages is an option of its own, to acknowledge on the unit's behalf.
+unacknowledged messages is an option of its own: the desk registers a kvittering it has made
+in Prator on the unit's behalf.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 
 from lcsp_tui.lookup import Match, UnackedMessage
-from screens.kvittering import MESSAGE_TYPES, _short_time
+from screens.kvittering import MESSAGE_TYPES, sent_text
 
 ACK_PREFIX = "ack:"  # option id prefix of a message row
+COORDINATORS = {"kommun": "kommun", "primarvard": "primärvård", "slutenvard": "slutenvård"}
 
 
 def match_text(m: Match) -> Group:
@@ -41,21 +43,27 @@ def match_text(m: Match) -> Group:
         body.append(str(a["cutover"]), style="cyan")
         grid.add_row("", "Vårdtillfälle", body)
     for s in m["sips"]:
-        body = Text(f"{s['id']} ({s['coordinator']}): ")
+        org = str(s["coordinator"])
+        body = Text(f"{s['id']} (samordning: {COORDINATORS.get(org, org)}): ")
         body.append(str(s["cutover"]), style="cyan")
         grid.add_row("", "SIP", body)
     owing = m.get("owing_units") or []
     if owing:
-        grid.add_row("", Text("Okvitterat hos", style="bold yellow"), ", ".join(owing))
+        names = {str(u["unit"]): u["unit_name"] for u in m["unacknowledged"]}
+        grid.add_row(
+            "",
+            Text("Okvitterat hos", style="bold yellow"),
+            ", ".join(f"{names.get(u) or u} ({u})" for u in owing),
+        )
     return Group(head, grid)
 
 
-def ack_text(u: UnackedMessage) -> Padding:
-    t = Text("▸ Kvittera ", style="bold")
+def ack_text(u: UnackedMessage, this_year: int | None = None) -> Padding:
+    t = Text("▸ Registrera kvittering av ", style="bold")
     t.append(str(u["message_id"]), style="bold")
     kind = MESSAGE_TYPES.get(str(u["type"]), str(u["type"]))
-    t.append(f" ({kind}, {_short_time(str(u['sent']))}) åt ")
-    t.append(f"{u['unit_name']} ({u['unit']})", style="bold")
+    t.append(f" ({kind}, {sent_text(str(u['sent']), this_year)}) åt ")
+    t.append(f"{u['unit_name'] or u['unit']} ({u['unit']})", style="bold")
     return Padding(t, (0, 0, 0, 2))
 
 
@@ -66,8 +74,8 @@ class ResultList(OptionList):
         Binding(
             "enter",
             "select",
-            "Kvittera åt enheten",
+            "Registrera",  # each row says what: "Registrera kvittering av …"
             id="support.kvittera",
-            tooltip="Kvittera meddelandet åt mottagande enhet (gjort i Prator)",
+            tooltip="Registrera kvitteringen åt mottagande enhet (gjord i Prator)",
         ),
     ]
