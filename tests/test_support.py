@@ -486,9 +486,7 @@ def test_production_home_refuses_a_demo_ledger(run: Run, tmp_path: Path) -> None
     prod = Run(tmp_path / "prod", run.capsys)
     empty = prod.ok("--env", "produktion", "state-hash")
     ledger = str(demo.home / "ledger.sqlite")
-    line = prod.refused(
-        "--ledger", ledger, "--role", "support", "sync", says="fiktiva demodata"
-    )
+    line = prod.refused("--ledger", ledger, "--role", "support", "sync", says="fiktiva demodata")
     assert "produktion" in line
     assert prod.ok("state-hash") == empty  # nothing folded
     with closing(sqlite3.connect(prod.home / "store.sqlite")) as conn:
@@ -510,9 +508,7 @@ def test_training_home_refuses_a_production_ledger_and_demo_cannot_write_into_it
     train = Run(tmp_path / "train", run.capsys)
     train.refused("--ledger", ledger, "--role", "support", "sync", says="produktionens")
     other = Run(tmp_path / "train2", run.capsys)
-    other.refused(
-        "--ledger", ledger, "demo", "--size", "small", "--no-tui", says="produktionens"
-    )
+    other.refused("--ledger", ledger, "demo", "--size", "small", "--no-tui", says="produktionens")
     with closing(sqlite3.connect(ledger)) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone() == (1,)
 
