@@ -302,9 +302,10 @@ def _step2(
     for ward, queue in queues.items():
         role = rules.slutenvard_role(queue[0].care_form)
         team = staff.team(role, ward, 2 if len(queue) > 6 else 1)
-        # The first nurse starts at 08:00 or after the morning round; the special cases'
-        # wards start early, so that they are done by the rehearsal.
-        first = 30 if queue[0].admission_id in special else 75
+        # The first nurse starts at 08:00 or after the morning round. A ward with special
+        # cases starts at once and does them first, quickly (at most 14 minutes each, at
+        # most six on a ward): they are done by 09:30, well before the rehearsal.
+        first = 10 if queue[0].admission_id in special else 75
         clocks = [
             opens + minutes(rng, 0, first) + minutes(rng, 0, 20) * k for k in range(len(team))
         ]
@@ -312,8 +313,9 @@ def _step2(
             k = min(range(len(team)), key=lambda k: clocks[k])
             if clocks[k] >= REHEARSAL - dt.timedelta(minutes=5):
                 break
+            quick = a.admission_id in special
             ticks = special.get(a.admission_id) or _step2_items(a, w.patients[a.patient_id], rng)
-            when = spread(rng, clocks[k], len(ticks) + 1, (2, 7))
+            when = spread(rng, clocks[k], len(ticks) + 1, (1, 3) if quick else (2, 7))
             p = w.patients[a.patient_id]
             for item, at in zip(ticks, when, strict=False):
                 value = {
@@ -321,10 +323,11 @@ def _step2(
                     "s2.psykiatrisk_oppenvardsenhet": p.psych_outpatient_unit,
                 }.get(item)
                 events.append(_tick(a.admission_id, item, team[k], at, value))
-            if a.admission_id in discharged:
+            if a.admission_id in discharged:  # later in the morning, after the round
+                out = min(when[-1] + minutes(rng, 30, 90), REHEARSAL - minutes(rng, 3, 8))
                 payload: dict[str, object] = {"admission_id": a.admission_id}
-                events.append(_Done(when[-1], m.ADMISSION_DISCHARGED, payload, team[k]))
-            clocks[k] = when[-1] + minutes(rng, 2, 15)
+                events.append(_Done(out, m.ADMISSION_DISCHARGED, payload, team[k]))
+            clocks[k] = when[-1] + (minutes(rng, 1, 5) if quick else minutes(rng, 2, 15))
     kept = [e for e in events if e.when < REHEARSAL]
     done = {str(e.payload.get("admission_id") or e.payload["subject"]) for e in kept}
     if not set(special) <= done:
