@@ -1,5 +1,6 @@
 """The rules of SPEC §5 at their boundaries."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -382,3 +383,10 @@ def test_flagged_after_its_window_gets_a_fresh_due_time() -> None:
 
     assert due(dt.datetime(2025, 9, 30, 10, 0)) == dt.datetime(2025, 9, 30, 12, 0)  # in time
     assert due(dt.datetime(2025, 10, 3, 9, 0)) == dt.datetime(2025, 10, 4, 9, 0)  # a fresh day
+
+
+def test_sip_status_says_when_a_not_current_sip_is_closed_in_prator() -> None:
+    ctx = sip_ctx(False, SipDecision.EJ_AKTUELL)
+    assert rules.sip_status(ctx, REGION) == "ej aktuell – ska avslutas i Prator"
+    closed = dataclasses.replace(ctx, done={"s7.avsluta_ej_aktuell": True})
+    assert rules.sip_status(closed, REGION) == "ej aktuell – avslutad i Prator"

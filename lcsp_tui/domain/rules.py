@@ -435,6 +435,8 @@ def sip_status(ctx: SubjectContext, region: RegionData) -> str:
     if not sip_is_ongoing(sip):
         return "avslutad"
     if decision is SipDecision.EJ_AKTUELL:
+        if ctx.done.get("s7.avsluta_ej_aktuell", False):
+            return "ej aktuell – avslutad i Prator"
         return "ej aktuell – ska avslutas i Prator"
     if ctx.done.get("s7.avsluta_prator", False):
         return "flyttad till LCSP"

@@ -43,7 +43,7 @@ from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.rows import subject_title
 from lcsp_tui.store.inputs import Inputs, Pending, Tick, chunks, rows
 
-READ_MODEL_VERSION = 4  # bump when a rule or an rm_* table changes: homes rebuild on open
+READ_MODEL_VERSION = 5  # bump when a rule or an rm_* table changes: homes rebuild on open
 ROLE_BITS = {r: 1 << k for k, r in enumerate(ROLES)}
 NO_UNIT = ""  # rm_list.unit of a subject held at no unit
 
