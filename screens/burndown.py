@@ -1,5 +1,7 @@
-"""The burndown as a chart in the terminal (textual-plotext): open items at the end of each
-day against the plan, today marked. Above it, the figures in one or two lines."""
+"""What is left to do over time ("Kvar att göra över tid", a burndown) as a chart in the
+terminal (textual-plotext): open items at the end of each day against the plan, today marked.
+Above it, the figures in one or two lines; below it, the legend on a line of its own (never
+drawn over the chart's lines)."""
 
 from __future__ import annotations
 
@@ -11,22 +13,35 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from lcsp_tui import timeline as tl
+from lcsp_tui.domain.when import day_text
+from lcsp_tui.domain.words import NBSP, num
 from lcsp_tui.stats.burndown import Burndown
 
+OVER_TIME = "Kvar att göra över tid"  # the seed's words for the burndown
 AROUND_TODAY = 28  # days shown before the read-only day (or today), unless the whole period
+PLAN_COLOUR, LEFT_COLOUR, TODAY_COLOUR = "blue", "red", "green"
 
 
 def fmt(n: float | int | None) -> str:
-    if n is None:
-        return "–"
-    return f"{n:,.0f}".replace(",", " ")
+    """``1 913`` (rounded to a whole number); ``–`` for none."""
+    return num(None if n is None else round(n))
 
 
 def end_text(end: dt.date, today: dt.date) -> str:
-    """``mån 5/1`` (with the year when it is not this year's)."""
-    text = tl.day_text(dt.datetime.combine(end, dt.time()))
-    return text if end.year == today.year else f"{text} {end.year}"
+    """``mån 5/1`` (``mån 5/1 2026`` when it is not this year's)."""
+    return day_text(dt.datetime.combine(end, dt.time()), this_year=today.year)
+
+
+def legend() -> Text:
+    """The chart's legend, for a line of its own below the chart."""
+    t = Text()
+    t.append("▀▀", style=PLAN_COLOUR)
+    t.append(" plan   ")
+    t.append("▄▄", style=LEFT_COLOUR)
+    t.append(" kvar   ")
+    t.append("│", style=TODAY_COLOUR)
+    t.append(" i dag")
+    return t
 
 
 def burndown_numbers(b: Burndown) -> Text:
@@ -40,7 +55,7 @@ def burndown_numbers(b: Burndown) -> Text:
         t.append(f" ({fmt(behind)} efter)", style="red")
     pace = b.pace()
     rate = f"{pace:,.1f}" if pace < 100 else f"{pace:,.0f}"
-    t.append(" · takt 7 dagar: " + rate.replace(",", " ").replace(".", ",") + " per dag")
+    t.append(" · takt 7 dagar: " + rate.replace(",", NBSP).replace(".", ",") + " per dag")
     end = b.projected_end()
     if end is not None and left:
         t.append(f" · i den takten klart {end_text(end, b.today)}")
@@ -64,18 +79,13 @@ class BurndownChart(PlotextPlot):
         x = list(range(len(days)))
         plt = self.plt
         plt.clear_figure()
-        plt.plot(x, list(b.planned[lo:hi]), label="Plan", color="blue")
+        # No labels: plotext would draw its legend inside the plot, over the lines.
+        plt.plot(x, list(b.planned[lo:hi]), color=PLAN_COLOUR)
         actual = [(k, r) for k, r in enumerate(b.remaining[lo:hi]) if r is not None]
         if actual:
-            plt.plot(
-                [k for k, _ in actual],
-                [r for _, r in actual],
-                label="Kvar",
-                color="red",
-                marker="hd",
-            )
+            plt.plot([k for k, _ in actual], [r for _, r in actual], color=LEFT_COLOUR, marker="hd")
         if b.today in days:
-            plt.vline(days.index(b.today), color="green")
+            plt.vline(days.index(b.today), color=TODAY_COLOUR)
         step = max(1, len(days) // 8)
         ticks = list(range(0, len(days), step))
         positions: list[float] = list(ticks)
@@ -85,20 +95,36 @@ class BurndownChart(PlotextPlot):
         plt.ylim(0, top)
         yticks: list[float] = [round(top * k / 4) for k in range(5)]
         plt.yticks(yticks, [fmt(v) for v in yticks])
-        plt.title("Öppna punkter vid dagens slut (grön linje: i dag)")
+        plt.title("Öppna punkter vid dagens slut")
         self.refresh()
+
+
+class BurndownGraph(Vertical):
+    """The chart with its legend on the line below."""
+
+    DEFAULT_CSS = """
+    BurndownGraph { height: 1fr; }
+    BurndownGraph BurndownChart { height: 1fr; min-height: 7; }
+    BurndownGraph .bd-legend { height: 1; padding: 0 1; content-align: center middle; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield BurndownChart()
+        yield Static(legend(), classes="bd-legend")
+
+    def show(self, b: Burndown, whole: bool) -> None:
+        self.query_one(BurndownChart).show(b, whole)
 
 
 class BurndownPanel(Vertical):
     DEFAULT_CSS = """
     BurndownPanel { height: 1fr; }
     BurndownPanel #bd-numbers { height: auto; padding: 0 1; }
-    BurndownPanel BurndownChart { height: 1fr; min-height: 8; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static(id="bd-numbers")
-        yield BurndownChart(id="bd-chart")
+        yield BurndownGraph(id="bd-chart")
 
     def show(self, b: Burndown, whole: bool) -> None:
         numbers = burndown_numbers(b)
@@ -106,4 +132,4 @@ class BurndownPanel(Vertical):
             "\na: " + ("visa veckorna kring i dag" if whole else "visa hela perioden"), style="dim"
         )
         self.query_one("#bd-numbers", Static).update(numbers)
-        self.query_one(BurndownChart).show(b, whole)
+        self.query_one(BurndownGraph).show(b, whole)

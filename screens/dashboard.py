@@ -1,8 +1,8 @@
 """Systemförvaltning's main screen: the whole region at a glance.
 
 Tabs: Översikt (key figures), Tidplan, Framdrift (per step, step × municipality, role,
-unit), SIP (the seed's table and the decisions), Burndown (a chart), Eskalering (missed
-Prator actions, admissions that must move, unacknowledged messages). Every number with
+unit), SIP (the seed's table and the decisions), Kvar att göra över tid (a burndown chart),
+Eskalering (missed Prator actions, admissions that must move, unacknowledged messages). Every number with
 subjects behind it opens them (Enter). The figures are computed in a worker thread from
 the local store (``lcsp_tui.stats.collect``) and recomputed after a sync brings news.
 """
@@ -24,7 +24,8 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from lcsp_tui import timeline as tl
 from lcsp_tui.stats import Stats, collect
-from screens.burndown import BurndownChart, BurndownPanel
+from lcsp_tui.stats.export import STEP_NAMES
+from screens.burndown import OVER_TIME, BurndownGraph, BurndownPanel
 from screens.dashboard_tables import (
     PROGRESS_VIEWS,
     Cells,
@@ -32,14 +33,25 @@ from screens.dashboard_tables import (
     overview_table,
     progress_table,
     sip_table,
+    tally_width,
 )
 from screens.drilldown import DrillScreen
 from screens.host import Host
 from screens.timeline import TimelinePanel
 from screens.widgets import StatusHeader
 
-TABS = ("oversikt", "tidplan", "framdrift", "sip", "burndown", "eskalering")
+TABS = {
+    "oversikt": "Översikt",
+    "tidplan": "Tidplan",
+    "framdrift": "Framdrift",
+    "sip": "SIP",
+    "burndown": OVER_TIME,
+    "eskalering": "Eskalering",
+}
 ROOMY = (120, 40)  # from this size the overview also shows the steps and the burndown
+# The overview's steps table, when there is room: step, name, tally columns (below 110
+# columns: without "Missat"), a scrollbar.
+STEPS_WIDTH = (4 + 2) + (max(map(len, STEP_NAMES.values())) + 2) + tally_width(False) + 2
 
 
 class StatsReady(Message):
@@ -60,7 +72,7 @@ class DashboardScreen(Screen[None]):
         height: auto; padding: 0 1;
     }
     DashboardScreen #ov-more { height: 1fr; margin-top: 1; }
-    DashboardScreen #ov-steps { width: 1fr; height: 1fr; }
+    DashboardScreen #ov-steps { height: 1fr; }
     DashboardScreen #ov-chart { width: 1fr; height: 1fr; }
     DashboardScreen #pg-table, DashboardScreen #sip-table, DashboardScreen #esc-table {
         height: 1fr;
@@ -81,9 +93,15 @@ class DashboardScreen(Screen[None]):
             "whole_period",
             "Period",
             id="oversikt.period",
-            tooltip="Burndown: hela perioden eller veckorna kring i dag",
+            tooltip=f"{OVER_TIME}: hela perioden eller veckorna kring i dag",
         ),
-        Binding("s", "app.sync", "Synka", id="oversikt.synka", tooltip="Synka med liggaren"),
+        Binding(
+            "s",
+            "app.sync",
+            "Synka",
+            id="oversikt.synka",
+            tooltip="Synka med den gemensamma databasen",
+        ),
         Binding("r", "app.choose_role", "Byt roll", id="oversikt.roll", tooltip="Välj roll"),
         Binding(
             "g", "app.audit", "Granskning", id="oversikt.granskning", tooltip="Granskningslogg"
@@ -95,9 +113,9 @@ class DashboardScreen(Screen[None]):
                 f"Flik {k + 1}",
                 id=f"oversikt.flik{k + 1}",
                 show=False,
-                tooltip=f"Visa fliken {t}",
+                tooltip=f"Visa fliken {label}",
             )
-            for k, t in enumerate(TABS)
+            for k, (t, label) in enumerate(TABS.items())
         ),
     ]
 
@@ -116,23 +134,23 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusHeader()
         with TabbedContent(id="dash-tabs"):
-            with TabPane("Översikt", id="oversikt"):
+            with TabPane(TABS["oversikt"], id="oversikt"):
                 yield Static(id="ov-note")
                 yield DataTable(id="ov-table", cursor_type="row", zebra_stripes=True)
                 with Horizontal(id="ov-more"):  # when there is room: steps and the chart
                     yield DataTable(id="ov-steps", cursor_type="row", zebra_stripes=True)
-                    yield BurndownChart(id="ov-chart")
-            with TabPane("Tidplan", id="tidplan"):
+                    yield BurndownGraph(id="ov-chart")
+            with TabPane(TABS["tidplan"], id="tidplan"):
                 yield TimelinePanel(id="tl-panel")
-            with TabPane("Framdrift", id="framdrift"):
+            with TabPane(TABS["framdrift"], id="framdrift"):
                 yield Static(id="pg-title")
                 yield DataTable(id="pg-table", zebra_stripes=True)
-            with TabPane("SIP", id="sip"):
+            with TabPane(TABS["sip"], id="sip"):
                 yield Static(id="sip-title")
                 yield DataTable(id="sip-table", cursor_type="cell", zebra_stripes=True)
-            with TabPane("Burndown", id="burndown"):
+            with TabPane(TABS["burndown"], id="burndown"):
                 yield BurndownPanel(id="bd-panel")
-            with TabPane("Eskalering", id="eskalering"):
+            with TabPane(TABS["eskalering"], id="eskalering"):
                 yield DataTable(id="esc-table", cursor_type="row", zebra_stripes=True)
         yield Footer(show_command_palette=False, compact=True)
 
@@ -196,7 +214,7 @@ class DashboardScreen(Screen[None]):
             return
         wide = self.wide
         width = self.size.width or self.app.size.width
-        note = Text(f"Läget {tl.day_text(s.now)}", style="bold")
+        note = Text(f"Läget {tl.day_text(s.now, this_year=s.now.year)}", style="bold")
         note.append("  Enter: patienterna bakom en siffra · 1–6: flikar", style="dim")
         self.query_one("#ov-note", Static).update(note)
         self.cells["ov-table"] = overview_table(self.query_one("#ov-table", DataTable), s, width)
@@ -204,11 +222,13 @@ class DashboardScreen(Screen[None]):
         more = self.query_one("#ov-more")
         more.display = width >= ROOMY[0] and height >= ROOMY[1]
         if more.display:
-            _t, self.cells["ov-steps"] = progress_table(
-                self.query_one("#ov-steps", DataTable), s, "steg", width // 2
-            )
+            # The steps get the width their names need (the chart the rest), up to 60 %.
+            steps_w = min(STEPS_WIDTH, width * 3 // 5)
+            steps = self.query_one("#ov-steps", DataTable)
+            steps.styles.width = steps_w
+            _t, self.cells["ov-steps"] = progress_table(steps, s, "steg", steps_w)
             if s.burndown is not None:
-                self.query_one("#ov-chart", BurndownChart).show(s.burndown, False)
+                self.query_one("#ov-chart", BurndownGraph).show(s.burndown, False)
         self.query_one(TimelinePanel).show(s.now, s.region.timeline, s.progress)
         view = PROGRESS_VIEWS[self.view_index]
         pg = self.query_one("#pg-table", DataTable)

@@ -1,6 +1,9 @@
 """The dashboard's tables, filled from ``Stats``. Each builder returns, for every cell with
 subjects behind it, the drill-down ``Selector`` and a title (keyed by row and column key;
-the column key is None for tables that select whole rows)."""
+the column key is None for tables that select whole rows).
+
+Every row is shown (units are a few hundred at most): no cap hides work. The overview's
+values wrap within their column, so its lines fit 80 columns."""
 
 from __future__ import annotations
 
@@ -12,19 +15,19 @@ from textual.widgets import DataTable
 
 from lcsp_tui import timeline as tl
 from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.domain.words import num, plural
 from lcsp_tui.rows import WITHOUT_UNIT, Selector
 from lcsp_tui.stats import Stats
 from lcsp_tui.stats.export import ORG_LABELS, STEP_NAMES
 from lcsp_tui.stats.progress import Tally
-from screens.burndown import end_text, fmt
+from screens.burndown import OVER_TIME, end_text
 from screens.widgets import shorten
 
 Key = tuple[str | None, str | None]
 Target = tuple[Selector, str] | Literal["burndown"]
 Cells = dict[Key, Target]
 PROGRESS_VIEWS = ("steg", "kommun", "roll", "enhet")
-ROW_CAP = 500
-UNACKED_ROWS = 100
+TALLY_WIDTHS = {"done": 6, "total": 6, "open": 6, "overdue": 8, "missed": 6, "pct": 5}
 
 
 def pct(t: Tally) -> str:
@@ -37,11 +40,11 @@ def open_cell(t: Tally | None) -> Text:
         return Text("–", style="dim", justify="right")
     if t.open == 0:
         return Text("✓", style="green", justify="right")
-    return Text(fmt(t.open), style="bold red" if t.overdue else "", justify="right")
+    return Text(num(t.open), style="bold red" if t.overdue else "", justify="right")
 
 
 def num_cell(n: int, style: str = "") -> Text:
-    return Text(fmt(n), style=style if n else "dim", justify="right")
+    return Text(num(n), style=style if n else "dim", justify="right")
 
 
 def _reset(table: DataTable[object], cursor: Literal["row", "cell"]) -> tuple[int, int]:
@@ -64,21 +67,26 @@ def _restore(table: DataTable[object], keep: tuple[int, int]) -> None:
 def overview_table(table: DataTable[object], s: Stats, width: int) -> Cells:
     keep = _reset(table, "row")
     p = s.progress
+    year = s.now.year
     label_w = 26
     table.add_column("Nyckeltal", width=label_w, key="label")
+    # One cell of padding either side of each column; 2 for a scrollbar.
     table.add_column("Läget", width=max(20, width - label_w - 6), key="value")
     cells: Cells = {}
     ro, arch = tl.countdowns(s.now, s.region.timeline)
 
     def row(key: str, label: str, value: Text | str, target: Target | None = None) -> None:
-        table.add_row(Text(label, style="bold"), value, key=key)
+        # height None: a long value wraps within its column instead of running off it
+        table.add_row(Text(label, style="bold"), value, key=key, height=None)
         if target is not None:
             cells[(key, None)] = target
 
     phases = s.region.timeline.current_phases(s.now)
+    # A phase without steps by the first words of its label ("Förberedelser"); the Tidplan
+    # tab has the whole.
     now_text = " · ".join(
-        (f"steg {'–'.join(ph.all_steps)}" if ph.all_steps else ph.label)
-        + (f" till {tl.day_text(ph.due, end_of_day=True)}" if ph.due else "")
+        (f"steg {'–'.join(ph.all_steps)}" if ph.all_steps else ph.label.split(" – ")[0])
+        + (f" till {tl.day_text(ph.due, end_of_day=True, this_year=year)}" if ph.due else "")
         for ph in phases
     )
     row("nu", "Pågår nu", now_text or "inget steg i tidplanen")
@@ -87,21 +95,23 @@ def overview_table(table: DataTable[object], s: Stats, width: int) -> Cells:
     row(
         "klart",
         "Klart",
-        f"{fmt(p.total.done)} av {fmt(p.total.total)} punkter ({pct(p.total)})",
+        f"{num(p.total.done)} av {plural(p.total.total, 'punkt', 'punkter')} ({pct(p.total)})",
         (Selector("progress", only="open"), "Öppna punkter i hela regionen"),
     )
     row(
         "forsenat",
         "Försenade punkter",
-        Text(fmt(p.total.overdue), style="bold red" if p.total.overdue else "green"),
+        Text(num(p.total.overdue), style="bold red" if p.total.overdue else "green"),
         (Selector("progress", only="overdue"), "Försenade punkter"),
     )
     if s.read_only:
         missed: Text | str = Text(
-            fmt(p.total.missed), style="bold red" if p.total.missed else "green"
+            num(p.total.missed), style="bold red" if p.total.missed else "green"
         )
     else:
-        missed = Text(f"inga än (Prator i läsläge {tl.day_text(ro.at)})", style="dim")
+        missed = Text(
+            f"inga än (Prator i läsläge {tl.day_text(ro.at, this_year=year)})", style="dim"
+        )
     row(
         "missat",
         "Missade Prator-åtgärder",
@@ -112,9 +122,10 @@ def overview_table(table: DataTable[object], s: Stats, width: int) -> Cells:
     not_started = int(s.flagged["not_started"])
     row(
         "flaggade",
-        "Kan behöva flyttas till Lifecare SP",
+        "Kan behöva flyttas",
         Text(
-            f"{fmt(flagged)} vårdtillfällen ({fmt(not_started)} ej startade i LCSP)",
+            f"{plural(flagged, 'vårdtillfälle', 'vårdtillfällen')} till LCSP "
+            f"({plural(not_started, 'ej startat', 'ej startade')} där)",
             style="bold magenta" if not_started else "",
         ),
         (Selector("flagged"), "Kan behöva flyttas till Lifecare SP"),
@@ -123,7 +134,7 @@ def overview_table(table: DataTable[object], s: Stats, width: int) -> Cells:
     row(
         "obeslutade",
         "SIP:ar utan beslut",
-        f"{fmt(dec['undecided'])} av {fmt(dec['total'])} pågående (aktuell / ej aktuell)",
+        f"{num(dec['undecided'])} av {num(dec['total'])} pågående (aktuell / ej aktuell)",
         (Selector("undecided"), "SIP:ar utan beslut"),
     )
     unacked = sum(int(r["unacknowledged"]) for r in s.unacknowledged)
@@ -131,7 +142,7 @@ def overview_table(table: DataTable[object], s: Stats, width: int) -> Cells:
         "okvitterat",
         "Okvitterade meddelanden",
         Text(
-            f"{fmt(unacked)} hos {fmt(len(s.unacknowledged))} enheter",
+            f"{num(unacked)} hos {plural(len(s.unacknowledged), 'enhet', 'enheter')}",
             style="cyan" if unacked else "green",
         ),
         (Selector("unacknowledged"), "Okvitterade meddelanden"),
@@ -141,7 +152,10 @@ def overview_table(table: DataTable[object], s: Stats, width: int) -> Cells:
         row(
             "utan-enhet",
             "Förregistrering utan enhet",
-            Text(f"{fmt(orphans.open)} öppna punkter på ingens arbetslista", style="yellow"),
+            Text(
+                f"{plural(orphans.open, 'öppen punkt', 'öppna punkter')} på ingens arbetslista",
+                style="yellow",
+            ),
             (
                 Selector("progress", unit=WITHOUT_UNIT, only="open"),
                 "Förregistrering utan enhet (på ingens arbetslista)",
@@ -151,10 +165,10 @@ def overview_table(table: DataTable[object], s: Stats, width: int) -> Cells:
         b = s.burndown
         left, plan = b.at(b.today)
         end = b.projected_end()
-        text = Text(f"{fmt(left)} kvar, plan {fmt(plan)}")
+        text = Text(f"{num(left)} kvar, plan {num(round(plan))}")
         if end is not None and left:
             text.append(f", i nuvarande takt klart {end_text(end, b.today)}")
-        row("burndown", "Burndown", text, "burndown")
+        row("burndown", OVER_TIME, text, "burndown")
     if keep == (0, 0):  # first time: on the first figure with subjects behind it
         keep = (3, 0)
     _restore(table, keep)
@@ -169,13 +183,19 @@ def right(label: str) -> Text:
 
 
 def _tally_cols(table: DataTable[object], wide: bool) -> None:
-    table.add_column(right("Klart"), width=8, key="done")
-    table.add_column(right("Totalt"), width=8, key="total")
-    table.add_column(right("Kvar"), width=8, key="open")
-    table.add_column(right("Försenat"), width=8, key="overdue")
+    w = TALLY_WIDTHS
+    table.add_column(right("Klart"), width=w["done"], key="done")
+    table.add_column(right("Totalt"), width=w["total"], key="total")
+    table.add_column(right("Kvar"), width=w["open"], key="open")
+    table.add_column(right("Försenat"), width=w["overdue"], key="overdue")
     if wide:
-        table.add_column(right("Missat"), width=7, key="missed")
-    table.add_column(right("%"), width=5, key="pct")
+        table.add_column(right("Missat"), width=w["missed"], key="missed")
+    table.add_column(right("%"), width=w["pct"], key="pct")
+
+
+def tally_width(wide: bool) -> int:
+    """The tally columns' cells, each with its padding."""
+    return sum(w + 2 for k, w in TALLY_WIDTHS.items() if wide or k != "missed")
 
 
 def _tally_cells(t: Tally, wide: bool) -> list[Text]:
@@ -192,7 +212,7 @@ def progress_table(table: DataTable[object], s: Stats, view: str, width: int) ->
     cells: Cells = {}
     title = Text()
     hint = "  v: byt vy · Enter: patienterna"
-    fixed = 4 * 8 + 5 + (7 if wide else 0) + 2 * (5 + wide) + 2  # the tally columns
+    fixed = tally_width(wide) + 2  # the tally columns and a scrollbar
     if view == "kommun":
         keep = _reset(table, "cell")
         munis = s.region.municipalities.names
@@ -237,15 +257,15 @@ def progress_table(table: DataTable[object], s: Stats, view: str, width: int) ->
     elif view == "enhet":
         keep = _reset(table, "row")
         rows = s.unit_rows()
-        title.append("Framdrift per enhet, de som ligger mest efter först", style="bold")
-        if len(rows) > ROW_CAP:
-            title.append(f" (de {ROW_CAP} första av {len(rows)})", style="dim")
+        title.append(
+            f"Framdrift per enhet ({num(len(rows))}), de som ligger mest efter först", style="bold"
+        )
         nw = max(16, min(48, width - fixed - 2 - (14 if wide else 0)))
         table.add_column("Enhet", width=nw, key="name")
         if wide:
             table.add_column("Kommun", width=12, key="muni")
         _tally_cols(table, wide)
-        for u in rows[:ROW_CAP]:
+        for u in rows:
             key = u.unit if u.unit is not None else WITHOUT_UNIT
             name = Text(shorten(u.name, nw), style="yellow" if u.unit is None else "")
             extra = [u.municipality or ""] if wide else []
@@ -257,7 +277,7 @@ def progress_table(table: DataTable[object], s: Stats, view: str, width: int) ->
     else:
         keep = _reset(table, "row")
         title.append("Framdrift per steg", style="bold")
-        nw = max(14, min(44, width - fixed - 8))
+        nw = max(14, min(max(map(len, STEP_NAMES.values())), width - fixed - 8))
         table.add_column("Steg", width=4, key="step")
         table.add_column("Vad", width=nw, key="name")
         _tally_cols(table, wide)
@@ -292,7 +312,7 @@ def sip_table(table: DataTable[object], s: Stats, wide: bool) -> Cells:
     munis = s.region.municipalities.names
     cells: Cells = {}
     mw = 12 if wide else 6
-    table.add_column("", width=12 if wide else 10, key="org")
+    table.add_column("", width=12 if wide else 11, key="org")
     for m in munis:
         short = m if wide else s.region.municipalities.get(m).short or m
         table.add_column(right(shorten(short, mw)), width=mw, key=m)
@@ -340,6 +360,7 @@ def sip_table(table: DataTable[object], s: Stats, wide: bool) -> Cells:
 def escalation_table(table: DataTable[object], s: Stats, width: int) -> Cells:
     keep = _reset(table, "row")
     cells: Cells = {}
+    year = s.now.year
     note_w = 26
     nw = max(24, min(60, width - note_w - 7 - 8))
     table.add_column("Enhet", width=nw, key="name")
@@ -353,14 +374,14 @@ def escalation_table(table: DataTable[object], s: Stats, width: int) -> Cells:
     missed = s.missed()
     ro, _ = tl.countdowns(s.now, s.region.timeline)
     if not s.read_only:
-        table.add_row(Text(f"  Prator i läsläge {ro.text()}", style="dim"), "", "", key="m-none")
+        when = Text(f"Prator i läsläge {tl.day_text(ro.at, this_year=year)}", style="dim")
+        table.add_row(Text("  inga än", style="dim"), "", when, key="m-none")
     elif not missed["total"]:
         table.add_row(Text("  inga", style="green"), "", "", key="m-none")
     for r in missed["by_unit"]:
         key = f"m:{r['unit'] or '-'}"
-        table.add_row(
-            "  " + shorten(str(r["name"]), nw - 2), num_cell(r["missed"], "bold red"), "", key=key
-        )
+        name = str(r["name"] or "(ingen enhet)")
+        table.add_row("  " + shorten(name, nw - 2), num_cell(r["missed"], "bold red"), "", key=key)
         unit = r["unit"] if r["unit"] is not None else WITHOUT_UNIT
         cells[(key, None)] = (
             Selector("progress", unit=unit, only="missed"),
@@ -373,7 +394,7 @@ def escalation_table(table: DataTable[object], s: Stats, width: int) -> Cells:
     for fl in by_ward:
         key = f"f:{fl['unit']}"
         note = Text(
-            f"{fl['not_started']} ej startade i LCSP",
+            f"{plural(int(fl['not_started']), 'ej startat', 'ej startade')} i LCSP",
             style="bold magenta" if fl["not_started"] else "dim",
         )
         table.add_row(
@@ -391,25 +412,18 @@ def escalation_table(table: DataTable[object], s: Stats, width: int) -> Cells:
     )
     if not s.unacknowledged:
         table.add_row(Text("  inga", style="green"), "", "", key="k-none")
-    for um in s.unacknowledged[:UNACKED_ROWS]:
+    for um in s.unacknowledged:
         key = f"k:{um['unit']}"
         oldest = dt.datetime.fromisoformat(str(um["oldest"])) if um["oldest"] else None
         table.add_row(
             "  " + shorten(str(um["name"]), nw - 2),
             num_cell(int(um["unacknowledged"]), "bold red" if um["missed"] else "cyan"),
-            Text(f"äldsta {tl.day_text(oldest)}" if oldest else "", style="dim"),
+            Text(f"äldsta {tl.day_text(oldest, this_year=year)}" if oldest else "", style="dim"),
             key=key,
         )
         cells[(key, None)] = (
             Selector("unacknowledged", unit=str(um["unit"])),
             f"Okvitterade meddelanden, {um['name']}",
-        )
-    if len(s.unacknowledged) > UNACKED_ROWS:
-        table.add_row(
-            Text(f"  … och {len(s.unacknowledged) - UNACKED_ROWS} enheter till", style="dim"),
-            "",
-            "",
-            key="k-more",
         )
     _restore(table, keep)
     return cells

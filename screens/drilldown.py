@@ -110,8 +110,8 @@ class DrillScreen(Screen[None]):
         table.clear(columns=True)
         width = self.size.width or self.app.size.width
         roomy = width >= 150
-        title_w = 50 if roomy else max(24, min(44, width - (62 if wide else 40)))
-        unit_w = 32 if roomy else 22 if wide else 12
+        title_w = 50 if roomy else max(24, min(44, width - (62 if wide else 42)))
+        unit_w = 32 if roomy else 22 if wide else 14  # "(ingen enhet)" whole
         table.add_column("Patient/vad", width=title_w, key="title")
         if wide:
             table.add_column("Id", width=10, key="id")

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 
 from lcsp_tui import timeline as tl
 from lcsp_tui.domain.regiondata import Phase, Timeline
+from lcsp_tui.domain.words import num
 from lcsp_tui.stats.progress import Progress
 from screens.host import Host
 from screens.widgets import StatusHeader
@@ -49,23 +50,24 @@ def phases_table(
     """Every phase in date order, with a "nu" row where the current moment is. A phase
     whose time has passed is done only when its items are (with ``progress``)."""
     grid = Table(expand=True, box=None, show_edge=False, pad_edge=False, header_style="bold")
-    grid.add_column("", width=10, no_wrap=True)
+    grid.add_column("", width=14, no_wrap=True)  # "tis 30/9 12:00", "14 675 kvar"
     if wide:
         grid.add_column("När", ratio=1)
     grid.add_column("Vad", ratio=2)
     marked = False
+    year = now.year
     for p in sorted(timeline.phase, key=lambda p: p.opens):
         state = tl.phase_state(p, now, timeline)
         if not marked and p.opens > now:
-            here = Text(f"{tl.day_text(now)} ← här står vi", style="bold")
+            here = Text(f"{tl.day_text(now, this_year=year)} ← här står vi", style="bold")
             grid.add_row(Text("▶ nu", style="bold reverse"), *([here, ""] if wide else [here]))
             marked = True
         if state == "now":
             status = Text("pågår", style="bold green")
         elif state == "coming":
-            status = Text(tl.day_text(p.opens))
+            status = Text(tl.day_text(p.opens, this_year=year))
         elif left := _open_items(p, progress):
-            status = Text(f"{left:,} kvar".replace(",", " "), style="bold red")
+            status = Text(f"{num(left)} kvar", style="bold red")
         else:
             status = Text("✓ klart", style="dim")
         label = Text(p.label, style="bold" if state == "now" else "dim" if state == "done" else "")
@@ -74,7 +76,7 @@ def phases_table(
         else:
             grid.add_row(status, label)
     if not marked:
-        here = Text(f"{tl.day_text(now)} ← här står vi", style="bold")
+        here = Text(f"{tl.day_text(now, this_year=year)} ← här står vi", style="bold")
         grid.add_row(Text("▶ nu", style="bold reverse"), *([here, ""] if wide else [here]))
     return grid
 
@@ -103,9 +105,9 @@ def roles_table(now: dt.datetime, timeline: Timeline, progress: Progress | None)
                 state = "done"
             text = "klart" if state == "done" else r.text
             row.append(Text(text, style=STATE_STYLES.get(state, "")))
-            row.append(f"{t.open:,}".replace(",", " ") if t else "–")
+            row.append(num(t.open) if t else "–")
             late = t.overdue if t else 0
-            row.append(Text(f"{late:,}".replace(",", " "), style="bold red" if late else "dim"))
+            row.append(Text(num(late), style="bold red" if late else "dim"))
         else:
             row.append(Text(r.text, style=STATE_STYLES.get(state, "")))
         grid.add_row(*row)
@@ -165,7 +167,7 @@ class TimelineScreen(Screen[None]):
 
     def refresh_data(self) -> None:
         ws = self.lcsp.ws
-        self.query_one(TimelinePanel).show(ws.settings.now(), ws.region.timeline, None)
+        self.query_one(TimelinePanel).show(ws.now(), ws.region.timeline, None)
 
     def action_back(self) -> None:
         self.dismiss()

@@ -45,13 +45,14 @@ def fmt_due(when: dt.datetime | None) -> str:
     return f"{day:%d/%m} {clock}"
 
 
-def fmt_day(when: dt.datetime, *, midnight_as_24: bool = True) -> str:
-    """``tis 30/9 12:00``."""
+def fmt_day(when: dt.datetime, *, midnight_as_24: bool = True, this_year: int | None = None) -> str:
+    """``tis 30/9 12:00`` (``tis 30/9 2026 12:00`` when it is not ``this_year``)."""
     if midnight_as_24:
         day, clock = _midnight_as_24(when)
     else:
         day, clock = when.date(), when.strftime("%H:%M")
-    return f"{WEEKDAYS[day.weekday()]} {day.day}/{day.month} {clock}"
+    year = "" if this_year is None or day.year == this_year else f" {day.year}"
+    return f"{WEEKDAYS[day.weekday()]} {day.day}/{day.month}{year} {clock}"
 
 
 def fmt_now(when: dt.datetime) -> str:
@@ -75,7 +76,7 @@ def phase_line(now: dt.datetime, timeline: Timeline) -> str:
         return "Inget steg i tidplanen pågår just nu"
     parts = []
     for p in phases:
-        until = f" (till {fmt_day(p.due)})" if p.due else ""
+        until = f" (till {fmt_day(p.due, this_year=now.year)})" if p.due else ""
         parts.append(f"{_steps_text(p)}{p.label}{until}")
     return " · ".join(parts)
 

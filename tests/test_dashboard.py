@@ -19,12 +19,15 @@ from textual.widgets import DataTable, Static, TabbedContent
 
 from lcsp_tui.app import LcspApp
 from lcsp_tui.domain import models as m
-from lcsp_tui.rows import Selector
-from screens.dashboard import DashboardScreen
+from lcsp_tui.rows import DrillRow, Selector
+from lcsp_tui.stats.export import STEP_NAMES
+from lcsp_tui.store.queries import Queries
+from screens.dashboard import TABS, DashboardScreen
 from screens.drilldown import DrillScreen, SubjectScreen
 from screens.worklist import WorklistScreen
 from tests.snapshot_app import make_workstation
 from tests.test_stats import NOW, build_home
+from tests.test_support_tui import assert_swedish, screen_text
 
 TODAY = NOW.isoformat(timespec="minutes")  # 2025-10-01T09:00
 SIZE = (120, 36)
@@ -89,13 +92,11 @@ async def test_dashboard_is_the_main_screen_with_the_figures(home: Path) -> None
         assert rows["Klart"] == "6 av 78 punkter (8 %)"
         assert rows["Försenade punkter"] == "13"  # step 1 only: steps 2–4 have targets
         assert rows["Prator i läsläge"] == "om 15 dagar (tor 16/10)"
-        assert (
-            rows["Kan behöva flyttas till Lifecare SP"] == "1 vårdtillfällen (1 ej startade i LCSP)"
-        )
+        assert rows["Kan behöva flyttas"] == "1 vårdtillfälle till LCSP (1 ej startat där)"
         assert rows["SIP:ar utan beslut"] == "2 av 4 pågående (aktuell / ej aktuell)"
         assert rows["Okvitterade meddelanden"] == "3 hos 2 enheter"
         assert rows["Förregistrering utan enhet"].startswith("4 öppna punkter")
-        assert rows["Burndown"].startswith("72 kvar, plan 25")
+        assert rows["Kvar att göra över tid"].startswith("72 kvar, plan 25")
         # Looking at counts is not a read of patient data: nothing audited yet.
         assert audits(app) == []
 
@@ -260,6 +261,104 @@ async def test_a_failure_is_one_line_on_the_screen(
         assert note == "Statistiken kunde inte räknas fram: RuntimeError: databasen är låst"
 
 
+# ------------------------------------------------------------------ words and layout
+
+
+def squeeze(text: str) -> str:
+    """Whitespace as one space: a value wrapped over lines reads as one line again."""
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (160, 50)])
+async def test_every_tab_speaks_swedish_and_the_overview_fits(
+    home: Path, size: tuple[int, int]
+) -> None:
+    app = make_app(home)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        tabs = text.splitlines()[3]
+        assert "Kvar att göra över tid" in tabs and "Eskalering" in tabs  # every tab named
+        assert_swedish(text)
+        # Every figure of the overview is on the screen in full (wrapped, never cut).
+        table = app.screen.query_one("#ov-table", DataTable)
+        shown = squeeze(text)
+        for label, value in cells(table):
+            assert f"{label} {squeeze(value)}" in shown or squeeze(value) in shown, (size, label)
+            assert label in text, (size, label)
+        assert all(len(line) <= size[0] for line in text.splitlines())
+        for k in range(2, 7):
+            await pilot.press(str(k))
+            await settle(pilot)
+            assert_swedish(screen_text(app))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_the_chart_legend_is_on_a_line_of_its_own_below_the_chart(
+    home: Path, size: tuple[int, int]
+) -> None:
+    app = make_app(home)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        lines = screen_text(app).splitlines()
+        legend = [k for k, line in enumerate(lines) if "plan" in line and "kvar" in line]
+        bottom = [k for k, line in enumerate(lines) if "└" in line]
+        assert len(legend) == 1 and len(bottom) == 1, lines
+        assert legend[0] > bottom[0]  # below the chart's x axis
+        assert not any(c in lines[legend[0]] for c in "┤┌└─"), lines[legend[0]]
+        top = next(k for k, line in enumerate(lines) if "┌" in line)
+        chart = lines[top : bottom[0] + 1]  # the plot's box: no legend drawn in it
+        assert not any(w in line.lower() for line in chart for w in ("plan", "kvar"))
+
+
+async def test_step_names_are_whole_at_160x50(home: Path) -> None:
+    app = make_app(home)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        steps = app.screen.stats.steps() if isinstance(app.screen, DashboardScreen) else []
+        assert steps and app.screen.query_one("#ov-more").display  # the overview's steps
+        for tab in ("1", "3"):
+            await pilot.press(tab)
+            await settle(pilot)
+            text = screen_text(app)
+            for step in steps:
+                assert STEP_NAMES[step] in text, (tab, step)
+
+
+async def test_the_drill_down_shows_every_row(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No cap hides work: 1 200 subjects behind a figure are 1 200 rows (worst first)."""
+    many = [
+        DrillRow(f"P{k:05d}", "patient", f"A. Larsson ({1900 + k % 100})", "HC1", "Timrå",
+                 total=6, overdue=1200 - k)
+        for k in range(1200)
+    ]  # fmt: skip
+    monkeypatch.setattr(Queries, "drill", lambda self, sel, now: many)
+    app = make_app(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#ov-table", DataTable)
+        table.move_cursor(row=row_of(table, "forsenat"))
+        await pilot.press("enter")
+        await settle(pilot)
+        drill = app.screen.query_one("#drill-table", DataTable)
+        assert drill.row_count == 1200
+        head = squeeze(plain(app.screen.query_one("#drill-title", Static).content))
+        assert "1 200 st" in head.replace("\xa0", " ")
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert drill.cursor_row == 1199
+
+
+def test_tab_labels_and_bindings_in_swedish() -> None:
+    assert TABS["burndown"] == "Kvar att göra över tid"
+    for b in DashboardScreen.BINDINGS:
+        assert isinstance(b, Binding)
+        assert_swedish(f"{b.description} {b.tooltip}")
+        assert "burndown" not in (b.tooltip or "").lower()
+
+
 def test_every_binding_has_an_id_and_a_description() -> None:
     seen = 0
     for name in ("screens.dashboard", "screens.drilldown", "screens.timeline"):
@@ -276,12 +375,16 @@ def test_every_binding_has_an_id_and_a_description() -> None:
 # ------------------------------------------------------------------ looks
 
 
+SNAP_SIZES = [(80, 24), (160, 50)]
+SNAP_IDS = ["80x24", "160x50"]
+
+
 class TestSnapshots:
-    @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+    @pytest.mark.parametrize("size", SNAP_SIZES, ids=SNAP_IDS)
     def test_overview(self, snap_compare, home: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
         assert snap_compare(make_app(home), terminal_size=size, run_before=settle)
 
-    @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+    @pytest.mark.parametrize("size", SNAP_SIZES, ids=SNAP_IDS)
     def test_burndown(self, snap_compare, home: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
         async def run_before(pilot: Pilot[object]) -> None:
             await settle(pilot)
@@ -290,26 +393,31 @@ class TestSnapshots:
 
         assert snap_compare(make_app(home), terminal_size=size, run_before=run_before)
 
-    def test_progress_by_municipality(self, snap_compare, home: Path) -> None:  # type: ignore[no-untyped-def]
+    @pytest.mark.parametrize("size", SNAP_SIZES, ids=SNAP_IDS)
+    def test_progress_by_municipality(  # type: ignore[no-untyped-def]
+        self, snap_compare, home: Path, size: tuple[int, int]
+    ) -> None:
         async def run_before(pilot: Pilot[object]) -> None:
             await settle(pilot)
             await pilot.press("3", "v")
             await pilot.pause()
 
-        assert snap_compare(make_app(home), terminal_size=(80, 24), run_before=run_before)
+        assert snap_compare(make_app(home), terminal_size=size, run_before=run_before)
 
-    def test_timeline(self, snap_compare, home: Path) -> None:  # type: ignore[no-untyped-def]
+    @pytest.mark.parametrize("size", SNAP_SIZES, ids=SNAP_IDS)
+    def test_timeline(self, snap_compare, home: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
         async def run_before(pilot: Pilot[object]) -> None:
             await settle(pilot)
             await pilot.press("2")
             await pilot.pause()
 
-        assert snap_compare(make_app(home), terminal_size=(80, 24), run_before=run_before)
+        assert snap_compare(make_app(home), terminal_size=size, run_before=run_before)
 
-    def test_drill_down(self, snap_compare, home: Path) -> None:  # type: ignore[no-untyped-def]
+    @pytest.mark.parametrize("size", SNAP_SIZES, ids=SNAP_IDS)
+    def test_drill_down(self, snap_compare, home: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
         async def run_before(pilot: Pilot[object]) -> None:
             await settle(pilot)
             await pilot.press("enter")
             await settle(pilot)
 
-        assert snap_compare(make_app(home), terminal_size=(80, 24), run_before=run_before)
+        assert snap_compare(make_app(home), terminal_size=size, run_before=run_before)
