@@ -50,6 +50,13 @@ class NewRequestScreen(ModalScreen[HelpRequest | None]):
         )
         first_empty.focus()
 
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        """A whole personnummer in any field is refused as soon as it is typed (audited,
+        emptied), as in the lookup."""
+        if looks_like_personnummer(event.value):
+            self._save()
+
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         inputs = list(self.query(Input))

@@ -568,15 +568,24 @@ async def test_help_request_with_personnummer_is_refused(home: Path) -> None:
             ("#hr-year", str(p["year"])),
             ("#hr-need", f"kvittera för {pnr}"),
         ):
-            dialog.query_one(wid, Input).value = value
-        dialog.query_one("#hr-need", Input).focus()
-        await pilot.press("enter")
+            dialog.query_one(wid, Input).value = value  # (pasted: refused as it arrives)
         await pilot.pause()
         assert app.screen is dialog
         assert "Ange aldrig hela personnummer" in plain(
             dialog.query_one("#hr-error", Static).content
         )
         assert dialog.query_one("#hr-need", Input).value == ""
+        assert outbox(app.ws, m.HELP_REQUESTED) == []
+        # Typed key by key into the birth year: refused at once, the field emptied.
+        year_in = dialog.query_one("#hr-year", Input)
+        year_in.value = ""
+        year_in.focus()
+        await pilot.press(*pnr[2:])
+        await pilot.pause()
+        assert year_in.value == ""
+        assert "Ange aldrig hela personnummer" in plain(
+            dialog.query_one("#hr-error", Static).content
+        )
         assert outbox(app.ws, m.HELP_REQUESTED) == []
         await pilot.press("escape")
         await pilot.pause()
