@@ -101,6 +101,9 @@ class KvitteringScreen(Screen[None]):
     def refresh_data(self) -> None:
         self.reload()
 
+    def on_resize(self) -> None:
+        self.reload()
+
     def reload(self) -> None:
         ws = self.lcsp.ws
         self.messages = ws.q.unacknowledged(ws.unit)
@@ -110,12 +113,18 @@ class KvitteringScreen(Screen[None]):
         keep = table.cursor_row if table.row_count else 0
         year = ws.now().year
         sent = [sent_text(msg.sent or "", year) for msg in self.messages]
+        # Every column but the patient's has the width of its content; the patient gets
+        # the rest (one cell of padding either side of each column, 2 for a scrollbar).
+        sent_w = max([10, *map(len, sent)])
+        id_w = max([5, *(len(msg.message_id) for msg in self.messages)])
+        width = self.size.width or self.app.size.width
+        who_w = max(20, width - 2 - 2 * 5 - (3 + sent_w + 11 + id_w))
         table.clear(columns=True)
         table.add_column(" ", width=3, key="mark")
-        table.add_column("Skickat", width=max([10, *map(len, sent)]), key="sent")
+        table.add_column("Skickat", width=sent_w, key="sent")
         table.add_column("Typ", width=11, key="type")
-        table.add_column("Patient/vårdtillfälle", key="who")
-        table.add_column("Meddelande", key="id")
+        table.add_column("Patient/vårdtillfälle", width=who_w, key="who")
+        table.add_column("Medd.", width=id_w, key="id")
         for msg, when in zip(self.messages, sent, strict=True):
             mid = msg.message_id
             who = f"{msg.title.split(' – ')[0]} {msg.admission_id}"
@@ -123,7 +132,7 @@ class KvitteringScreen(Screen[None]):
                 Text("[x]", style="bold green") if mid in self.marked else "[ ]",
                 when,
                 MESSAGE_TYPES.get(msg.type, msg.type),
-                shorten(who, 40),
+                shorten(who, who_w),
                 mid,
                 key=mid,
             )
