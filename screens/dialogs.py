@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -31,6 +31,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Ja (j)", variant="primary", id="yes")
                 yield Button("Nej (n)", id="no")
+        yield Footer(show_command_palette=False, compact=True)  # the dialog's own keys
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
@@ -70,6 +71,7 @@ class ChoiceScreen(ModalScreen[str | None]):
                 for answer_id, key, label in self.answers:
                     yield Button(f"{label} ({key})", id=f"answer-{answer_id}")
                 yield Button("Avbryt (Esc)", id="answer-")
+        yield Footer(show_command_palette=False, compact=True)  # the dialog's own keys
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
@@ -101,6 +103,7 @@ class NoteScreen(ModalScreen[str | None]):
             yield Input(
                 self.initial, placeholder="Skriv en kort anteckning (Enter sparar)", id="note"
             )
+        yield Footer(show_command_palette=False, compact=True)  # the dialog's own keys
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.events import Resize
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lcsp_tui.domain.regiondata import fold_text
@@ -43,6 +43,7 @@ class ChooserScreen(ModalScreen[str | None]):
         for child in dialog.children:
             if child is not ol and child.display:
                 reserved += child.outer_size.height + child.styles.margin.height
+        reserved += sum(f.outer_size.height for f in self.query(Footer))
         room = max(3, min(LIST_MAX, self.size.height - reserved))
         if ol.styles.max_height is None or ol.styles.max_height.value != room:
             ol.styles.max_height = room
@@ -78,6 +79,8 @@ class RoleScreen(ChooserScreen):
                     prompt.append("  (nuvarande)", style="dim")
                 options.append(Option(prompt, id=role.id))
             yield OptionList(*options, id="roles")
+        if self.cancellable:  # its own keys; at first start the app's (Ctrl+Q) show below
+            yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         ol = self.query_one(OptionList)
@@ -131,6 +134,8 @@ class UnitScreen(ChooserScreen):
             )
             yield OptionList(id="units")
             yield Static("", id="unit-empty", classes="dialog-detail")
+        if self.cancellable:  # its own keys; at first start the app's (Ctrl+Q) show below
+            yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self._fill("")

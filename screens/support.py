@@ -243,6 +243,7 @@ class SupportScreen(Screen[None]):
         first = next((i for i, o in enumerate(options) if not o.disabled), None)
         if first is not None:
             results.highlighted = first
+        self.refresh_bindings()
         n = len(self.matches)
         t = Text()
         if n == 0:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Footer, Input, Label, Static
 
 from lcsp_tui import helpdesk
 from lcsp_tui.domain.personnummer import looks_like_personnummer
@@ -43,6 +43,7 @@ class NewRequestScreen(ModalScreen[HelpRequest | None]):
             yield Input(year, placeholder="Födelseår, fyra siffror", id="hr-year", compact=True)
             yield Input(placeholder="Vad behövs? (Enter registrerar)", id="hr-need", compact=True)
             yield Static(id="hr-error", classes="dialog-detail")
+        yield Footer(show_command_palette=False, compact=True)  # the dialog's own keys
 
     def on_mount(self) -> None:
         first_empty = next(
@@ -106,6 +107,7 @@ class ResolveScreen(ModalScreen["str | None"]):
             yield Input(
                 placeholder="Anteckning (valfri) – Enter löser ärendet", id="los-note", compact=True
             )
+        yield Footer(show_command_palette=False, compact=True)  # the dialog's own keys
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -70,6 +70,13 @@ def ack_text(u: UnackedMessage, this_year: int | None = None) -> Padding:
 class ResultList(OptionList):
     """The matches; their unacknowledged messages are the rows that can be chosen."""
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Enter is offered (and in the footer) only on a message that can be registered.
+        if action == "select":
+            k = self.highlighted
+            return k is not None and not self.get_option_at_index(k).disabled
+        return True
+
     BINDINGS = [
         Binding(
             "enter",
