@@ -545,7 +545,9 @@ def cmd_checklist(args: argparse.Namespace) -> int:
         tail = f"  ({'; '.join(extra)})" if extra else ""
         _out(f"{box} {r.item.id:<{width}}  {r.item.label}{tail}")
     if found.owing:
-        _out(f"okvitterade meddelanden hos: {', '.join(found.owing)}")
+        names = ws.q.unit_names(found.owing)
+        owing = [f"{names.get(u, (u, None))[0]} ({u})" for u in found.owing]
+        _out(f"okvitterade meddelanden hos: {', '.join(owing)}")
     return EXIT_OK
 
 
