@@ -49,8 +49,8 @@ def _argument_error(arg: str, what: str) -> str:
     ):
         value = m[1].strip("'\"")
         among = f" (välj bland {_choices(m[2])})" if m[2] else ""
-        if arg in ("KOMMANDO", "ÅTGÄRD"):
-            return f"okänt {arg.lower()} {value!r}{among}"
+        if name := {"KOMMANDO": "okänt kommando", "ÅTGÄRD": "okänd åtgärd"}.get(arg):
+            return f"{name} {value!r}{among}"
         return f"{arg}: okänt val {value!r}{among}"
     if m := re.fullmatch(r"invalid (\w+) value: (.+)", what):
         kind = {"int": "inget heltal", "float": "inget tal"}.get(m[1], "inget giltigt värde")

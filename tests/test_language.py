@@ -352,6 +352,10 @@ def test_every_option_and_argument_has_help() -> None:
         ),
         ("argument --seed: invalid int value: 'x'", "--seed: 'x' är inget heltal"),
         (
+            "argument ÅTGÄRD: invalid choice: 'x' (choose from 'init', 'check')",
+            "okänd åtgärd 'x' (välj bland init, check)",
+        ),
+        (
             "argument --csv: not allowed with argument --json",
             "--csv går inte att kombinera med --json",
         ),
