@@ -456,7 +456,7 @@ class LcspApp(App[int]):
             ),
             PaletteCommand(
                 "kvittering: registrera kvittering (gjord i Prator)",
-                "Enhetens okvitterade Prator-meddelanden: registrera det som är kvitterat i Prator",
+                "Enhetens okvitterade Prator-meddelanden",
                 self.action_kvittering,
             ),
             PaletteCommand("arbetslista: visa", "Tillbaka till arbetslistan", self.show_main),

@@ -178,7 +178,7 @@ class DashboardScreen(Screen[None]):
     def recompute(self) -> None:
         self.computing = True
         ws = self.lcsp.ws
-        self._compute(ws.settings.now())
+        self._compute(ws.now())
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
     def _compute(self, now: dt.datetime) -> None:

@@ -92,7 +92,7 @@ class DrillScreen(Screen[None]):
     def _load(self) -> None:
         ws = self.lcsp.ws
         with ws.reading() as q:  # a connection of this thread's own
-            rows = q.drill(self.selector, ws.settings.now())
+            rows = q.drill(self.selector, ws.now())
         self.post_message(DrillReady(rows))
 
     @on(DrillReady)
@@ -187,7 +187,7 @@ class SubjectScreen(Screen[None]):
         ws.audit_read(self.subject, "översikt: checklistor visade")
         self.lcsp.local_change()
         q = ws.q
-        sections = q.subject_detail(self.subject, ws.settings.now())
+        sections = q.subject_detail(self.subject, ws.now())
         labels = {i.id: i.label for i in ws.region.checklists.item}
         out = Table.grid(padding=(0, 0))
         out.add_column()

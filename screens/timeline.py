@@ -68,6 +68,8 @@ def phases_table(
             status = Text(tl.day_text(p.opens, this_year=year))
         elif left := _open_items(p, progress):
             status = Text(f"{num(left)} kvar", style="bold red")
+        elif progress is None:  # its time has passed; whether its items are done is unknown
+            status = Text("passerad", style="dim")
         else:
             status = Text("✓ klart", style="dim")
         label = Text(p.label, style="bold" if state == "now" else "dim" if state == "done" else "")
