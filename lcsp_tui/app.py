@@ -33,6 +33,7 @@ from lcsp_tui.workstation import Workstation
 from screens.audit import AuditScreen
 from screens.checklist import ChecklistScreen
 from screens.dashboard import DashboardScreen
+from screens.dialogs import KeysScreen
 from screens.kvittering import KvitteringScreen
 from screens.palette import LcspCommands, PaletteCommand
 from screens.setup import RoleScreen, UnitScreen
@@ -434,6 +435,20 @@ class LcspApp(App[int]):
                 )
             )
 
+    def action_keys(self) -> None:
+        """The keys of the current screen in Swedish (Textual's own key panel names its
+        built-in keys in English)."""
+        keys: list[tuple[str, str, str]] = []
+        role = self.ws.role
+        has_unit = role in ROLES and ROLES[role].needs_unit
+        for active in self.screen.active_bindings.values():
+            b = active.binding
+            if b.action.endswith("choose_unit") and not has_unit:
+                continue  # a region-wide role has no unit to switch
+            if b.id and active.enabled and b.description:
+                keys.append((self.get_key_display(b), b.description, active.tooltip or b.tooltip))
+        self.push_screen(KeysScreen(keys))
+
     def action_help_quit(self) -> None:
         self.notify("Tryck Ctrl+Q för att avsluta", title="Vill du avsluta?")
 
@@ -474,7 +489,7 @@ class LcspApp(App[int]):
             PaletteCommand(
                 "tangenter: visa hjälp",
                 "Visa tangenterna för det du står på",
-                self.action_show_help_panel,
+                self.action_keys,
             ),
             PaletteCommand("avsluta", "Stäng programmet (ditt arbete är sparat)", self.action_quit),
         ]

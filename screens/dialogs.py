@@ -1,11 +1,13 @@
-"""Small modal dialogs: confirm a question, write a note."""
+"""Small modal dialogs: confirm a question, choose an answer, write a note, list the keys."""
 
 from __future__ import annotations
 
+from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 
@@ -111,4 +113,45 @@ class NoteScreen(ModalScreen[str | None]):
         self.dismiss(text or None)
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class KeysScreen(ModalScreen[None]):
+    """The keys of the screen below, in Swedish: each of ours with what it does (Textual's
+    own moves — arrows, Tab — are one line, not their English names)."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Stäng", id="tangenter.stang", tooltip="Stäng listan"),
+    ]
+    DEFAULT_CSS = """
+    KeysScreen #keys-list { height: auto; max-height: 1fr; }
+    KeysScreen .dialog { max-height: 100%; }
+    """
+
+    def __init__(self, keys: list[tuple[str, str, str]]) -> None:
+        """``keys``: (key as shown, what it does, more about it) for each key."""
+        super().__init__(classes="dialog-screen")
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True, style="bold")
+        grid.add_column(no_wrap=True)
+        grid.add_column(style="dim")
+        for key, what, more in self.keys:
+            grid.add_row(key, what, more if more != what else "")
+        with Vertical(classes="dialog"):
+            yield Label("Tangenter här", classes="dialog-title")
+            with VerticalScroll(id="keys-list"):
+                yield Static(grid)
+            yield Static(
+                Text(
+                    "Piltangenterna, Page Up/Down och Home/End flyttar i listor; Tab går till "
+                    "nästa fält. Ctrl+P söker bland alla kommandon.",
+                    style="dim",
+                )
+            )
+        yield Footer(show_command_palette=False, compact=True)
+
+    def action_close(self) -> None:
         self.dismiss(None)

@@ -26,7 +26,7 @@ from lcsp_tui.workstation import Workstation
 from screens.audit import AuditScreen, what_text
 from screens.checklist import ChecklistScreen
 from screens.dashboard import DashboardScreen
-from screens.dialogs import ConfirmScreen
+from screens.dialogs import ConfirmScreen, KeysScreen
 from screens.kvittering import KvitteringScreen
 from screens.setup import RoleScreen
 from screens.support import SupportScreen
@@ -425,6 +425,28 @@ async def test_support_screens_speak_swedish_and_never_show_none(
         text = screen_text(app)
         assert "Registrera kvittering av" in text
         assert_swedish(text)
+
+
+async def test_the_keys_list_is_in_swedish(home: Path) -> None:
+    """Ctrl+P, "tangenter": the keys of the screen below with what they do, in Swedish
+    (not Textual's key panel, which names its own keys in English)."""
+    app = make_app(home, "support")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"tangenter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, KeysScreen)
+        text = screen_text(app)
+        assert "^r   Byt roll" in text and "Ny sökning" in text
+        assert "Byt enhet" not in text  # support has no unit
+        for english in ("Focus", "Scroll", "Page Up ", "Copy", "Select"):
+            assert english not in text
+        assert_swedish(text)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SupportScreen)
 
 
 async def test_kvittering_screen_registers_and_says_so(home: Path) -> None:
