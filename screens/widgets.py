@@ -87,7 +87,7 @@ def role_today(role: str | None, now: dt.datetime, timeline: Timeline) -> str:
         return "Välj din roll och operativa enhet för att se din arbetslista"
     tail = ""
     if now >= timeline.milestones.prator_read_only:
-        tail = " · Prator är i läsläge: Prator-åtgärder kan inte längre bockas av"
+        tail = " · Prator i läsläge: Prator-åtgärder kan inte bockas av"  # whole at 120
     if not ROLES[role].steps:
         return "Du arbetar för hela regionen (ingen egen enhet)" + tail
     today = tl.role_today(role, now, timeline)

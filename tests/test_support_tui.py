@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from lcsp_tui import helpdesk
+from lcsp_tui.app import LcspApp
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.workstation import Workstation
@@ -425,6 +426,19 @@ async def test_support_screens_speak_swedish_and_never_show_none(
         text = screen_text(app)
         assert "Registrera kvittering av" in text
         assert_swedish(text)
+
+
+@pytest.mark.parametrize(
+    ("role", "unit"),
+    [("bistandshandlaggare", "SVL-BIST-01"), ("systemforvaltning", None), ("support", None)],
+)
+async def test_the_read_only_line_is_whole_at_120(home: Path, role: str, unit: str | None) -> None:
+    """After Prator's read-only day the header says so, in full at 120 columns."""
+    app = LcspApp(make_workstation(home, role, unit, today="2025-10-17T09:00"), sync_interval=None)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        line = screen_text(app).splitlines()[2]
+        assert line.endswith("Prator i läsläge: Prator-åtgärder kan inte bockas av"), line
 
 
 async def test_the_keys_list_is_in_swedish(home: Path) -> None:
