@@ -22,7 +22,6 @@ PRIVATE_UMASK = 0o077
 HIDDEN = "[dolt personnummer]"
 
 
-
 class PersonnummerRefused(Refusal):
     """Free text that holds something like a personnummer; the message is the refusal."""
 

@@ -161,10 +161,10 @@ class ChecklistScreen(Screen[None]):
         Binding(
             "k",
             "kvittering",
-            "Kvittera",
+            "Kvittering",
             id="checklista.kvittera",
             show=False,
-            tooltip="Enhetens okvitterade Prator-meddelanden",
+            tooltip="Enhetens okvitterade Prator-meddelanden: registrera kvittering gjord i Prator",
         ),
     ]
 

@@ -41,7 +41,12 @@ class WorkTable(DataTable[object]):
             tooltip="Öppna checklistan för raden",
         ),
         Binding(
-            "home", "scroll_top", "Först", id="arbetslista.forst", show=False, tooltip="Första raden"
+            "home",
+            "scroll_top",
+            "Först",
+            id="arbetslista.forst",
+            show=False,
+            tooltip="Första raden",
         ),
         Binding(
             "end", "scroll_bottom", "Sist", id="arbetslista.sist", show=False, tooltip="Sista raden"
@@ -122,9 +127,9 @@ class WorklistScreen(Screen[None]):
         Binding(
             "k",
             "kvittering",
-            "Kvittera",
+            "Kvittering",
             id="arbetslista.kvittera",
-            tooltip="Enhetens okvitterade Prator-meddelanden",
+            tooltip="Enhetens okvitterade Prator-meddelanden: registrera kvittering gjord i Prator",
         ),
         Binding("r", "app.choose_role", "Byt roll", id="arbetslista.roll", tooltip="Välj roll"),
         Binding("e", "app.choose_unit", "Byt enhet", id="arbetslista.enhet", tooltip="Välj enhet"),

@@ -431,7 +431,7 @@ async def test_kvittering_of_several_asks_first(home: Path) -> None:
         await pilot.press("k", "space", "space", "a")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        assert app.screen.question == "Kvittera 2 meddelanden?"
+        assert app.screen.question == "Registrera kvittering av 2 meddelanden?"
         await pilot.press("n")
         await pilot.pause()
         assert outbox(ws, m.MESSAGE_ACKED) == []
@@ -561,7 +561,7 @@ async def test_sync_pushes_local_work(home: Path) -> None:
         await settle(pilot)
         assert ws.store.pending_count() == 0
         assert app.sync_state.online is True
-        assert "online" in header_text(app) and "ej synkad" not in header_text(app)
+        assert "ansluten" in header_text(app) and "ej synkad" not in header_text(app)
         assert isinstance(app.screen, ChecklistScreen)
         assert app.screen.states[0].done  # confirmed by the ledger now
 
@@ -574,7 +574,7 @@ async def test_unreachable_ledger_shows_offline(home: Path, tmp_path: Path) -> N
         await settle(pilot)
         assert app.sync_state.online is False
         assert "EJ ANSLUTEN" in header_text(app)
-        assert any("Liggaren kan inte nås" in msg for msg, _ in seen)
+        assert any("Den gemensamma databasen kan inte nås" in msg for msg, _ in seen)
         assert not (tmp_path / "moved").exists()  # never silently recreated
         # Work goes on locally.
         await pilot.press("enter", "space")
@@ -633,7 +633,7 @@ def test_role_today_follows_the_timeline(demo_template: Path) -> None:
     assert role_today("primarvard", at, tl).startswith("Ditt steg 3 börjar tis 30/9 12:00")
     assert "försenat" in role_today("kommun-registrering", at, tl)
     late = dt.datetime(2025, 10, 20, 9, 0)
-    assert "Prator är i läsläge" in role_today("samordningsansvarig", late, tl)
+    assert "Prator i läsläge" in role_today("samordningsansvarig", late, tl)
 
 
 # ------------------------------------------------------------------ snapshots
