@@ -10,7 +10,6 @@ under ``--today`` — so a demo's trail never mixes in the real one.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import cast
 
@@ -45,10 +44,6 @@ FILTERS = (
 )
 
 
-_TICKED = re.compile(r"^(\S+) (klar|ångrad)$")
-DECISIONS = {"aktuell": "aktuell", "ej_aktuell": "ej aktuell"}
-
-
 def export_path(home: Path, now: dt.datetime) -> Path:
     """``<home>/exports/granskning-YYYYMMDD-HHMMSS.csv`` at the workstation's clock (the
     rehearsal's under ``--today``); the directory 0700; never an earlier export's name."""
@@ -62,17 +57,6 @@ def export_path(home: Path, now: dt.datetime) -> Path:
         n += 1
         path = folder / f"granskning-{stamp}-{n}.csv"
     return path
-
-
-def what_text(what: str, labels: dict[str, str]) -> str:
-    """What happened, in words: a checklist item by its label, a decision without its id."""
-    ticked = _TICKED.match(what)
-    if ticked and ticked.group(1) in labels:
-        return f"{ticked.group(2)}: {labels[ticked.group(1)]}"
-    if what.startswith("beslut: "):
-        decision = what.removeprefix("beslut: ")
-        return f"beslut: {DECISIONS.get(decision, decision.replace('_', ' '))}"
-    return what
 
 
 class AuditScreen(Screen[None]):
@@ -177,7 +161,7 @@ class AuditScreen(Screen[None]):
                 cells.append(shorten(ROLES[role].name if role in ROLES else role, role_w))
             cells += [
                 shorten(unit, unit_w),
-                shorten(what_text(str(r["what"] or r["kind"]), labels), what_w),
+                shorten(audit.what_text(str(r["what"] or r["kind"]), labels), what_w),
                 shorten(str(r["subject"] or ""), subject_w),
                 shorten(outcome, out_w),
             ]
