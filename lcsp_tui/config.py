@@ -34,7 +34,7 @@ def parse_today(text: str) -> dt.datetime:
             return dt.datetime.strptime(text.strip(), fmt)
         except ValueError:
             continue
-    raise ConfigError(f"--today: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, got {text!r}")
+    raise ConfigError(f"--today: ange ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTHH:MM (fick {text!r})")
 
 
 @dataclass
@@ -90,10 +90,10 @@ def settings_from(
     home_s = _opt(home, "LCSP_HOME")
     role_s = _opt(role, "LCSP_ROLE")
     if role_s is not None and role_s not in ROLES:
-        raise ConfigError(f"unknown role {role_s!r}; one of: {', '.join(ROLES)}")
+        raise ConfigError(f"okänd roll {role_s!r}; välj en av: {', '.join(ROLES)}")
     env_s = _opt(env, "LCSP_ENV")
     if env_s is not None and env_s not in ENVIRONMENTS:
-        raise ConfigError(f"unknown environment {env_s!r}; one of: {', '.join(ENVIRONMENTS)}")
+        raise ConfigError(f"okänd miljö {env_s!r}; välj en av: {', '.join(ENVIRONMENTS)}")
     today_s = _opt(today, "LCSP_TODAY")
     try:
         login = getpass.getuser()

@@ -424,9 +424,6 @@ def test_numbers_from_a_thousand_are_written_the_swedish_way(home: Home) -> None
     ],
     ids=["unknown role", "bad --today", "unknown environment"],
 )
-@pytest.mark.xfail(
-    strict=True, reason="lcsp_tui/config.py's ConfigError texts are still English (issue 12)"
-)
 def test_settings_errors_are_swedish(home: Home, args: tuple[str, ...]) -> None:
     run = home(*args, rc=2)  # a second --today overrides the first
     assert not english_in(run.err), run.err

@@ -88,10 +88,15 @@ def test_a_region_changes_the_timeline_without_code(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (('waits_for = ["s2.inskrivningsmeddelande"]', 'waits_for = ["s2.nope"]'), "unknown item"),
-        (('roles = ["primarvard"]', 'roles = ["chef"]'), "unknown role"),
-        (('step = "4"', 'step = "9"'), "unknown step"),
-        (("\n[conditions]\n", "\n[conditions\n"), "not valid TOML"),
+        (
+            ('waits_for = ["s2.inskrivningsmeddelande"]', 'waits_for = ["s2.nope"]'),
+            "väntar på en okänd punkt 's2.nope'",
+        ),
+        (('roles = ["primarvard"]', 'roles = ["chef"]'), "okänd roll 'chef'"),
+        (('step = "4"', 'step = "9"'), "okänt steg '9'"),
+        (("\n[conditions]\n", "\n[conditions\n"), "ogiltig TOML"),
+        (('step = "4"', 'stepp = "4"'), r"item\.\d+\.step: saknas$"),
+        (('step = "4"', "step = 4"), r"item\.\d+\.step: ska vara en text$"),
     ],
 )
 def test_broken_checklist_file_is_one_clear_error(
@@ -104,3 +109,11 @@ def test_broken_checklist_file_is_one_clear_error(
         load_region(d)
     assert "checklists.toml" in str(e.value)
     assert "\n" not in str(e.value)
+    assert "Value error" not in str(e.value)
+
+
+def test_a_missing_data_file_is_named(tmp_path: Path) -> None:
+    d = _copy(tmp_path)
+    (d / "timeline.toml").unlink()
+    with pytest.raises(RegionDataError, match=r"timeline\.toml: filen saknas$"):
+        load_region(d)

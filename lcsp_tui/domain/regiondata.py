@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from lcsp_tui.domain.roles import ROLES
 
@@ -56,7 +57,7 @@ class ChecklistItem(_Strict):
     @classmethod
     def _known_step(cls, v: str) -> str:
         if v not in STEPS:
-            raise ValueError(f"unknown step {v!r}")
+            raise ValueError(f"okänt steg {v!r}")
         return v
 
     @field_validator("roles")
@@ -64,7 +65,7 @@ class ChecklistItem(_Strict):
     def _known_roles(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         for r in v:
             if r not in ROLES:
-                raise ValueError(f"unknown role {r!r}")
+                raise ValueError(f"okänd roll {r!r}")
         return v
 
 
@@ -92,14 +93,14 @@ class Checklists(_Strict):
         seen: set[str] = set()
         for i in self.item:
             if i.id in seen:
-                raise ValueError(f"duplicate item id {i.id!r}")
+                raise ValueError(f"punkten {i.id!r} finns två gånger")
             seen.add(i.id)
             for c in i.applies:
                 if c not in self.conditions:
-                    raise ValueError(f"item {i.id}: unknown condition {c!r}")
+                    raise ValueError(f"punkten {i.id}: okänt villkor {c!r}")
             for w in i.waits_for:
                 if w not in ids:
-                    raise ValueError(f"item {i.id}: waits for unknown item {w!r}")
+                    raise ValueError(f"punkten {i.id}: väntar på en okänd punkt {w!r}")
         return self
 
     @cached_property
@@ -224,13 +225,40 @@ def _load(path: Path, model: type[BaseModel]) -> BaseModel:
             raw = tomllib.load(f)
         return model.model_validate(raw)
     except FileNotFoundError:
-        raise RegionDataError(f"{path}: file is missing") from None
+        raise RegionDataError(f"{path}: filen saknas") from None
     except tomllib.TOMLDecodeError as e:
-        raise RegionDataError(f"{path}: not valid TOML: {e}") from None
+        raise RegionDataError(f"{path}: ogiltig TOML: {e}") from None
     except ValidationError as e:
         first = e.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise RegionDataError(f"{path}: {where}: {first['msg']}") from None
+        loc = ".".join(str(x) for x in first["loc"])
+        where = f"{loc}: " if loc else ""  # a whole-file check has no place
+        raise RegionDataError(f"{path}: {where}{_swedish(first)}") from None
+
+
+# Pydantic's messages for the mistakes a hand-edited file most often has, in Swedish.
+_PYDANTIC_SV = {
+    "missing": "saknas",
+    "extra_forbidden": "okänt fält",
+    "string_type": "ska vara en text",
+    "bool_type": "ska vara true eller false",
+    "bool_parsing": "ska vara true eller false",
+    "date_type": "ska vara ett datum, t.ex. 2025-10-16",
+    "date_parsing": "ska vara ett datum, t.ex. 2025-10-16",
+    "datetime_type": "ska vara en tidpunkt, t.ex. 2025-10-16T08:00:00",
+    "datetime_parsing": "ska vara en tidpunkt, t.ex. 2025-10-16T08:00:00",
+    "datetime_from_date_parsing": "ska vara en tidpunkt, t.ex. 2025-10-16T08:00:00",
+    "int_type": "ska vara ett heltal",
+    "tuple_type": "ska vara en lista",
+    "dict_type": "ska vara en tabell",
+}
+
+
+def _swedish(error: ErrorDetails) -> str:
+    """One pydantic error in Swedish: our own validators' text without "Value error, ",
+    the common kinds translated, any other kind as pydantic words it."""
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    return _PYDANTIC_SV.get(error["type"], error["msg"])
 
 
 class RegionData(BaseModel):
