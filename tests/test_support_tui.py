@@ -21,10 +21,11 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from lcsp_tui import helpdesk
 from lcsp_tui.app import LcspApp
+from lcsp_tui.audit import what_text
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.workstation import Workstation
-from screens.audit import AuditScreen, what_text
+from screens.audit import AuditScreen
 from screens.checklist import ChecklistScreen
 from screens.dashboard import DashboardScreen
 from screens.dialogs import ConfirmScreen, KeysScreen
