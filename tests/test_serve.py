@@ -110,8 +110,8 @@ def test_behind_the_login_proxy_each_user_gets_a_home_of_their_own(
     assert all((home / "users" / u / "store.sqlite").exists() for u in ("bertil.ek", "cecilia"))
     assert oct((home / "users").stat().st_mode & 0o777) == "0o700"
     log = served.log.read_text()
-    assert "started for bertil.ek" in log and "started for cecilia" in log
-    assert "refused websocket from origin https://evil.example" in log
+    assert "startad för bertil.ek" in log and "startad för cecilia" in log
+    assert "nekade websocket från ursprunget https://evil.example" in log
 
 
 def test_a_tabs_app_dies_with_a_killed_server(seeded: str, tmp_path: Path) -> None:
@@ -166,13 +166,13 @@ def _serve_error(*args: str) -> str:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["serve", "--host", "0.0.0.0"], "2 lcsp: lcsp serve listens on loopback only"),
-        (["serve", "--host", "10.1.2.3", "--user-header", "X-User"], "2 lcsp: behind a login proxy, give --public-url"),
-        (["serve", "--user-header", "X User", "--public-url", "https://a.se"], "2 lcsp: --user-header 'X User': not a header name"),
-        (["serve", "--port", "70000"], "2 lcsp: --port 70000: give a port from 1 to 65535"),
-        (["serve", "--port", "eighty"], "2 lcsp: argument --port: invalid int value"),
-        (["--user", "anna svensson", "serve"], "2 lcsp: --user: user name 'anna svensson' is not usable"),
-        (["serve", "--public-url", "ftp://x"], "2 lcsp: --public-url 'ftp://x': expected http(s)://host[:port]"),
+        (["serve", "--host", "0.0.0.0"], "2 lcsp: lcsp serve lyssnar bara på den egna datorn (loopback)"),
+        (["serve", "--host", "10.1.2.3", "--user-header", "X-User"], "2 lcsp: bakom en inloggningsproxy: ange --public-url"),
+        (["serve", "--user-header", "X User", "--public-url", "https://a.se"], "2 lcsp: --user-header 'X User': inget giltigt namn på ett huvud"),
+        (["serve", "--port", "70000"], "2 lcsp: --port 70000: ange en port från 1 till 65535"),
+        (["serve", "--port", "eighty"], "2 lcsp: --port: 'eighty' är inget heltal"),
+        (["--user", "anna svensson", "serve"], "2 lcsp: --user: användarnamnet 'anna svensson' går inte att använda"),
+        (["serve", "--public-url", "ftp://x"], "2 lcsp: --public-url 'ftp://x': ange http(s)://värd[:port]"),
     ],
 )  # fmt: skip
 def test_serve_refuses_with_one_line(args: list[str], expected: str, tmp_path: Path) -> None:
@@ -186,7 +186,7 @@ def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
         s.listen()
         port = s.getsockname()[1]
         line = _serve_error("--home", str(tmp_path), "serve", "--port", str(port))
-    assert line.startswith(f"1 lcsp: cannot listen on 127.0.0.1:{port}: "), line
+    assert line.startswith(f"1 lcsp: kan inte lyssna på 127.0.0.1:{port}: "), line
 
 
 def test_user_keys() -> None:
