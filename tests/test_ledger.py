@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import stat
@@ -187,7 +188,7 @@ def test_wrong_schema_version_is_a_mismatch(spec: str) -> None:
     open_ledger(spec, create=True).close()
     set_meta(spec, "schema_version", str(LEDGER_SCHEMA_VERSION + 1))
     for create in (False, True):
-        with pytest.raises(LedgerMismatch, match=r"schema version 2") as info:
+        with pytest.raises(LedgerMismatch, match=r"har schemaversion 2;") as info:
             open_ledger(spec, create=create)
         assert "\n" not in str(info.value)
 
@@ -196,7 +197,7 @@ def test_missing_sqlite_file_with_create_false_is_unreachable_and_not_created(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "gone" / "ledger.db"
-    with pytest.raises(LedgerUnreachable, match="ledger file not found") as info:
+    with pytest.raises(LedgerUnreachable, match="den gemensamma databasens fil finns inte") as info:
         open_ledger(str(path), create=False)
     assert str(path) in str(info.value)
     assert not path.exists()
@@ -216,7 +217,7 @@ def test_sqlite_file_that_is_not_a_database_is_a_mismatch(tmp_path: Path) -> Non
     path = tmp_path / "notes.txt"
     path.write_bytes(b"this is not sqlite" * 100)
     for create in (False, True):
-        with pytest.raises(LedgerMismatch, match="not an lcsp ledger") as info:
+        with pytest.raises(LedgerMismatch, match="ingen gemensam lcsp-databas") as info:
             SqliteLedger(path, create=create)
         assert "\n" not in str(info.value)
     assert path.read_bytes() == b"this is not sqlite" * 100
@@ -228,7 +229,7 @@ def test_foreign_sqlite_database_is_a_mismatch(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE stuff (x)")
     conn.close()
     for create in (False, True):
-        with pytest.raises(LedgerMismatch, match="not an lcsp ledger"):
+        with pytest.raises(LedgerMismatch, match="ingen gemensam lcsp-databas"):
             SqliteLedger(path, create=create)
     with sqlite3.connect(path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
@@ -239,7 +240,10 @@ def test_foreign_sqlite_database_is_a_mismatch(tmp_path: Path) -> None:
 def test_unopenable_sqlite_path_is_unreachable(tmp_path: Path) -> None:
     directory = tmp_path / "a_directory"
     directory.mkdir()
-    with pytest.raises(LedgerUnreachable, match="cannot open ledger file"):
+    with pytest.raises(
+        LedgerUnreachable,
+        match=f"den gemensamma databasens fil {re.escape(str(directory))} går inte att öppna",
+    ):
         SqliteLedger(directory, create=False)
 
 
@@ -247,7 +251,7 @@ def test_unopenable_sqlite_path_is_unreachable(tmp_path: Path) -> None:
 def test_postgres_without_schema_and_create_false_is_a_mismatch(pg_url: str) -> None:
     import psycopg
 
-    with pytest.raises(LedgerMismatch, match=r"not an lcsp ledger \(no schema\)"):
+    with pytest.raises(LedgerMismatch, match=r"ingen gemensam lcsp-databas \(schemat saknas\)"):
         open_ledger(pg_url, create=False)
     with psycopg.connect(pg_url) as conn:
         (n,) = conn.execute(
@@ -266,7 +270,9 @@ def test_unreachable_postgres_fails_fast_without_the_password() -> None:
         open_ledger(url, create=True)
     assert time.monotonic() - start < 3
     message = str(info.value)
-    assert message.startswith(f"cannot reach ledger at 127.0.0.1:{port}/ledgerdb: ")
+    assert message.startswith(
+        f"den gemensamma databasen på 127.0.0.1:{port}/ledgerdb går inte att nå: "
+    )
     assert "s3cret" not in message
     assert "\n" not in message
 
@@ -282,7 +288,9 @@ def test_postgres_server_gone_is_unreachable_then_reconnects(pg_url: str) -> Non
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
-    with pytest.raises(LedgerUnreachable, match="cannot reach ledger at"):
+    with pytest.raises(
+        LedgerUnreachable, match=r"den gemensamma databasen på \S+ går inte att nå: "
+    ):
         led.push(make_events(2, "b"))
     # The failed push committed nothing; the next call reconnects and carries on.
     later = make_events(2, "c")
