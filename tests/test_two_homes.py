@@ -155,7 +155,7 @@ def sip_work(home: Home) -> Work:
 def two_homes(tmp_path: Path, ledger: str) -> tuple[Home, Home]:
     a, b = Home(tmp_path / "a", ledger), Home(tmp_path / "b", ledger)
     demo = a.run("demo", "--size", "small", "--no-tui")  # a real process
-    assert demo.returncode == 0 and "demo region 'small'" in demo.stdout, demo.stderr
+    assert demo.returncode == 0 and "demoregion 'small'" in demo.stdout, demo.stderr
     synced = b.run("sync", "--json")
     assert synced.returncode == 0 and json.loads(synced.stdout)["pulled"] > 0, synced.stderr
     assert a.state_hash() == b.state_hash()
@@ -212,7 +212,7 @@ def assert_down_then_back(
     assert a.pending() >= 1
     kept = a.pending()
     line = one_line_error(a.run("sync"), 69)
-    assert "unreachable" in line
+    assert "(det lokala arbetet finns kvar)" in line
     one_line_error(a.run("sync", "--json"), 69)
     assert a.pending() == kept  # the outbox keeps the work
     assert a.done(wa)  # and the view still shows it
@@ -264,7 +264,7 @@ def test_postgres_server_stopped_then_started(tmp_path: Path, pg_server: str) ->
             ),
             69,
         )
-        assert "unreachable" in line
+        assert "(det lokala arbetet finns kvar)" in line
 
         assert_down_then_back(a, b, server.stop, server.start)
     finally:
@@ -285,7 +285,7 @@ def test_home_refuses_another_ledger(
     open_ledger(other, create=True).close()  # a real, different ledger
     hash_before = a.state_hash()
     line = one_line_error(lcsp("--home", str(a.path), "--ledger", other, "sync"), 2)
-    assert "belongs to ledger" in line
+    assert "hör till den gemensamma databasen" in line
     assert a.state_hash() == hash_before
     assert a.sync()["pushed"] == 0  # its own ledger still works
     if ledger_spec.startswith("postgresql://"):
@@ -302,7 +302,7 @@ def test_missing_default_ledger_is_unreachable_and_not_recreated(tmp_path: Path)
         p.unlink()
     for args in (("sync",), ("sync", "--json")):
         line = one_line_error(lcsp("--home", str(home), *args), 69)
-        assert "unreachable" in line and "ledger.sqlite" in line
+        assert "(det lokala arbetet finns kvar)" in line and "ledger.sqlite" in line
         assert not ledger.exists(), "a missing ledger was recreated"
     # the same when the ledger is named explicitly
     one_line_error(lcsp("--home", str(home), "--ledger", str(ledger), "sync"), 69)
