@@ -29,6 +29,7 @@ from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.domain.words import num
 from lcsp_tui.ledger.base import LedgerMismatch, LedgerUnreachable
 from lcsp_tui.privacy import redact
+from lcsp_tui.rows import UnitRow
 from lcsp_tui.workstation import Workstation
 from screens.audit import AuditScreen
 from screens.checklist import ChecklistScreen
@@ -336,8 +337,8 @@ class LcspApp(App[int]):
             return
         self.choose(ask_role=False, ask_unit=True)
 
-    def _units(self, role: str) -> list[tuple[str, str, str]]:
-        return [(u.unit_id, u.name, u.type) for u in self.ws.q.units_for_role(role)]
+    def _units(self, role: str) -> list[UnitRow]:
+        return self.ws.q.units_for_role(role)
 
     @work(exclusive=True, group="choose")
     async def choose(self, ask_role: bool, ask_unit: bool, first: bool = False) -> None:
@@ -354,7 +355,7 @@ class LcspApp(App[int]):
                 ask_unit = True
             role = picked
         if ROLES[role].needs_unit:
-            fitting = {u for u, _, _ in self._units(role)}
+            fitting = {u.unit_id for u in self._units(role)}
             if ask_unit or unit is None or (fitting and unit not in fitting):
                 picked_unit = await self.push_screen_wait(
                     UnitScreen(

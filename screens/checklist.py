@@ -352,7 +352,7 @@ class ChecklistScreen(Screen[None]):
         """An item that sets a unit: pick it (of the right type), then tick with it."""
         ws = self.lcsp.ws
         kind = state.item.value or ""
-        units = [(u.unit_id, u.name, u.type) for u in ws.q.units() if u.type == kind]
+        units = [u for u in ws.q.units() if u.type == kind]
 
         def picked(unit: str | None) -> None:
             if unit is not None and self._tick(state, True, value=unit):

@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from lcsp_tui.domain.regiondata import fold_text
 from lcsp_tui.domain.roles import ROLES, UNIT_TYPE_NAMES
 from lcsp_tui.domain.words import num
+from lcsp_tui.rows import UnitRow
 
 LIST_MAX = 20  # rows of a chooser's list on a tall terminal
 
@@ -112,7 +113,7 @@ class UnitScreen(ChooserScreen):
     def __init__(
         self,
         role: str,
-        load: Callable[[], list[tuple[str, str, str]]],
+        load: Callable[[], list[UnitRow]],
         current: str | None,
         cancellable: bool,
         title: str = "Välj din operativa enhet",
@@ -130,7 +131,9 @@ class UnitScreen(ChooserScreen):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(f"Roll: {ROLES[self.role].name}", classes="dialog-detail")
             yield Input(
-                placeholder="Skriv för att filtrera (namn eller id)", id="unit-filter", compact=True
+                placeholder="Skriv för att filtrera (namn, kommun eller id)",
+                id="unit-filter",
+                compact=True,
             )
             yield OptionList(id="units")
             yield Static("", id="unit-empty", classes="dialog-detail")
@@ -146,12 +149,14 @@ class UnitScreen(ChooserScreen):
         ol = self.query_one("#units", OptionList)
         ol.clear_options()
         shown = []
-        for unit_id, name, typ in self.units:
-            if key and key not in fold_text(f"{name} {unit_id}"):
+        for u in self.units:
+            where = u.municipality or "regionen"
+            if key and key not in fold_text(f"{u.name} {u.unit_id} {where}"):
                 continue
-            prompt = Text(name, style="bold" if unit_id == self.current else "")
-            prompt.append(f"  {unit_id} · {UNIT_TYPE_NAMES.get(typ, typ)}", style="dim")
-            shown.append(Option(prompt, id=unit_id))
+            prompt = Text(u.name, style="bold" if u.unit_id == self.current else "")
+            kind = UNIT_TYPE_NAMES.get(u.type, u.type)
+            prompt.append(f"  {u.unit_id} · {kind} · {where}", style="dim")
+            shown.append(Option(prompt, id=u.unit_id))
         ol.add_options(shown)
         ids = [o.id for o in shown]
         if shown:

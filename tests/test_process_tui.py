@@ -60,7 +60,7 @@ async def test_space_on_an_item_that_sets_a_unit_picks_one(home: Path) -> None:
         await pilot.pause()
         picker = app.screen
         assert isinstance(picker, UnitScreen)
-        assert all(t == "halsocentral" for _, _, t in picker.units)  # the right type only
+        assert all(u.type == "halsocentral" for u in picker.units)  # the right type only
         await pilot.press(*"skonsberg", "enter")
         await pilot.pause()
         assert isinstance(app.screen, ChecklistScreen)
