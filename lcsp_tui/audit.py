@@ -7,22 +7,27 @@ subject, what, the outcome and, for support's kvittering, the unit it was done f
 Filters: the user; the patient (the patient id itself, its admissions, SIPs and their
 messages, lookups whose matches included it, and help requests for its initial + surname
 + birth year); the unit (the unit worked at, or acted for); a time range. The export is
-CSV for Swedish Excel (UTF-8 with BOM, semicolons), written 0600.
+CSV for Swedish Excel (UTF-8 with BOM, semicolons), written 0600, through the one CSV
+writer (``lcsp_tui.csvout``: no cell is run as a formula); its "Vad" column is in words,
+as the text view shows it (``what_text``).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from lcsp_tui.config import ConfigError, parse_today
+from lcsp_tui.csvout import write_rows
 from lcsp_tui.privacy import refuse_personnummer
 from lcsp_tui.store.queries import AuditRow, Queries
 from lcsp_tui.store.queries.audit import row_values
+
+if TYPE_CHECKING:
+    from lcsp_tui.domain.regiondata import RegionData
 
 CSV_HEADER = (
     "Löpnummer",
@@ -42,7 +47,12 @@ _TICKED = re.compile(r"^(\S+) (klar|ångrad)$")
 DECISIONS = {"aktuell": "aktuell", "ej_aktuell": "ej aktuell"}
 
 
-def what_text(what: str, labels: dict[str, str]) -> str:
+def item_labels(region: RegionData) -> dict[str, str]:
+    """Checklist item id -> its label, for ``what_text``."""
+    return {i.id: i.label for i in region.checklists.item}
+
+
+def what_text(what: str, labels: Mapping[str, str]) -> str:
     """What happened, in words: a checklist item by its label (``labels``: item id ->
     label), a SIP decision without its id (``beslut: ej aktuell``)."""
     ticked = _TICKED.match(what)
@@ -129,12 +139,17 @@ def count(q: Queries, f: AuditFilter) -> int:
     return q.audit_count(f.user, f.patient, f.unit, f.since, f.until)
 
 
-def write_csv(rows: Iterable[AuditRow], out: IO[str]) -> int:
-    """Semicolon CSV with a Swedish header; ``out`` is opened with ``utf-8-sig``."""
-    w = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    w.writerow(CSV_HEADER)
-    n = 0
+def csv_rows(rows: Iterable[AuditRow], labels: Mapping[str, str]) -> Iterator[list[object]]:
+    """The header, then each row in ``CSV_HEADER`` order with "Vad" in words."""
+    yield list(CSV_HEADER)
+    what = CSV_HEADER.index("Vad")
     for r in rows:
-        w.writerow(["" if v is None else v for v in row_values(r)])
-        n += 1
-    return n
+        values: list[object] = list(row_values(r))
+        values[what] = what_text(str(r["what"]), labels) if r["what"] else ""
+        yield values
+
+
+def write_csv(rows: Iterable[AuditRow], out: IO[str], labels: Mapping[str, str]) -> int:
+    """Semicolon CSV with a Swedish header (``out`` opened with ``utf-8-sig``); ``labels``:
+    checklist item id -> label, for the "Vad" column. The number of rows written."""
+    return write_rows(out, csv_rows(rows, labels)) - 1

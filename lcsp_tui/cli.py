@@ -7,13 +7,11 @@ Headless subcommands never import Textual; only the bare ``lcsp`` (and ``demo`` 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from lcsp_tui.domain.words import num, plural
 
@@ -24,7 +22,7 @@ if TYPE_CHECKING:
     from lcsp_tui.stats import Stats
     from lcsp_tui.workstation import Workstation
 
-EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 2, 65, 69, 70
+EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_UNREACHABLE, EXIT_INTERNAL, EXIT_IO = 0, 2, 65, 69, 70, 74
 
 JSON_HELP = "som JSON (för skript; nycklarna på engelska)"
 
@@ -365,10 +363,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from lcsp_tui.paths import absolute
     from lcsp_tui.stats.text import text_table
+    from lcsp_tui.workstation import UsageError
 
     ws = _workstation(args)
-    paths = [Path(f) for f in args.files]
+    if ws.role != "systemforvaltning":  # a dry run too: it reads the whole export
+        raise UsageError("importen är systemförvaltningens: ange --role systemforvaltning")
+    paths = [absolute(f) for f in args.files]
     if not args.dry_run:
         ws.sync()  # compare against the ledger's latest state
     plan = ws.import_plan(paths)
@@ -638,8 +640,7 @@ def _region_stats(args: argparse.Namespace, what: str) -> tuple[Workstation, Sta
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    import csv
-
+    from lcsp_tui.csvout import to_stdout
     from lcsp_tui.stats.export import csv_rows
     from lcsp_tui.stats.text import stats_text
 
@@ -648,27 +649,25 @@ def cmd_stats(args: argparse.Namespace) -> int:
         _json(stats.as_json())
         return EXIT_OK
     if args.csv:
-        # typeshed: sys.stdout is a TextIO; it is a TextIOWrapper, which can reconfigure
-        cast(io.TextIOWrapper, sys.stdout).reconfigure(encoding="utf-8-sig", newline="")
-        w = csv.writer(sys.stdout, delimiter=";", lineterminator="\r\n")
-        w.writerows(csv_rows(stats))
+        to_stdout(csv_rows(stats))
         return EXIT_OK
     _out(stats_text(stats))
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from lcsp_tui.privacy import private_file
+    from lcsp_tui.paths import out_file
+    from lcsp_tui.privacy import write_private
     from lcsp_tui.stats.report import report
 
+    out = out_file(args.out) if args.out is not None else None  # checked before the work
     ws, stats = _region_stats(args, "lägesrapporten")
     text = report(stats, env=ws.env, simulated=ws.settings.simulated)
-    if not args.out:
+    if out is None:
         sys.stdout.write(text)
         return EXIT_OK
-    with private_file(Path(args.out)) as f:  # 0600 from the first byte
-        f.write(text)
-    _out(f"rapporten skriven till {args.out}")
+    write_private(out, lambda f: f.write(text))  # 0600 from the first byte
+    _out(f"rapporten skriven till {out}")
     return EXIT_OK
 
 
@@ -800,18 +799,48 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     os.umask(PRIVATE_UMASK)  # every file lcsp makes (store, ledger, exports) is 0600
     args = build_parser().parse_args(argv)
-    from lcsp_tui.errors import exit_code_for
+    from lcsp_tui.errors import exit_code_for, tidy_line
 
     try:
         handler = COMMANDS.get(args.command or "", cmd_tui)
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a full disk behind a redirect fails here, not at exit
+        return code
     except KeyboardInterrupt:
         sys.stderr.write("lcsp: avbrutet\n")
         return 130
     except BrokenPipeError:
+        _drop_stdout()
         return EXIT_OK
     except Exception as e:  # every error is one line, never a traceback
+        if isinstance(e, OSError):
+            _settle_stdout()
         code, lines = exit_code_for(e)
-        for line in map(redact, lines):  # never a personnummer, whatever the error echoes
-            sys.stderr.write(f"lcsp: {line}\n" if code != EXIT_DATA else f"{line}\n")
+        for line in lines:  # escaped, cut, never a personnummer, whatever the error echoes
+            text = tidy_line(redact(line))
+            sys.stderr.write(f"lcsp: {text}\n" if code != EXIT_DATA else f"{text}\n")
         return code
+
+
+def _settle_stdout() -> None:
+    """What was printed before an OS error is kept if stdout still works."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    """After stdout failed (a closed pipe, a full disk): what is still buffered goes
+    nowhere, so Python's own flush at exit prints no English error of its own."""
+    import os
+
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)

@@ -8,12 +8,9 @@ audit trail carries ids.
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from lcsp_tui.cli import EXIT_OK, _json, _out, _workstation, saved_locally
 from lcsp_tui.domain.words import plural
@@ -174,36 +171,49 @@ def request_table(reqs: Sequence[HelpRequest], now: dt.datetime) -> list[str]:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from lcsp_tui import audit
-    from lcsp_tui.privacy import private_file
+    from lcsp_tui.csvout import to_stdout
+    from lcsp_tui.paths import out_file
+    from lcsp_tui.privacy import remove_export, write_private
     from lcsp_tui.workstation import UsageError
 
+    path = out_file(args.out) if args.out is not None else None  # checked before the work
     ws = _workstation(args)
     if ws.role != "systemforvaltning":
         raise UsageError("granskningsloggen är systemförvaltningens: ange --role systemforvaltning")
     f = audit.make_filter(args.filter_user, args.patient, args.filter_unit, args.since, args.until)
     rows = audit.query(ws.q, f)
+    labels = audit.item_labels(ws.region)
+    n = plural(len(rows), "rad", "rader")
     # Reading the audit trail is itself audited (the filter's patient as subject, if any).
-    what = "granskningslogg exporterad" if (args.out or args.csv) else "granskningslogg visad"
-    ws.audit_read(f.patient, what, outcome=plural(len(rows), "rad", "rader"))
-    if args.out:
-        path = Path(args.out)
+    if path is not None:
+        # The export is audited once the file is written, never for one that failed; if
+        # the audit event cannot be recorded, the file does not stay either.
         if args.json:
-            with private_file(path) as fh:
-                fh.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+            text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+            write_private(path, lambda fh: fh.write(text))
         else:
-            with private_file(path, encoding="utf-8-sig", newline="") as fh:
-                audit.write_csv(rows, fh)
-        _out(f"{plural(len(rows), 'rad', 'rader')} ({f.describe()}) till {path}")
+            write_private(
+                path,
+                lambda fh: audit.write_csv(rows, fh, labels),
+                encoding="utf-8-sig",
+                newline="",
+            )
+        try:
+            ws.audit_read(f.patient, "granskningslogg exporterad", outcome=n)
+        except BaseException:
+            remove_export(path)
+            raise
+        _out(f"{n} ({f.describe()}) till {path}")
         return EXIT_OK
+    # On screen (or a pipe) it is audited first: nothing is shown that is not audited.
+    what = "granskningslogg exporterad" if args.csv else "granskningslogg visad"
+    ws.audit_read(f.patient, what, outcome=n)
     if args.json:
         _json(rows)
         return EXIT_OK
     if args.csv:
-        # typeshed: sys.stdout is a TextIO; it is a TextIOWrapper, which can reconfigure
-        cast(io.TextIOWrapper, sys.stdout).reconfigure(encoding="utf-8-sig", newline="")
-        audit.write_csv(rows, sys.stdout)
+        to_stdout(audit.csv_rows(rows, labels))
         return EXIT_OK
-    labels = {i.id: i.label for i in ws.region.checklists.item}
     for line in audit_text(rows, ws.now().year, labels):
         _out(line)
     return EXIT_OK

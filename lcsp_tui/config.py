@@ -85,9 +85,20 @@ def settings_from(
     today: str | None = None,
     env: str | None = None,
 ) -> Settings:
+    from lcsp_tui.domain.personnummer import looks_like_personnummer
     from lcsp_tui.domain.roles import ROLES
+    from lcsp_tui.ledger.base import is_postgres
+    from lcsp_tui.paths import absolute
 
+    # ``--home ''`` is a mistake; an empty LCSP_HOME means unset (the platform's data dir).
+    if home is not None and not home.strip():
+        raise ConfigError("--home: ange en katalog (värdet är tomt)")
+    if ledger is not None and not ledger.strip():
+        raise ConfigError("--ledger: ange en fil eller en postgresql://-adress (värdet är tomt)")
     home_s = _opt(home, "LCSP_HOME")
+    ledger_s = _opt(ledger, "LCSP_LEDGER")
+    if ledger_s is not None and not is_postgres(ledger_s):
+        ledger_s = str(absolute(ledger_s))  # a home records it: never relative
     role_s = _opt(role, "LCSP_ROLE")
     if role_s is not None and role_s not in ROLES:
         raise ConfigError(f"okänd roll {role_s!r}; välj en av: {', '.join(ROLES)}")
@@ -99,12 +110,20 @@ def settings_from(
         login = getpass.getuser()
     except Exception:  # no login name in some containers
         login = "okand"
+    user_s = _opt(user, "LCSP_USER") or login
+    unit_s = _opt(unit, "LCSP_UNIT")
+    # Every event carries its user and unit into the audit trail: never a personnummer
+    # (a login proxy passing BankID identities). Refused without echoing the value.
+    if looks_like_personnummer(user_s):
+        raise ConfigError("--user: ett användarnamn får aldrig vara ett personnummer")
+    if unit_s is not None and looks_like_personnummer(unit_s):
+        raise ConfigError("--unit: ett enhets-id får aldrig vara ett personnummer")
     return Settings(
-        home=Path(home_s).expanduser() if home_s else default_home(),
-        ledger=_opt(ledger, "LCSP_LEDGER"),
-        user=_opt(user, "LCSP_USER") or login,
+        home=absolute(home_s) if home_s and home_s.strip() else default_home(),
+        ledger=ledger_s,
+        user=user_s,
         role=role_s,
-        unit=_opt(unit, "LCSP_UNIT"),
+        unit=unit_s,
         today=parse_today(today_s) if today_s else None,
         env=env_s,
     )

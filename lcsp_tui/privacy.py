@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -67,3 +69,36 @@ def private_file(path: Path, *, encoding: str = "utf-8", newline: str | None = N
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
     return os.fdopen(fd, "w", encoding=encoding, newline=newline)
+
+
+def write_private(
+    path: Path,
+    write: Callable[[IO[str]], object],
+    *,
+    encoding: str = "utf-8",
+    newline: str | None = None,
+) -> None:
+    """Write an export to ``path`` through ``private_file``, flushed and closed before this
+    returns. When writing fails (a full disk: ``OSError``, exit 74), a regular file it
+    left half written is removed before the error goes on — a device such as /dev/full
+    is left alone."""
+    fh = private_file(path, encoding=encoding, newline=newline)
+    try:
+        with fh:
+            write(fh)
+    except OSError as e:
+        remove_export(path)
+        if e.filename is None:  # a failed write names no file: say which
+            raise OSError(e.errno, e.strerror, str(path)) from None
+        raise
+    except BaseException:
+        remove_export(path)
+        raise
+
+
+def remove_export(path: Path) -> None:
+    """Remove an export that must not stay (half written, or its audit event could not be
+    recorded) — only a regular file, never a device or what a link points to."""
+    with contextlib.suppress(OSError):
+        if stat.S_ISREG(os.lstat(path).st_mode):
+            os.unlink(path)

@@ -20,7 +20,8 @@ from lcsp_tui.domain.regiondata import ChecklistItem, RegionData, load_region
 from lcsp_tui.domain.roles import ROLES, UNIT_TYPE_NAMES, UNIT_TYPES_OF_ROLE
 from lcsp_tui.domain.when import day_text
 from lcsp_tui.environments import PRODUCTION, pull_guard
-from lcsp_tui.ledger.base import Ledger, LedgerMismatch, open_ledger
+from lcsp_tui.ledger.base import Ledger, LedgerMismatch, is_postgres, open_ledger
+from lcsp_tui.paths import absolute, check_home, remembered_ledger
 from lcsp_tui.privacy import harden_home, refuse_personnummer
 from lcsp_tui.rows import KIND_TEXT, Checklist, WorkRow
 from lcsp_tui.store.queries import Queries
@@ -57,9 +58,15 @@ class Workstation:
     def __init__(self, settings: Settings, region: RegionData | None = None) -> None:
         self.settings = settings
         self.region = region or load_region()
-        home = settings.home
-        home.mkdir(parents=True, exist_ok=True)
-        os.chmod(home, 0o700)
+        # Absolute before anything is stored (``settings_from`` does it; Settings made in
+        # code may not): a home must never record a path relative to where it was made.
+        home = settings.home = absolute(settings.home)
+        if settings.ledger and not is_postgres(settings.ledger):
+            settings.ledger = str(absolute(settings.ledger))
+        # A file, or a directory of something else, is refused before anything in it is
+        # made or has its mode changed; the home is private only once it is ours.
+        check_home(home)
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.store = LocalStore(settings.store_path, self.region)
         harden_home(home)
         self.env = self._resolve_env(settings.env)
@@ -186,7 +193,15 @@ class Workstation:
     # ------------------------------------------------------------ ledger
 
     def ledger_spec(self) -> str:
-        return self.settings.ledger or self.store.get_meta("ledger") or self.settings.default_ledger
+        """The ledger given (absolute: see ``settings_from``), else the one the home
+        remembers (a relative path recorded by an earlier release resolved or refused: see
+        ``lcsp_tui.paths.remembered_ledger``), else the SQLite file in the home."""
+        if self.settings.ledger:
+            return self.settings.ledger
+        remembered = self.store.get_meta("ledger")
+        if remembered and not is_postgres(remembered):
+            return remembered_ledger(self.settings.home, remembered)
+        return remembered or self.settings.default_ledger
 
     def open_ledger(self) -> Ledger:
         spec = self.ledger_spec()

@@ -214,7 +214,7 @@ class AuditScreen(Screen[None]):
         rows = audit.query(ws.q, self.filter)
         path = export_path(ws.settings.home, ws.now())
         with private_file(path, encoding="utf-8-sig", newline="") as fh:
-            audit.write_csv(rows, fh)
+            audit.write_csv(rows, fh, audit.item_labels(ws.region))
         ws.audit_read(self.filter.patient, "granskningslogg exporterad", f"{len(rows)} rader")
         self.lcsp.local_change()
         saved = plural(len(rows), "rad sparad", "rader sparade")

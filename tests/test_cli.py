@@ -369,22 +369,23 @@ def test_import_dry_run_then_import_then_nothing_to_import(
     files = [str(p) for p in export]
     cli.ok("sync")  # a home with its (empty) ledger
     before = cli.snapshot()
-    out = cli.ok("import", *files, "--dry-run")
+    sysf = ("--role", "systemforvaltning")  # only systemförvaltning imports
+    out = cli.ok(*sysf, "import", *files, "--dry-run")
     for p in export:
         assert re.search(rf"^{re.escape(p.name)}\s+\d+\s+0\s+0$", out, re.M), out
     assert out.startswith("Fil ") and "provkörning" in out and "inget har skrivits" in out
     assert cli.snapshot() == before
 
-    out = cli.ok("import", *files)
+    out = cli.ok(*sysf, "import", *files)
     assert "importerade" in out
     after = cli.snapshot()
     assert after[2] > before[2]  # the ledger grew
     assert after[0] != before[0]
 
-    out = cli.ok("import", *files)
+    out = cli.ok(*sysf, "import", *files)
     assert "inget att importera" in out
     assert cli.snapshot() == after
-    out = cli.ok("import", *files, "--dry-run")
+    out = cli.ok(*sysf, "import", *files, "--dry-run")
     assert "0 poster skulle läggas till eller ändras" in out
 
 
@@ -406,7 +407,7 @@ def test_broken_import_is_exit_65_and_changes_nothing(cli: Cli, export: list[Pat
         q.write_text("\r\n".join(text) + "\r\n", encoding="utf-8-sig")
         paths.append(str(q))
     before = cli.snapshot()
-    r = cli("import", *paths)
+    r = cli("--role", "systemforvaltning", "import", *paths)
     assert r.rc == 65, (r.out, r.err)
     lines = r.err.strip().splitlines()
     assert len(lines) >= 2
@@ -416,7 +417,7 @@ def test_broken_import_is_exit_65_and_changes_nothing(cli: Cli, export: list[Pat
     assert any(line.startswith("vardtillfallen.csv:2: inskriven: ") for line in lines), lines
     assert cli.snapshot() == before
     # the same through a real process
-    p = lcsp("--home", str(cli.home), "import", *paths)
+    p = lcsp("--home", str(cli.home), "--role", "systemforvaltning", "import", *paths)
     assert p.returncode == 65 and "Traceback" not in p.stderr
     assert p.stderr.strip().splitlines() == lines
     assert cli.snapshot() == before

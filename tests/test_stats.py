@@ -16,6 +16,7 @@ import pytest
 
 from lcsp_tui.cli import main
 from lcsp_tui.config import settings_from
+from lcsp_tui.csvout import write_rows
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain.models import (
     Admission,
@@ -556,7 +557,9 @@ def test_stats_csv_for_swedish_excel(home: Path, capfdbinary: pytest.CaptureFixt
 def test_csv_quotes_cells_excel_would_run_as_formulas(home: Path) -> None:
     s = stats_at(home, NOW)
     s.units["BIST1"] = ("=HYPERLINK(1)", "Timrå")
-    cells = [c for r in csv_rows(s) for c in r]
+    out = io.StringIO()
+    write_rows(out, csv_rows(s))  # the one CSV writer neutralises formulas
+    cells = [c for r in csv.reader(io.StringIO(out.getvalue()), delimiter=";") for c in r]
     assert "'=HYPERLINK(1)" in cells and "=HYPERLINK(1)" not in cells
 
 
@@ -653,8 +656,8 @@ def test_report_to_an_unwritable_place_is_one_line(
         "--out",
         str(tmp_path / "no" / "r.md"),
     )
-    assert rc == 1 and out == ""
-    assert err.count("\n") == 1 and "Traceback" not in err and "r.md" in err
+    assert rc == 2 and out == ""  # a path that cannot be used (SPEC §9)
+    assert err.count("\n") == 1 and "Traceback" not in err and "/no" in err
 
 
 # ------------------------------------------------------------------ timeline

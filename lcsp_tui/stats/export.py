@@ -1,7 +1,8 @@
 """The statistics as spreadsheet rows (``lcsp stats --csv``): Swedish headings, one section
 after another, separated by an empty row. Counts only: no personnummer, no names of people.
-Percentages use a decimal comma, as Swedish Excel reads them; a cell that Excel would take
-for a formula (``=``, ``+``, ``-``, ``@`` first) is quoted with an apostrophe."""
+Percentages use a decimal comma, as Swedish Excel reads them. The rows are written by the
+one CSV writer (``lcsp_tui.csvout``), which keeps a spreadsheet from running any cell as a
+formula."""
 
 from __future__ import annotations
 
@@ -36,20 +37,15 @@ def percent_text(t: Tally) -> str:
     return f"{t.percent:.1f}".replace(".", ",")
 
 
-def cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def _tally(t: Tally) -> list[str]:
     return [str(t.done), str(t.total), str(t.open), str(t.overdue), str(t.missed), percent_text(t)]
 
 
-def csv_rows(stats: Stats) -> list[list[str]]:
+def csv_rows(stats: Stats) -> list[list[object]]:
     """Every table of the statistics, for a spreadsheet."""
     munis = stats.region.municipalities.names
     p = stats.progress
-    rows: list[list[str]] = [["Samordningsansvar", *munis, "Totalt"]]
+    rows: list[list[object]] = [["Samordningsansvar", *munis, "Totalt"]]
     sip = stats.sip_by_coordinator
     for org in ORG_LABELS:
         rows.append([ORG_LABELS[org], *(str(sip[org][m]) for m in munis), str(sip[org]["total"])])
@@ -88,19 +84,15 @@ def csv_rows(stats: Stats) -> list[list[str]]:
 
     rows += [[], ["Enhet", "Namn", "Kommun", *TALLY_HEAD]]
     for u in stats.unit_rows():
-        rows.append([cell(u.unit or ""), cell(u.name), u.municipality or "", *_tally(u.tally)])
+        rows.append([u.unit or "", u.name, u.municipality or "", *_tally(u.tally)])
 
     rows += [[], ["Enhet", "Namn", "Okvitterade meddelanden", "Äldsta skickat"]]
     for um in stats.unacknowledged:
-        rows.append(
-            [cell(um["unit"]), cell(um["name"]), str(um["unacknowledged"]), str(um["oldest"])]
-        )
+        rows.append([um["unit"], um["name"], str(um["unacknowledged"]), str(um["oldest"])])
 
     rows += [[], ["Avdelning", "Namn", "Kan behöva flyttas till Lifecare SP", "Ej startade i LCSP"]]
     for fl in stats.flagged["by_unit"]:
-        rows.append(
-            [cell(fl["unit"]), cell(fl["name"]), str(fl["flagged"]), str(fl["not_started"])]
-        )
+        rows.append([fl["unit"], fl["name"], str(fl["flagged"]), str(fl["not_started"])])
 
     if stats.burndown is not None:
         b = stats.burndown
