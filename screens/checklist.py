@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import cast
 
@@ -74,7 +75,8 @@ def item_prompt(
     elif state.item.value and state.open:
         notes.append(("välj enheten med Mellanslag", "dim"))
     if state.done and state.by:
-        notes.append((f"klar av {state.by}", "green"))
+        when = f" {day_text(dt.datetime.fromisoformat(state.at))}" if state.at else ""
+        notes.append((f"klar av {state.by}{when}", "green"))
     if state.note:
         notes.append((f"anteckning: {state.note}", "italic"))
     if notes:
@@ -110,7 +112,7 @@ class ItemList(OptionList):
         Binding(
             "enter",
             "select",
-            "Visa punkt",
+            "Visa",
             id="checklista.visa",
             tooltip="Visa punkten: anteckning, enhet, vem som bockade och när",
         ),

@@ -170,7 +170,7 @@ class StatusHeader(Widget):
             badge.append(" ÖVNING ", style=SIMULATED_STYLE)
         env.update(badge)
         env.set_classes(f"env-{info.env}")
-        who = Text(info.role_name, style="bold")
+        who = Text(info.role_name, style="bold")  # one line, cut with … (app.tcss)
         if info.unit_name:
             who.append(" · ")
             who.append(info.unit_name)
