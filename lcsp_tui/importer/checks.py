@@ -90,12 +90,12 @@ def _valid(value: Any) -> Any:
 def check_duplicates(f: ExportFile) -> set[str]:
     """Report every id seen before in the file; returns the file's ids."""
     id_column, id_field = f.spec.columns[0]
-    ids = [key for key in f.values[id_field] if key is not None]  # free text: None if empty
+    ids = [key for key in f.values[id_field] if type(key) is str]  # None if empty, or Invalid
     unique = set(ids)
     if len(unique) < len(ids):
         first: dict[str, int] = {}
         for line, key in zip(f.lines, f.values[id_field], strict=True):
-            if key is None:
+            if type(key) is not str:
                 continue
             if key in first:
                 what = f"id {show(key)} förekommer flera gånger (första gången på rad {first[key]})"
@@ -103,6 +103,31 @@ def check_duplicates(f: ExportFile) -> set[str]:
             else:
                 first[key] = line
     return unique
+
+
+def check_personnummer_duplicates(patients: ExportFile) -> None:
+    """One person, one patient: a personnummer given to a second patient_id is reported on
+    the later row, naming the first row and its patient_id (never the number). Rows with
+    the same patient_id were reported as a duplicate id already."""
+    index = patients.column_index("personnummer")
+    first: dict[str, tuple[int, Any]] = {}  # personnummer -> (line, patient_id)
+    for line, number, key in zip(
+        patients.lines,
+        patients.values["personnummer"],
+        patients.values["patient_id"],
+        strict=True,
+    ):
+        if type(number) is not str:  # empty or wrong: reported already
+            continue
+        if number not in first:
+            first[number] = line, key
+            continue
+        first_line, first_key = first[number]
+        if key == first_key:
+            continue
+        who = f"patient_id {show(first_key)} " if type(first_key) is str else ""
+        what = f"samma personnummer som {who}på rad {first_line} (en person, en patient)"
+        patients.errors.add(line, index, "personnummer", what)
 
 
 def check_unit_kommun(units: ExportFile) -> None:
@@ -129,7 +154,7 @@ class _Lookup:
         if Unit in files:
             units = files[Unit].values
             for key, typ in zip(units["unit_id"], units["type"], strict=True):
-                if key is not None:
+                if type(key) is str:
                     self.unit_types[key] = _valid(typ)
         self.ids = ids
         self.unreadable = unreadable
@@ -165,7 +190,7 @@ def check_references(
     lookup = _Lookup(files, ids, unreadable, known)
     for cls, f in files.items():
         for fld, column, kind, allowed in REFS[cls]:
-            # A row's key: the id (free text: str, or None where empty); for a ward also the
+            # A row's key: the id (str; None where empty, an Invalid where wrong); for a ward also the
             # row's vardform (None where that was wrong), which its unit type must follow.
             keys: list[Any] = f.values[fld]
             is_ward = fld == "ward"
@@ -174,7 +199,7 @@ def check_references(
             problems: dict[Any, str] = {}
             for k in set(keys):
                 key, form = k if is_ward else (k, None)
-                if key is None:
+                if type(key) is not str:  # empty, or wrong (reported already)
                     continue
                 exists, typ = lookup(kind, key)
                 need, note = allowed, ""

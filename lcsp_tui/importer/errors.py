@@ -1,15 +1,24 @@
 """How an import reports what is wrong: ``file:line: column: what is wrong``, all or nothing.
 
-Error lines never carry a personnummer, a name or an address: ids pass through ``show``,
-and value checks echo only date-like text (see ``values``).
+Error lines never carry a personnummer, a name or an address: ids, header names and file
+names pass through ``show`` (or ``show_file``), and value checks echo only date-like text
+(see ``values``). Nothing shown ever holds a control character: a newline or ESC in a file
+name, a header or an id is shown as its escape (``\\n``, ``\\x1b``), so it can neither split
+an error line nor colour the terminal.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 from lcsp_tui.domain.personnummer import looks_like_personnummer
 from lcsp_tui.domain.words import num
 
 MAX_ERRORS = 200
+SHOWN = 40  # characters of an id or a header name an error line shows
+SHOWN_FILE = 80  # characters of a file name
+HIDDEN = "(dolt: ser ut som ett personnummer)"
+HIDDEN_FILE = "(filnamn dolt: ser ut som ett personnummer)"
 
 
 class ImportFailed(Exception):
@@ -22,11 +31,43 @@ class ImportFailed(Exception):
         self.total = total
 
 
+def escaped(text: str) -> str:
+    """``text`` with every invisible or line-breaking character (control and format
+    characters, line and paragraph separators) written as its escape: ``\\n``, ``\\x1b``,
+    ``\\u202e``."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or unicodedata.category(c) == "Zs" else repr(c)[1:-1] for c in text
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def hides_personnummer(text: str) -> bool:
+    """Shaped like a personnummer, also once invisible characters strewn inside are gone."""
+    if looks_like_personnummer(text):
+        return True
+    return not text.isprintable() and looks_like_personnummer(
+        "".join(c for c in text if c.isprintable())
+    )
+
+
 def show(value: str) -> str:
-    """An id as it may appear in an error line: never anything shaped like a personnummer."""
-    if looks_like_personnummer(value):
-        return "(dolt: ser ut som ett personnummer)"
-    return value if len(value) <= 40 else value[:40] + "…"
+    """An id or a header name as it may appear in an error line: never anything shaped like
+    a personnummer, escaped, and cut to ``SHOWN`` characters."""
+    if hides_personnummer(value):
+        return HIDDEN
+    return _cut(escaped(value), SHOWN)
+
+
+def show_file(name: str) -> str:
+    """A file name as it starts an error line: like ``show``, cut to ``SHOWN_FILE``."""
+    if hides_personnummer(name):
+        return HIDDEN_FILE
+    return _cut(escaped(name), SHOWN_FILE)
 
 
 class ErrorLog:

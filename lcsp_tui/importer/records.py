@@ -9,18 +9,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from lcsp_tui.domain.models import Record, Unit
+from lcsp_tui.domain.models import Patient, Record, Unit
 from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.errors import os_error_text
 from lcsp_tui.importer.bulk import gc_paused
 from lcsp_tui.importer.checks import (
     ExportFile,
     check_duplicates,
+    check_personnummer_duplicates,
     check_references,
     check_unit_kommun,
 )
 from lcsp_tui.importer.csvfile import CsvRows, decode, match_header
-from lcsp_tui.importer.errors import ErrorLog, FileErrors
+from lcsp_tui.importer.errors import ErrorLog, FileErrors, escaped, show_file
 from lcsp_tui.importer.kinds import KIND_OF, Known
 from lcsp_tui.importer.values import Column, ValueChecks
 from lcsp_tui.prator_format import FILES, FileSpec
@@ -51,7 +52,7 @@ def _read_records(
     unreadable: set[str] = set()  # kinds whose file was given but could not be read
     for file_index, given in enumerate(paths):
         path = Path(given)
-        errors = log.for_file(file_index, path.name)
+        errors = log.for_file(file_index, show_file(path.name))
         spec = FILES.get(path.name.lower())
         if spec is None:
             errors.add(1, -1, "-", "okänd fil, ska vara en av " + ", ".join(FILES))
@@ -68,6 +69,8 @@ def _read_records(
         ids[kind] = check_duplicates(f)
     if Unit in files:
         check_unit_kommun(files[Unit])
+    if Patient in files:
+        check_personnummer_duplicates(files[Patient])
     check_references(files, ids, unreadable, known)
     if log:
         raise log.failure()
@@ -86,10 +89,10 @@ def _read_file(
 ) -> ExportFile | None:
     """The file's values, every error in them reported; None (after reporting why) if it
     could not be read at all."""
-    if not path.is_file():
-        errors.add(1, -1, "-", "är ingen fil" if path.exists() else "filen finns inte")
-        return None
     try:
+        if not path.is_file():  # a name too long raises, not False
+            errors.add(1, -1, "-", "är ingen fil" if path.exists() else "filen finns inte")
+            return None
         raw = path.read_bytes()
     except OSError as e:
         errors.add(1, -1, "-", f"filen går inte att läsa ({os_error_text(e)})")
@@ -135,7 +138,7 @@ def _read_file(
     except csv.Error as e:
         # The file cannot be read: only that is reported, not the rows checked so far.
         errors.forget_since(before_rows)
-        errors.add(csv_rows.line_num, -1, "-", f"felaktig CSV ({csv_error_text(e)})")
+        errors.add(csv_rows.line_num, -1, "-", f"felaktig CSV ({escaped(csv_error_text(e))})")
         return None
     return ExportFile(spec, errors, table.lines, table.values)
 
