@@ -8,8 +8,8 @@ Exit codes for the operating system's errors, decided here and nowhere else:
   "disk I/O error";
 - 1: any other OS error (a port in use, a refused connection).
 
-A path in an error line is shown escaped (no control characters) and, when longer than 60
-characters, cut in the middle to its first 20 and last 40; the whole input is never echoed.
+A path in an error line is shown escaped (no control characters) and, when longer than 100
+characters, cut in the middle to its first 33 and last 67; the whole input is never echoed.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import unicodedata
 
 EXIT_PATH = 2
 EXIT_IO = 74
-SHOWN = 60  # characters of a path (or any long word) shown in an error line
+SHOWN = 100  # characters of a path (or any long word) shown in an error line
 
 # The operating system's error texts are English; these are the ones a user meets.
 OS_ERRORS = {
