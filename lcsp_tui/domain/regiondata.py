@@ -10,12 +10,12 @@ import datetime as dt
 import importlib.resources
 import tomllib
 import unicodedata
+from collections.abc import Mapping
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
-from pydantic_core import ErrorDetails
 
 from lcsp_tui.domain.roles import ROLES
 
@@ -232,7 +232,9 @@ def _load(path: Path, model: type[BaseModel]) -> BaseModel:
         first = e.errors()[0]
         loc = ".".join(str(x) for x in first["loc"])
         where = f"{loc}: " if loc else ""  # a whole-file check has no place
-        raise RegionDataError(f"{path}: {where}{_swedish(first)}") from None
+        raise RegionDataError(
+            f"{path}: {where}{_swedish(first['type'], first['msg'], first.get('ctx'))}"
+        ) from None
 
 
 # Pydantic's messages for the mistakes a hand-edited file most often has, in Swedish.
@@ -253,12 +255,12 @@ _PYDANTIC_SV = {
 }
 
 
-def _swedish(error: ErrorDetails) -> str:
+def _swedish(kind: str, msg: str, ctx: Mapping[str, object] | None) -> str:
     """One pydantic error in Swedish: our own validators' text without "Value error, ",
     the common kinds translated, any other kind as pydantic words it."""
-    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
-        return str(error["ctx"]["error"])
-    return _PYDANTIC_SV.get(error["type"], error["msg"])
+    if kind == "value_error" and ctx and "error" in ctx:
+        return str(ctx["error"])
+    return _PYDANTIC_SV.get(kind, msg)
 
 
 class RegionData(BaseModel):
