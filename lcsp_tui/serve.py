@@ -43,19 +43,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lcsp_tui.domain.personnummer import looks_like_personnummer
 from lcsp_tui.domain.rules import Refusal
 
 log = logging.getLogger("lcsp.serve")
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 TITLE = "lcsp – Prator → Lifecare SP"
-_USER = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
+# A user name as given (before any case folding): ASCII letters and digits and . _ @ -,
+# at most 64, not starting with a dot. Checked on the raw text, so that no Unicode folding
+# (the Kelvin sign K lower-cases to k) can turn one name into another.
+_USER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}", re.ASCII)
+USER_RULE = "a–z, A–Z, 0–9, . _ @ -; högst 64 tecken"
 SHUTDOWN_GRACE_S = 5.0  # a tab's app gets this long to quit when the server stops
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
 class ServeRefused(Refusal):
     """``lcsp serve`` will not start like this (exit 2, one line)."""
+
+
+class BadIdentity(ValueError):
+    """The login proxy's identity header cannot be used (HTTP 400); the message never holds
+    the header's value."""
 
 
 def is_loopback(host: str) -> bool:
@@ -68,18 +78,30 @@ def is_loopback(host: str) -> bool:
 
 
 def user_key(name: str) -> str:
-    """The user's name as the proxy (or ``--user``) gives it, made a safe directory name.
+    """The user's name as ``--user`` gives it, made a safe directory name.
 
-    Lower-cased (directory logins are case-insensitive: Anna and anna are one person);
-    letters a-z, digits and ``. _ @ -``, at most 64, not starting with a dot. Anything else
-    raises ``ValueError`` — it is refused, never rewritten into someone else's name.
+    Surrounding spaces dropped, then the raw name checked against ``_USER`` (ASCII only)
+    and only then lower-cased (directory logins are case-insensitive: Anna and anna are one
+    person). Anything else raises ``ValueError`` — it is refused, never rewritten into
+    someone else's name; a name shaped like a personnummer is refused without being shown.
     """
-    key = name.strip().lower()
-    if not _USER.match(key):
-        raise ValueError(
-            f"användarnamnet {name!r} går inte att använda (a–z, 0–9, . _ @ -; högst 64 tecken)"
-        )
-    return key
+    raw = name.strip(" ")
+    if looks_like_personnummer(raw):
+        raise ValueError("användarnamnet ser ut som ett personnummer och går inte att använda")
+    if not _USER.fullmatch(raw):
+        shown_name = shown(name, ascii_only=False)
+        raise ValueError(f"användarnamnet '{shown_name}' går inte att använda ({USER_RULE})")
+    return raw.lower()
+
+
+def shown(text: str, limit: int = 64, *, ascii_only: bool = True) -> str:
+    """Text as an error or log line may show it: every control or format character escaped
+    (no newline or ESC gets through) and, for text from a request, every character outside
+    ASCII too (no look-alike letter); cut to ``limit``."""
+    if ascii_only:
+        text = text.encode("ascii", "backslashreplace").decode("ascii")
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return out if len(out) <= limit else out[:limit] + "…"
 
 
 def origin_of(url: str) -> str:
@@ -142,14 +164,31 @@ class ServeConfig:
         return env
 
     def user_for(self, headers: Any) -> str:
-        """The user of a request; raises PermissionError (401) or ValueError (403)."""
+        """The user of a request; raises PermissionError (401: no identity) or BadIdentity
+        (400: an identity header given twice, or a value that is no user name).
+
+        The raw value is checked before anything folds its case: ``\\u212aalle`` (a Kelvin
+        sign) is refused, not taken for ``kalle``. ``headers`` is aiohttp's multidict (a
+        plain mapping in tests): ``getall`` sees every copy of the header."""
         if self.user_header is None:
             assert self.default_user is not None
             return self.default_user
-        value = headers.get(self.user_header)
-        if not value:
-            raise PermissionError(f"inget huvud {self.user_header} från inloggningsproxyn")
-        return user_key(value)
+        header = self.user_header
+        getall = getattr(headers, "getall", None)
+        if getall is not None:
+            values = [str(v) for v in getall(header, [])]
+        else:
+            values = [str(headers[header])] if header in headers else []
+        if len(values) > 1:
+            raise BadIdentity(f"huvudet {header} finns mer än en gång")
+        if not values or not values[0]:
+            raise PermissionError(f"inget huvud {header} från inloggningsproxyn")
+        value = values[0]
+        if looks_like_personnummer(value):
+            raise BadIdentity(f"användarnamnet i {header} ser ut som ett personnummer")
+        if not _USER.fullmatch(value):
+            raise BadIdentity(f"användarnamnet i {header} går inte att använda ({USER_RULE})")
+        return value.lower()
 
 
 def configure(args: argparse.Namespace) -> ServeConfig:
@@ -245,6 +284,15 @@ def _die_with_parent() -> None:
 
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _hidden(text: str) -> str:
+    """``shown``, and nothing shaped like a personnummer."""
+    return "(dolt)" if looks_like_personnummer(text) else shown(text)
+
+
+def _path(request: Any) -> str:
+    return _hidden(str(request.path))
 
 
 def make_server(cfg: ServeConfig) -> Any:
@@ -370,14 +418,16 @@ def make_server(cfg: ServeConfig) -> Any:
                 await asyncio.gather(*(s.end(SHUTDOWN_GRACE_S) for s in list(self.sessions)))
 
         def _user(self, request: web.Request) -> str:
+            """The request's user; 401 without one, 400 for a header that is no user
+            name. Neither the response nor the log shows the header's value."""
             try:
                 return cfg.user_for(request.headers)
             except PermissionError as e:
-                log.warning("nekade %s %s: %s", request.method, request.path, e)
+                log.warning("nekade %s %s: %s", request.method, _path(request), e)
                 raise web.HTTPUnauthorized(text=f"{e}\n") from None
-            except ValueError as e:
-                log.warning("nekade %s %s: %s", request.method, request.path, e)
-                raise web.HTTPForbidden(text=f"{e}\n") from None
+            except BadIdentity as e:
+                log.warning("nekade %s %s: %s", request.method, _path(request), e)
+                raise web.HTTPBadRequest(text=f"{e}\n") from None
 
         async def handle_index(self, request: web.Request) -> Any:
             self._user(request)
@@ -386,7 +436,7 @@ def make_server(cfg: ServeConfig) -> Any:
         async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
             origin = request.headers.get("Origin")
             if origin is not None and origin.lower().rstrip("/") not in self.origins:
-                log.warning("nekade websocket från ursprunget %s", origin)
+                log.warning("nekade websocket från ursprunget %s", _hidden(origin))
                 raise web.HTTPForbidden(text="ursprunget (Origin) är inte tillåtet\n")
             user = self._user(request)
             websocket = web.WebSocketResponse(heartbeat=15)
