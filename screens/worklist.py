@@ -57,9 +57,8 @@ class WorkTable(DataTable[object]):
 def status_flags(row: WorkRow, short: bool) -> list[tuple[str, str]]:
     """The row's status as (text, style) pairs, long or short."""
     flags: list[tuple[str, str]] = []
-    if row.opens is not None:
-        when = day_text(row.opens)
-        flags.append((when if short else f"öppnar {when}", "yellow"))
+    if row.opens is not None and not short:
+        flags.append((f"öppnar {day_text(row.opens)}", "yellow"))
     if row.flagged:
         flags.append(("KAN BEHÖVA FLYTTAS" if short else FLAG_TEXT.upper(), "bold magenta"))
     if row.overdue:
@@ -74,6 +73,8 @@ def status_flags(row: WorkRow, short: bool) -> list[tuple[str, str]]:
     if others:
         word = "okvitterat" if others == 1 else "okvitterade"
         flags.append((f"{others} okv. andra" if short else f"{others} {word} hos andra", "cyan"))
+    if row.opens is not None and short:  # last when short: the header says when a step opens
+        flags.append((day_text(row.opens), "yellow"))
     return flags
 
 
@@ -319,8 +320,7 @@ class WorklistScreen(Screen[None]):
         s.append(" · ")
         if self._unit_unacked:
             s.append(
-                plural(self._unit_unacked, "okvitterat meddelande", "okvitterade meddelanden")
-                + " till din enhet (k)",
+                plural(self._unit_unacked, "okvitterat", "okvitterade") + " till din enhet (k)",
                 style="bold cyan",
             )
         else:
