@@ -921,7 +921,7 @@ def test_errors_never_show_personal_data(tmp_path: Path) -> None:
 
 def test_unknown_column_that_looks_like_a_personnummer_is_hidden(tmp_path: Path) -> None:
     path = write_csv(tmp_path, "enheter.csv", [], header=[*columns("enheter.csv"), PN1])
-    assert errors([path]) == ["enheter.csv:1: (dolt: ser ut som ett personnummer): okänd kolumn"]
+    assert errors([path]) == ["enheter.csv:1: (dolt, ser ut som ett personnummer): okänd kolumn"]
 
 
 # --- diffing: idempotence and updates ------------------------------------------------------

@@ -17,8 +17,8 @@ from lcsp_tui.domain.words import num
 MAX_ERRORS = 200
 SHOWN = 40  # characters of an id or a header name an error line shows
 SHOWN_FILE = 80  # characters of a file name
-HIDDEN = "(dolt: ser ut som ett personnummer)"
-HIDDEN_FILE = "(filnamn dolt: ser ut som ett personnummer)"
+HIDDEN = "(dolt, ser ut som ett personnummer)"  # no colon: the line stays file:line: column: what
+HIDDEN_FILE = "(filnamnet dolt, ser ut som ett personnummer)"
 
 
 class ImportFailed(Exception):
