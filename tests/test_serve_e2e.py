@@ -292,7 +292,7 @@ def test_tick_in_the_browser_reaches_the_store_and_the_ledger(
     finally:
         served.stop()
     log = served.log.read_text()
-    assert "session" in log and "started for anna" in log, log
+    assert "session" in log and "startad för anna" in log, log
     assert "Traceback" not in log, log
 
 
