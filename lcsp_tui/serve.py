@@ -13,7 +13,10 @@ one of two places, never from anything the browser alone controls:
   (``LCSP_USER``, else the login name). Refused on any address but loopback.
 - **behind the region's login proxy** (``--user-header X-Forwarded-User``): the proxy
   authenticates (TLS + SSO) and sets that header on every request, the websocket upgrade
-  included; a request without it gets 401. The proxy must overwrite any such header a
+  included; a request without it gets 401. The header's raw value must be an ASCII user
+  name (checked before it is lower-cased: a Kelvin sign is not ``k``); the header given
+  twice, or a value that is no user name or looks like a personnummer, gets 400 — neither
+  the response nor the log shows the value. The proxy must overwrite any such header a
   client sends, and ``lcsp serve`` must be reachable by the proxy only (see README).
 
 A per-user URL or port was rejected: it is identity by knowing an address, which anyone
