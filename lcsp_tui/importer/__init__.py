@@ -6,9 +6,15 @@ all records or raises ``ImportFailed`` listing every error as ``file:line: colum
 wrong``. ``diff_events`` turns records into upsert events for what is new or changed
 compared with ``known``; ``plan_import`` does both.
 
+Before its own check every cell is screened (``values.Column``): no control character,
+nothing shaped like a personnummer outside the column ``personnummer``, ids printable and
+at most 64 characters. No error line shows such a value; file, header and id names in
+error lines are escaped and masked (``errors.show``).
+
 The rooms: ``csvfile`` (bytes -> header and numbered rows), ``values`` (what each column
-must hold; cell text -> value), ``checks`` (duplicates, kommun of units, references),
-``records`` (read_records), ``diff`` (diff_events, plan_import), ``errors`` (the report).
+must hold; cell text -> value), ``checks`` (duplicate ids and personnummer, kommun of
+units, references), ``records`` (read_records), ``diff`` (diff_events, plan_import),
+``errors`` (the report).
 """
 
 from lcsp_tui.importer.diff import ImportPlan, diff_events, plan_import, record_id
