@@ -101,9 +101,10 @@ class _Parser(argparse.ArgumentParser):
                 action.help = "visa den här hjälpen och avsluta"
 
     def error(self, message: str) -> NoReturn:  # one line, exit 2
+        from lcsp_tui.errors import tidy_line
         from lcsp_tui.privacy import redact  # argparse echoes what was typed
 
-        text = redact(usage_error_text(message))
+        text = tidy_line(redact(usage_error_text(message)))
         self.exit(EXIT_USAGE, f"lcsp: {text} – se {self.prog} --help\n")
 
 
@@ -696,12 +697,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
+    from lcsp_tui.errors import tidy_line
     from lcsp_tui.ledger.base import LedgerUnreachable
+    from lcsp_tui.privacy import redact
 
     try:
         return _ledger_admin(args)
     except LedgerUnreachable as e:  # no "local work is kept": this is no workstation
-        sys.stderr.write(f"lcsp: {e}\n")
+        sys.stderr.write(f"lcsp: {tidy_line(redact(str(e)))}\n")
         return EXIT_UNREACHABLE
 
 

@@ -550,6 +550,13 @@ def test_a_personnummer_in_a_path_is_not_echoed(lcsp: Lcsp, home: Path, tmp_path
     assert "6015" not in r.line(2)
 
 
+def test_other_error_lines_are_escaped_and_cut(lcsp: Lcsp, tmp_path: Path) -> None:
+    line = lcsp("ledger", "check", tmp_path / "no\x1b[31m" / ("y" * 3000)).line(69)
+    assert "\x1b" not in line and "y" * 200 not in line and len(line) < 250, line
+    line = lcsp("frobnicate" + "y" * 3000).line(2)
+    assert "y" * 200 not in line and "okänt kommando" in line
+
+
 def test_a_real_process_gives_the_same_codes(home: Path, tmp_path: Path) -> None:
     assert process("--home", home, *SYSF, "report", "--out", "/dev/full").rc == 74
     assert process("--home", home, *SYSF, "report", "--out", tmp_path / "no" / "r.md").rc == 2
