@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 _TWELVE = re.compile(r"^(\d{8})-?(\d{4})$")
 _TEN = re.compile(r"^(\d{6})([-+])(\d{4})$")
-# Anything shaped like a whole identity number in free text: six or eight date digits (a space
-# or a dot allowed between their pairs), then at most one separator of any kind — ``-``, ``+``,
+# Anything shaped like a whole identity number in free text: six or eight date digits (a space,
+# a dot or a dash allowed between their pairs), then at most one separator of any kind — ``-``, ``+``,
 # ``/``, ``:``, ``T`` … — or spaces, then the last four. Month and day must be a date's
 # (a samordningsnummer's day is 61–91).
 _IN_TEXT = re.compile(
-    r"(?<!\d)(?:\d{2}[ .]?)?\d{2}[ .]?(?P<month>\d{2})[ .]?(?P<day>\d{2})"
+    r"(?<!\d)(?:\d{2}[ .-]?)?\d{2}[ .-]?(?P<month>\d{2})[ .-]?(?P<day>\d{2})"
     r"[ \t]*(?:[^\d\s][ \t]*)?\d{4}(?!\d)"
 )
 
