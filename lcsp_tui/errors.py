@@ -151,11 +151,11 @@ def exit_code_for(e: BaseException) -> tuple[int, list[str]]:
     from lcsp_tui.domain.regiondata import RegionDataError
     from lcsp_tui.domain.rules import Refusal
     from lcsp_tui.ledger.base import LedgerMismatch, LedgerUnreachable
-    from lcsp_tui.store.store import NewerStore, StoreError
+    from lcsp_tui.store.store import NewerStore, NotAStore, StoreError
 
     if isinstance(e, LedgerUnreachable):
         return 69, [f"{e} (det lokala arbetet finns kvar)"]
-    if isinstance(e, LedgerMismatch | ConfigError | Refusal | NewerStore | PathRefused):
+    if isinstance(e, LedgerMismatch | ConfigError | Refusal | NewerStore | NotAStore | PathRefused):
         return 2, [str(e)]
     try:
         from lcsp_tui.importer import ImportFailed

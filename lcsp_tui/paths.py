@@ -21,21 +21,11 @@ from lcsp_tui.errors import PathRefused, shown
 
 STORE_NAME = "store.sqlite"
 DEFAULT_LEDGER_NAME = "ledger.sqlite"
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def absolute(text: str | os.PathLike[str]) -> Path:
     """``text`` as an absolute path (``~`` expanded; symbolic links kept as they are)."""
     return Path(os.path.abspath(os.path.expanduser(text)))
-
-
-def _is_store(path: Path) -> bool:
-    """A local store of ours, by its name and its first bytes (an SQLite file)."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(len(SQLITE_HEADER)) == SQLITE_HEADER
-    except OSError:
-        return False
 
 
 def check_home(home: Path) -> bool:
@@ -45,8 +35,10 @@ def check_home(home: Path) -> bool:
         return True  # a too-long or unreachable path fails when it is made (exit 2)
     if not home.is_dir():
         raise PathRefused(f"--home: {shown(home)} är en fil, inte en katalog")
-    store = home / STORE_NAME
-    if store.is_file() and _is_store(store):
+    # By its name only. The file is never opened here: closing any handle to it would drop
+    # this process's SQLite locks on it (POSIX), and the TUI's background sync checks the
+    # home while the store is open — a store that is not ours is refused when it is opened.
+    if (home / STORE_NAME).is_file():
         return False
     try:
         empty = next(os.scandir(home), None) is None

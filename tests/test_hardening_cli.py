@@ -594,3 +594,34 @@ def test_shown_cuts_long_paths_in_the_middle() -> None:
     assert cut.startswith("/data/") and cut.endswith("/rapport.md") and "…" in cut
     assert len(cut) == 101
     assert shown("kort\nrad\x1b") == "kort\\nrad\\x1b"
+
+
+def test_checking_a_home_never_opens_its_store_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TUI's background sync opens a second Workstation on the home while the first holds
+    the store open. Checking the home must not open the store's file: closing any handle to it
+    drops this process's SQLite locks (POSIX), and another connection may then tidy away a
+    WAL still in use — a malformed store (seen in the browser test and the crash test)."""
+    import builtins
+
+    from lcsp_tui.paths import check_home
+
+    home = tmp_path / "h"
+    home.mkdir()
+    (home / "store.sqlite").write_bytes(b"SQLite format 3\x00" + bytes(100))
+    opened: list[str] = []
+    real_open, real_os_open = builtins.open, os.open
+
+    def spy_open(file: object, *a: object, **k: object) -> object:
+        opened.append(str(file))
+        return real_open(file, *a, **k)  # type: ignore[call-overload]
+
+    def spy_os_open(path: object, *a: object, **k: object) -> int:
+        opened.append(str(path))
+        return real_os_open(path, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "open", spy_open)
+    monkeypatch.setattr(os, "open", spy_os_open)
+    assert check_home(home) is False  # an existing home
+    assert not [p for p in opened if p.endswith("store.sqlite")]
