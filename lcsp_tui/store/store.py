@@ -46,6 +46,16 @@ class NewerStore(StoreError):
     """A home made by a newer release: refused (exit 2), left as it is."""
 
 
+class NotAStore(StoreError):
+    """A ``store.sqlite`` that is not ours: its directory is no lcsp home (exit 2, untouched)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"--home: {path.parent} är inget lcsp-hem (dess store.sqlite är ingen lokal "
+            "lcsp-databas) – ange en ny eller tom katalog (inget i den har ändrats)"
+        )
+
+
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -75,6 +85,8 @@ class LocalStore:
             else:
                 self._open_existing()
         except sqlite3.DatabaseError as e:
+            if not new and getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+                raise NotAStore(path) from None
             raise StoreError(
                 f"den lokala databasen {path} går inte att öppna: {reason_text(e)}"
             ) from None
@@ -108,7 +120,7 @@ class LocalStore:
         try:
             version = int(self.get_meta("schema_version") or "")
         except (sqlite3.OperationalError, ValueError):
-            raise StoreError(f"{self.path} är ingen lokal lcsp-databas") from None
+            raise NotAStore(self.path) from None
         if version > STORE_SCHEMA_VERSION:
             raise NewerStore(
                 f"hemmet {self.path.parent} är skapat av en nyare version av lcsp (schema "
