@@ -131,7 +131,16 @@ def run(home: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int
 
 
 @pytest.mark.parametrize(
-    "name", ["A Larsson", "a larsson", "A. Larsson", "  A.  LARSSON ", "Anna Larsson"]
+    "name",
+    [
+        "A Larsson",
+        "a larsson",
+        "A. Larsson",
+        "  A.  LARSSON ",
+        "Anna Larsson",
+        "A  Larsson",
+        "A.Larsson",
+    ],
 )
 def test_name_forms(name: str) -> None:
     q = parse_query(name, "1945")
@@ -154,6 +163,14 @@ def test_accents_are_tolerated_both_ways() -> None:
         ("A Larsson", "450312-9802"),
         ("A Larsson 450312-9802", "1945"),
         ("197010632391", "1970"),  # samordningsnummer
+        # one split across the two fields (issue 13, point 11)
+        ("A Larsson 19450312", "9802"),
+        ("A Larsson 450312", "-9802"),
+        ("A Larsson 1945-03-12", "9802"),
+        # any single separator before the last four
+        ("A Larsson 19450312/9802", "1945"),
+        ("A Larsson 19450312:9802", "1945"),
+        ("A Larsson 19450312T9802", "1945"),
     ],
 )
 def test_personnummer_is_refused(name: str, year: str) -> None:
