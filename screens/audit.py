@@ -29,7 +29,8 @@ from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.domain.rules import Refusal
 from lcsp_tui.domain.when import short_time
 from lcsp_tui.domain.words import num, plural
-from lcsp_tui.privacy import private_file
+from lcsp_tui.errors import os_error_text
+from lcsp_tui.privacy import write_private
 from screens.host import Host
 from screens.widgets import StatusHeader, shorten
 
@@ -212,9 +213,18 @@ class AuditScreen(Screen[None]):
     def action_export(self) -> None:
         ws = self.lcsp.ws
         rows = audit.query(ws.q, self.filter)
-        path = export_path(ws.settings.home, ws.now())
-        with private_file(path, encoding="utf-8-sig", newline="") as fh:
-            audit.write_csv(rows, fh, audit.item_labels(ws.region))
+        labels = audit.item_labels(ws.region)
+        try:
+            path = export_path(ws.settings.home, ws.now())
+            write_private(
+                path,
+                lambda fh: audit.write_csv(rows, fh, labels),
+                encoding="utf-8-sig",
+                newline="",
+            )
+        except OSError as e:  # a full disk: no half file, no export in the trail
+            self.notify(os_error_text(e), title="Exporten misslyckades", severity="error")
+            return
         ws.audit_read(self.filter.patient, "granskningslogg exporterad", f"{len(rows)} rader")
         self.lcsp.local_change()
         saved = plural(len(rows), "rad sparad", "rader sparade")

@@ -834,3 +834,31 @@ def test_every_binding_has_an_id_and_a_description() -> None:
                     assert isinstance(b, Binding) and b.id and b.description, (name, obj, b)
                     seen += 1
     assert seen >= 10
+
+
+async def test_audit_export_on_a_full_disk_says_so_and_records_nothing(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import screens.audit as audit_screen
+
+    monkeypatch.setattr(audit_screen, "export_path", lambda _home, _now: Path("/dev/full"))
+    app = make_app(home, "systemforvaltning")
+    ws = app.ws
+    seen: list[tuple[str, str]] = []
+    real_notify = app.notify
+
+    def notify(message: str, **kw: object) -> None:
+        seen.append((message, str(kw.get("severity", ""))))
+        real_notify(message, **kw)  # type: ignore[arg-type]
+
+    app.notify = notify  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, AuditScreen)  # still there, no crash
+    assert any(sev == "error" and "full" in msg for msg, sev in seen), seen
+    whats = [e.payload["what"] for e in outbox(ws, m.AUDIT_READ)]
+    assert "granskningslogg exporterad" not in whats
