@@ -14,7 +14,7 @@ from lcsp_tui.domain.when import day_text
 from lcsp_tui.domain.words import num, plural
 from lcsp_tui.stats.export import ORG_LABELS, STEP_NAMES
 from lcsp_tui.stats.progress import Tally
-from lcsp_tui.stats.text import when_text
+from lcsp_tui.stats.text import open_by_step, when_text
 
 if TYPE_CHECKING:
     from lcsp_tui.stats import Stats
@@ -122,21 +122,7 @@ def report(stats: Stats, *, env: str, simulated: bool) -> str:
     out.append(
         table(
             ["Steg", *munis, "Totalt"],
-            [
-                [
-                    s,
-                    *(num(p.by_step_municipality[s].get(m, Tally()).open) for m in munis),
-                    num(p.by_step[s].open),
-                ]
-                for s in stats.steps()
-            ]
-            + [
-                [
-                    "**Totalt**",
-                    *(num(p.by_municipality.get(m, Tally()).open) for m in munis),
-                    num(p.total.open),
-                ]
-            ],
+            open_by_step(stats, munis, "**Totalt**"),
         )
     )
     out += ["", f"## Enheter som ligger efter (de {TOP} med mest kvar att göra)", ""]

@@ -124,21 +124,7 @@ def stats_text(stats: Stats) -> str:
     table(
         "Kvar (öppna punkter) per steg och kommun",
         ["Steg", *munis, "Totalt"],
-        [
-            [
-                s,
-                *(num(p.by_step_municipality[s].get(m, Tally()).open) for m in munis),
-                num(p.by_step[s].open),
-            ]
-            for s in stats.steps()
-        ]
-        + [
-            [
-                "Totalt",
-                *(num(p.by_municipality.get(m, Tally()).open) for m in munis),
-                num(p.total.open),
-            ]
-        ],
+        open_by_step(stats, munis, "Totalt"),
         by_muni,
     )
     table(
@@ -193,3 +179,23 @@ def stats_text(stats: Stats) -> str:
         )
     head = f"Statistik för hela regionen – läget {day_text(stats.now, this_year=year)}"
     return "\n\n".join("\n".join(b) for b in [[head], *blocks])
+
+
+def open_by_step(stats: Stats, munis: Sequence[str], total: str) -> list[list[str]]:
+    """Open items per step and municipality, a row a step and the total row (``total``):
+    one table for ``lcsp stats`` and the report."""
+    p = stats.progress
+    return [
+        [
+            s,
+            *(num(p.by_step_municipality[s].get(m, Tally()).open) for m in munis),
+            num(p.by_step[s].open),
+        ]
+        for s in stats.steps()
+    ] + [
+        [
+            total,
+            *(num(p.by_municipality.get(m, Tally()).open) for m in munis),
+            num(p.total.open),
+        ]
+    ]
