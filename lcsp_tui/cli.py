@@ -454,17 +454,17 @@ def _due_text(due: dt.datetime | None, target: bool, year: int) -> str:
 
 
 def cmd_worklist(args: argparse.Namespace) -> int:
+    ws = _workstation(args)
+    role, unit = ws.require_role()
+    rows = ws.worklist()
+    if args.json:  # plain rows of the read model: nothing more to import (issue 14)
+        _json([r.as_json() for r in rows])
+        return EXIT_OK
     from lcsp_tui.domain.rules import FLAG_TEXT
     from lcsp_tui.domain.when import day_text
     from lcsp_tui.rows import KIND_TEXT
     from lcsp_tui.stats.text import text_table
 
-    ws = _workstation(args)
-    role, unit = ws.require_role()
-    rows = ws.worklist()
-    if args.json:
-        _json([r.as_json() for r in rows])
-        return EXIT_OK
     year = ws.now().year
     n = plural(len(rows), "ärende", "ärenden")
     _out(f"{who_text(ws, role, unit)}: {n} på arbetslistan")

@@ -87,7 +87,6 @@ def settings_from(
 ) -> Settings:
     from lcsp_tui.domain.personnummer import looks_like_personnummer
     from lcsp_tui.domain.roles import ROLES
-    from lcsp_tui.ledger.base import is_postgres
     from lcsp_tui.paths import absolute
 
     # ``--home ''`` is a mistake; an empty LCSP_HOME means unset (the platform's data dir).
@@ -97,8 +96,11 @@ def settings_from(
         raise ConfigError("--ledger: ange en fil eller en postgresql://-adress (värdet är tomt)")
     home_s = _opt(home, "LCSP_HOME")
     ledger_s = _opt(ledger, "LCSP_LEDGER")
-    if ledger_s is not None and not is_postgres(ledger_s):
-        ledger_s = str(absolute(ledger_s))  # a home records it: never relative
+    if ledger_s is not None:
+        from lcsp_tui.ledger.base import is_postgres  # only when a ledger is named
+
+        if not is_postgres(ledger_s):
+            ledger_s = str(absolute(ledger_s))  # a home records it: never relative
     role_s = _opt(role, "LCSP_ROLE")
     if role_s is not None and role_s not in ROLES:
         raise ConfigError(f"okänd roll {role_s!r}; välj en av: {', '.join(ROLES)}")

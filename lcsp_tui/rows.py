@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from lcsp_tui.domain.regiondata import ChecklistItem
+if TYPE_CHECKING:  # the region's data is loaded only when a checklist needs it
+    from lcsp_tui.domain.regiondata import ChecklistItem
 
 PROTECTED_TITLE = "Skyddad identitet"
 KIND_TEXT = {"patient": "förregistrering", "admission": "vårdtillfälle", "sip": "SIP"}

@@ -11,25 +11,26 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lcsp_tui.config import Settings, parse_today
-from lcsp_tui.domain import models as m
-from lcsp_tui.domain import rules
-from lcsp_tui.domain.regiondata import ChecklistItem, RegionData, load_region
+from lcsp_tui.domain import LazyRegion, rules
 from lcsp_tui.domain.roles import ROLES, UNIT_TYPE_NAMES, UNIT_TYPES_OF_ROLE
 from lcsp_tui.domain.when import day_text
-from lcsp_tui.environments import PRODUCTION, pull_guard
-from lcsp_tui.ledger.base import Ledger, LedgerMismatch, is_postgres, open_ledger
 from lcsp_tui.paths import absolute, check_home, remembered_ledger
 from lcsp_tui.privacy import harden_home, refuse_personnummer
 from lcsp_tui.rows import KIND_TEXT, Checklist, WorkRow
 from lcsp_tui.store.queries import Queries
 from lcsp_tui.store.store import LocalStore
-from lcsp_tui.sync import SyncResult, check_identity, pull, sync
 
+# Only what opening a home and reading it needs is imported above (issue 14): the event
+# models, the ledger, sync and the importer are imported by the actions that use them.
 if TYPE_CHECKING:
+    from lcsp_tui.domain import models as m
+    from lcsp_tui.domain.regiondata import ChecklistItem, RegionData
     from lcsp_tui.importer import ImportPlan
+    from lcsp_tui.ledger.base import Ledger
+    from lcsp_tui.sync import SyncResult
 
 
 @contextmanager
@@ -55,19 +56,25 @@ class UsageError(rules.Refusal):
 
 
 class Workstation:
-    def __init__(self, settings: Settings, region: RegionData | None = None) -> None:
+    def __init__(self, settings: Settings, region: RegionData | LazyRegion | None = None) -> None:
         self.settings = settings
-        self.region = region or load_region()
+        # The region's data is loaded when an action or a screen reads it, not to open the
+        # home: the store reads it only to derive its read model (``LocalStore`` takes any
+        # object with its three parts, loaded or not).
+        self._region = region if region is not None else LazyRegion()
         # Absolute before anything is stored (``settings_from`` does it; Settings made in
         # code may not): a home must never record a path relative to where it was made.
         home = settings.home = absolute(settings.home)
-        if settings.ledger and not is_postgres(settings.ledger):
-            settings.ledger = str(absolute(settings.ledger))
+        if settings.ledger:
+            from lcsp_tui.ledger.base import is_postgres
+
+            if not is_postgres(settings.ledger):
+                settings.ledger = str(absolute(settings.ledger))
         # A file, or a directory of something else, is refused before anything in it is
         # made or has its mode changed; the home is private only once it is ours.
         check_home(home)
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.store = LocalStore(settings.store_path, self.region)
+        self.store = LocalStore(settings.store_path, cast("RegionData", self._region))
         harden_home(home)
         self.env = self._resolve_env(settings.env)
         if settings.today is None and (saved := self.store.get_meta("today")):
@@ -91,6 +98,23 @@ class Workstation:
 
     def close(self) -> None:
         self.store.close()
+
+    @property
+    def region(self) -> RegionData:
+        """The region's checklists, timeline and municipalities (loaded on first use)."""
+        if isinstance(self._region, LazyRegion):
+            return self._region.get()
+        return self._region
+
+    @property
+    def region_loaded(self) -> bool:
+        """Whether the region's data has been loaded (reading ``region`` loads it)."""
+        return not isinstance(self._region, LazyRegion) or self._region.loaded
+
+    def lazy_region(self) -> RegionData | LazyRegion:
+        """The region as given to this workstation, loaded or not: for another workstation
+        on the same home (the TUI's sync worker) that should not load it before it must."""
+        return self._region
 
     # ------------------------------------------------------------ who, where, when
 
@@ -123,7 +147,7 @@ class Workstation:
     @contextmanager
     def reading(self) -> Iterator[Queries]:
         """Queries on a connection of this thread's own (for a worker thread)."""
-        store = LocalStore(self.settings.store_path, self.region)
+        store = LocalStore(self.settings.store_path, cast("RegionData", self._region))
         try:
             yield store.queries()
         finally:
@@ -196,6 +220,8 @@ class Workstation:
         """The ledger given (absolute: see ``settings_from``), else the one the home
         remembers (a relative path recorded by an earlier release resolved or refused: see
         ``lcsp_tui.paths.remembered_ledger``), else the SQLite file in the home."""
+        from lcsp_tui.ledger.base import is_postgres
+
         if self.settings.ledger:
             return self.settings.ledger
         remembered = self.store.get_meta("ledger")
@@ -204,6 +230,9 @@ class Workstation:
         return remembered or self.settings.default_ledger
 
     def open_ledger(self) -> Ledger:
+        from lcsp_tui.ledger.base import LedgerMismatch, open_ledger
+        from lcsp_tui.sync import check_identity
+
         spec = self.ledger_spec()
         ledger = open_ledger(spec, create=self.store.get_meta("ledger_id") is None)
         try:
@@ -219,6 +248,10 @@ class Workstation:
     def _check_ledger_env(self, ledger: Ledger) -> None:
         """A production home checks the whole ledger for demo data before its first push,
         then declares itself there (see ``lcsp_tui.environments``)."""
+        from lcsp_tui.domain import models as m
+        from lcsp_tui.environments import PRODUCTION, pull_guard
+        from lcsp_tui.sync import pull
+
         if self.env != PRODUCTION or self.store.get_meta("env_declared"):
             return
         pull(self.store, ledger, guard=pull_guard(self.env))
@@ -226,6 +259,9 @@ class Workstation:
         self.store.set_meta("env_declared", self.env)
 
     def sync(self) -> SyncResult:
+        from lcsp_tui.environments import pull_guard
+        from lcsp_tui.sync import sync
+
         with home_lock(self.settings.home):
             ledger = self.open_ledger()
             try:
@@ -244,6 +280,8 @@ class Workstation:
         note: str | None = None,
         value: str | None = None,
     ) -> m.Event:
+        from lcsp_tui.domain import models as m
+
         role, unit = self.require_role()
         item = self.region.checklists.by_id.get(item_id)
         if item is None:
@@ -295,6 +333,8 @@ class Workstation:
 
     def discharge(self, admission_id: str) -> m.Event:
         """The ward records that the patient is discharged: step 6 applies."""
+        from lcsp_tui.domain import models as m
+
         role, unit = self.require_role()
         found = self.checklist(admission_id)
         if found.kind != "admission" or not any(i.item.closes for i in found.items):
@@ -306,6 +346,8 @@ class Workstation:
 
         Support acknowledges on the recipient unit's behalf, optionally for a help request.
         """
+        from lcsp_tui.domain import models as m
+
         role = self._role()
         msg = self.q.message(message_id)
         if msg is None:
@@ -331,6 +373,8 @@ class Workstation:
         return self._record(m.MESSAGE_ACKED, payload)
 
     def decide_sip(self, sip_id: str, decision: m.SipDecision) -> m.Event:
+        from lcsp_tui.domain import models as m
+
         role, unit = self.require_role()
         if role != "samordningsansvarig":
             raise UsageError("bara samordningsansvarig bedömer om en SIP är aktuell")
@@ -341,6 +385,8 @@ class Workstation:
 
     def audit_read(self, subject: str | None, what: str, outcome: str = "ok") -> m.Event:
         """Every read of a patient's data is an audit event in the ledger."""
+        from lcsp_tui.domain import models as m
+
         return self._record(m.AUDIT_READ, {"subject": subject, "what": what, "outcome": outcome})
 
     # ------------------------------------------------------------ import and demo
@@ -369,6 +415,10 @@ class Workstation:
         summary: dict[str, object],
         progress: Callable[[int, int], None] | None,
     ) -> SyncResult:
+        from lcsp_tui.domain import models as m
+        from lcsp_tui.environments import pull_guard
+        from lcsp_tui.sync import SyncResult, pull, sync
+
         ledger = self.open_ledger()
         guard = pull_guard(self.env)
         try:

@@ -8,13 +8,16 @@ workstation, the workstation and statistics call these. One class per area, comb
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.store.queries.audit import AuditQueries, AuditRow
 from lcsp_tui.store.queries.figures import FigureQueries
 from lcsp_tui.store.queries.help import HelpQueries
 from lcsp_tui.store.queries.lookup import LookupQueries
 from lcsp_tui.store.queries.work import WorkQueries
+
+if TYPE_CHECKING:  # the region's data is loaded only when a query needs it
+    from lcsp_tui.domain.regiondata import RegionData
 
 __all__ = ["AuditRow", "Queries"]
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections import Counter
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.rows import DrillRow, Selector
 from lcsp_tui.store.readmodel import COUNTED, ROLE_BITS, UNIT_ROLES, instant, reached
+
+if TYPE_CHECKING:  # the region's data is loaded only when a query needs it
+    from lcsp_tui.domain.regiondata import RegionData
 
 # Open, and its instant has come: overdue, or missed (a Prator action once read-only).
 OVERDUE = f"(i.done = 0 AND {reached('i.overdue_from')})"

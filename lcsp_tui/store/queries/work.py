@@ -10,8 +10,8 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.domain.roles import UNIT_TYPES_OF_ROLE
 from lcsp_tui.domain.words import natural_key
 from lcsp_tui.rows import (
@@ -24,6 +24,9 @@ from lcsp_tui.rows import (
 )
 from lcsp_tui.store.inputs import rows as _rows
 from lcsp_tui.store.readmodel import NO_UNIT, ROLE_BITS, instant, reached
+
+if TYPE_CHECKING:  # the region's data is loaded only when a query needs it
+    from lcsp_tui.domain.regiondata import RegionData
 
 # The subject's title as seen at ``:unit``: the name only at one of the patient's own
 # units when its identity is protected (readmodel._titles).
