@@ -14,7 +14,7 @@ import datetime as dt
 import threading
 from functools import partial
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -27,19 +27,8 @@ from textual.widgets import Footer, Static
 
 from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.domain.words import num
-from lcsp_tui.ledger.base import LedgerMismatch, LedgerUnreachable
-from lcsp_tui.privacy import redact
-from lcsp_tui.rows import UnitRow
 from lcsp_tui.workstation import Workstation
-from screens.audit import AuditScreen
-from screens.checklist import ChecklistScreen
-from screens.dashboard import DashboardScreen
-from screens.dialogs import KeysScreen
-from screens.kvittering import KvitteringScreen
 from screens.palette import LcspCommands, PaletteCommand
-from screens.setup import RoleScreen, UnitScreen
-from screens.support import SupportScreen
-from screens.timeline import TimelineScreen
 from screens.widgets import (
     HeaderInfo,
     StatusHeader,
@@ -48,7 +37,15 @@ from screens.widgets import (
     phase_line,
     role_today,
 )
-from screens.worklist import WorklistScreen
+
+# A screen is imported when it is first opened (issue 14): the first paint needs only the
+# role's main screen, not the others' (the dashboard alone brings the statistics and
+# textual-plotext).
+if TYPE_CHECKING:
+    from lcsp_tui.rows import UnitRow
+    from screens.dashboard import DashboardScreen
+    from screens.support import SupportScreen
+    from screens.worklist import WorklistScreen
 
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
 SYNC_INTERVAL = 30.0  # seconds between background syncs
@@ -253,10 +250,13 @@ class LcspApp(App[int]):
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def _sync_worker(self, manual: bool) -> None:
         """Sync in this thread with a Workstation of its own; never touch widgets here."""
+        from lcsp_tui.ledger.base import LedgerMismatch, LedgerUnreachable
+        from lcsp_tui.privacy import redact
+
         msg = SyncFinished("error", "okänt fel", manual=manual)
         try:
             with self._sync_lock:
-                ws = Workstation(self.ws.settings, self.ws.region)
+                ws = Workstation(self.ws.settings, self.ws.lazy_region())
                 try:
                     r = ws.sync()
                     msg = SyncFinished("ok", pushed=r.pushed, pulled=r.pulled, manual=manual)
@@ -343,6 +343,8 @@ class LcspApp(App[int]):
     @work(exclusive=True, group="choose")
     async def choose(self, ask_role: bool, ask_unit: bool, first: bool = False) -> None:
         """Ask for the role and/or the unit, then remember them and show the worklist."""
+        from screens.setup import RoleScreen, UnitScreen
+
         ws = self.ws
         role, unit = ws.role if ws.role in ROLES else None, ws.unit
         if ask_role or role is None:
@@ -382,9 +384,15 @@ class LcspApp(App[int]):
     def _main_screen(self) -> type[SupportScreen | DashboardScreen | WorklistScreen]:
         """The role's main screen: support desk, dashboard, or the worklist."""
         if self.ws.role == "support":
+            from screens.support import SupportScreen
+
             return SupportScreen
         if self.ws.role == "systemforvaltning":
+            from screens.dashboard import DashboardScreen
+
             return DashboardScreen
+        from screens.worklist import WorklistScreen
+
         return WorklistScreen
 
     async def show_main(self) -> None:
@@ -403,6 +411,8 @@ class LcspApp(App[int]):
         self.refresh_bindings()
 
     def open_subject(self, subject: str) -> None:
+        from screens.checklist import ChecklistScreen
+
         self.push_screen(ChecklistScreen(subject))
 
     async def _open_from_palette(self, subject: str) -> None:
@@ -410,10 +420,14 @@ class LcspApp(App[int]):
         self.open_subject(subject)
 
     def action_timeline(self) -> None:
+        from screens.timeline import TimelineScreen
+
         if not isinstance(self.screen, TimelineScreen):
             self.push_screen(TimelineScreen())
 
     def action_audit(self) -> None:
+        from screens.audit import AuditScreen
+
         if self.ws.role != "systemforvaltning":
             self.notify("Granskningsloggen är för systemförvaltning", timeout=3)
         elif not isinstance(self.screen, AuditScreen):
@@ -423,6 +437,8 @@ class LcspApp(App[int]):
         if self.ws.unit is None:
             self.notify("Välj en operativ enhet (e) för att se dess meddelanden", timeout=3)
             return
+        from screens.kvittering import KvitteringScreen
+
         if not isinstance(self.screen, KvitteringScreen):
             self.push_screen(KvitteringScreen())
 
@@ -439,6 +455,8 @@ class LcspApp(App[int]):
     def action_keys(self) -> None:
         """The keys of the current screen in Swedish (Textual's own key panel names its
         built-in keys in English)."""
+        from screens.dialogs import KeysScreen
+
         keys: list[tuple[str, str, str]] = []
         role = self.ws.role
         has_unit = role in ROLES and ROLES[role].needs_unit

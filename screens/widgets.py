@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,12 +12,13 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static
 
-from lcsp_tui import timeline as tl
 from lcsp_tui.config import ENV_LABELS
-from lcsp_tui.domain.regiondata import Phase, RegionData, Timeline
 from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.domain.when import WEEKDAYS
 from lcsp_tui.domain.words import plural
+
+if TYPE_CHECKING:  # the region's data is loaded by the first screen that reads it
+    from lcsp_tui.domain.regiondata import Phase, RegionData, Timeline
 
 # The environment badge: never to be mistaken for another (SPEC §10).
 ENV_STYLES = {
@@ -90,6 +92,8 @@ def role_today(role: str | None, now: dt.datetime, timeline: Timeline) -> str:
         tail = " · Prator i läsläge: Prator-åtgärder kan inte bockas av"  # whole at 120
     if not ROLES[role].steps:
         return "Du arbetar för hela regionen (ingen egen enhet)" + tail
+    from lcsp_tui import timeline as tl
+
     today = tl.role_today(role, now, timeline)
     prefix = {"now": "Din tur nu: ", "coming": "Ditt "}.get(today.state, "")
     text = today.text if prefix else today.text[:1].upper() + today.text[1:]
