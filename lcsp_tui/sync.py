@@ -8,10 +8,13 @@ transaction that folds them into confirmed state and moves the cursor.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
-from lcsp_tui.domain.models import Event
 from lcsp_tui.ledger.base import Ledger, LedgerMismatch
+from lcsp_tui.ledger.pulled import PulledEvent
+from lcsp_tui.store.readmodel import Touched
 from lcsp_tui.store.store import LocalStore
 
 PUSH_BATCH = 1000
@@ -44,31 +47,67 @@ def push(store: LocalStore, ledger: Ledger) -> int:
     return len(pending)
 
 
-Guard = Callable[[Sequence[Event]], None]  # raises to refuse a batch before it is folded
+# Raises to refuse a batch before it is folded. It gets the batch's ``PulledEvent``s: the
+# ``Event`` attributes (kind, seq, event_id, payload …) without a model per event.
+Guard = Callable[[Sequence[Any]], None]
+
+
+@runtime_checkable
+class RowLedger(Protocol):
+    """A ledger that hands out its rows as they are (both backends do)."""
+
+    def pull_rows(self, after_seq: int, limit: int = PULL_BATCH) -> list[PulledEvent]: ...
+
+
+def pull_batch(ledger: Ledger, after_seq: int, limit: int) -> list[PulledEvent]:
+    if isinstance(ledger, RowLedger):
+        return ledger.pull_rows(after_seq, limit)
+    return [PulledEvent.of(e) for e in ledger.pull(after_seq, limit)]
 
 
 def pull(
     store: LocalStore, ledger: Ledger, batch: int = PULL_BATCH, guard: Guard | None = None
 ) -> int:
+    """Pull and fold batch by batch, each batch in one local transaction with the cursor.
+
+    The read model is refreshed once, with the last batch, for everything the pull touched
+    (``LocalStore.apply_pulled``); if the pull stops early (an error, a refusal) it is
+    brought up to date before the error goes on, and after a crash the next pull rebuilds it
+    first (``LocalStore.catch_up``).
+    """
+    store.catch_up()
     pulled = 0
-    while True:
-        events = ledger.pull(store.cursor, batch)
-        if not events:
-            if pulled == 0 and store.cursor > 0 and (head := ledger.head()) < store.cursor:
-                # Restored from a backup to an earlier point: new events would get seqs this
-                # home has already applied and be skipped for good. Stop, never diverge.
-                raise LedgerMismatch(
-                    f"den gemensamma databasen slutar vid händelse {head}, men hemmet har läst "
-                    f"till och med {store.cursor}: databasen har återställts till en tidigare "
-                    "punkt; se README (Outage and restore)"
-                )
-            return pulled
-        if guard is not None:
-            guard(events)
-        store.apply_pulled(events)
-        pulled += len(events)
-        if len(events) < batch:
-            return pulled
+    deferred = Touched()
+    try:
+        while True:
+            events = pull_batch(ledger, store.cursor, batch)
+            if not events:
+                if pulled == 0 and store.cursor > 0 and (head := ledger.head()) < store.cursor:
+                    # Restored from a backup to an earlier point: new events would get seqs
+                    # this home has already applied and be skipped for good. Stop, never
+                    # diverge.
+                    raise LedgerMismatch(
+                        f"den gemensamma databasen slutar vid händelse {head}, men hemmet har "
+                        f"läst till och med {store.cursor}: databasen har återställts till en "
+                        "tidigare punkt; se README (Outage and restore)"
+                    )
+                break
+            if guard is not None:
+                guard(events)
+            last = len(events) < batch
+            store.apply_pulled(events, deferred=deferred, last=last)
+            pulled += len(events)
+            if last:
+                break
+    except Exception:  # (an interrupt leaves the mark: the next pull rebuilds)
+        if deferred:
+            # what earlier batches folded reaches the read model; if even that fails, the
+            # store's mark makes the next pull rebuild it
+            with suppress(Exception):
+                store.catch_up(deferred)
+        raise
+    store.catch_up(deferred)
+    return pulled
 
 
 def sync(store: LocalStore, ledger: Ledger, guard: Guard | None = None) -> SyncResult:

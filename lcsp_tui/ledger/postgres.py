@@ -42,6 +42,7 @@ from lcsp_tui.ledger.base import (
     LedgerUnreachable,
     ledger_id_from_meta,
 )
+from lcsp_tui.ledger.pulled import PULL_COLUMNS, PulledEvent
 
 T = TypeVar("T")
 
@@ -101,7 +102,11 @@ WHERE e.event_id = u.event_id
 RETURNING e.event_id, e.seq
 """
 
-_SELECT = f"SELECT seq, {_COLUMNS} FROM lcsp_events"
+# payload as text: the fold reads it inside SQLite, so psycopg need not decode it to a dict
+_PULL = (
+    f"SELECT {', '.join(PULL_COLUMNS[:-1])}, payload::text FROM lcsp_events "
+    "WHERE seq > %s ORDER BY seq LIMIT %s"
+)
 
 
 def _crash_point(name: str) -> None:
@@ -300,27 +305,15 @@ class PostgresLedger:
         return result
 
     def pull(self, after_seq: int, limit: int = 5000) -> list[Event]:
-        def work(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
-            return conn.execute(
-                f"{_SELECT} WHERE seq > %s ORDER BY seq LIMIT %s", (after_seq, limit)
-            ).fetchall()
+        return [p.event() for p in self.pull_rows(after_seq, limit)]
 
-        return [
-            Event(
-                seq=r[0],
-                event_id=r[1],
-                replica_id=r[2],
-                origin_seq=r[3],
-                kind=r[4],
-                schema_version=r[5],
-                actor=r[6],
-                role=r[7],
-                unit=r[8],
-                recorded_at=r[9],
-                payload=r[10],
-            )
-            for r in self._run(work)
-        ]
+    def pull_rows(self, after_seq: int, limit: int = 5000) -> list[PulledEvent]:
+        """``pull`` as the ledger's rows, payload as JSON text (what ``lcsp sync`` folds)."""
+
+        def work(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+            return conn.execute(_PULL, (after_seq, limit)).fetchall()
+
+        return list(map(PulledEvent._make, self._run(work)))
 
     def head(self) -> int:
         def work(conn: psycopg.Connection[Any]) -> int:

@@ -27,6 +27,7 @@ from lcsp_tui.ledger.base import (
     LedgerUnreachable,
     ledger_id_from_meta,
 )
+from lcsp_tui.ledger.pulled import PULL_COLUMNS, PulledEvent
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -49,7 +50,7 @@ _COLUMNS = "event_id, replica_id, origin_seq, kind, schema_version, actor, role,
 _INSERT = (
     f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(event_id) DO NOTHING"
 )
-_SELECT = f"SELECT seq, {_COLUMNS} FROM events"
+_SELECT = f"SELECT {', '.join(PULL_COLUMNS)} FROM events"
 _CHUNK = 500  # ids per "IN (…)" lookup, well under SQLite's variable limit
 
 
@@ -71,23 +72,6 @@ def _row(event: Event) -> tuple[Any, ...]:
         event.unit,
         event.recorded_at,
         json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")),
-    )
-
-
-def _event(row: tuple[Any, ...]) -> Event:
-    # Plain construction validates the row and is faster than model_construct here.
-    return Event(
-        seq=row[0],
-        event_id=row[1],
-        replica_id=row[2],
-        origin_seq=row[3],
-        kind=row[4],
-        schema_version=row[5],
-        actor=row[6],
-        role=row[7],
-        unit=row[8],
-        recorded_at=row[9],
-        payload=json.loads(row[10]),
     )
 
 
@@ -196,6 +180,10 @@ class SqliteLedger:
         return {i: result[i] for i in ids}  # batch order
 
     def pull(self, after_seq: int, limit: int = 5000) -> list[Event]:
+        return [p.event() for p in self.pull_rows(after_seq, limit)]
+
+    def pull_rows(self, after_seq: int, limit: int = 5000) -> list[PulledEvent]:
+        """``pull`` as the ledger's rows, payload as JSON text (what ``lcsp sync`` folds)."""
         with self._lock:
             try:
                 rows = self._conn.execute(
@@ -205,7 +193,7 @@ class SqliteLedger:
                 raise LedgerUnreachable(
                     f"den gemensamma databasen {self.path}: {reason_text(exc)}"
                 ) from None
-        return [_event(r) for r in rows]
+        return list(map(PulledEvent._make, rows))
 
     def head(self) -> int:
         with self._lock:

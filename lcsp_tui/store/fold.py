@@ -1,8 +1,21 @@
-"""Fold: apply ledger events to the local state tables.
+"""Fold: apply ledger events to the local state tables, set-based.
 
 Pure and deterministic: the result depends only on the events and their order (no clock,
-no randomness, no locale). Consecutive events of one kind are applied with one
-``executemany``; that keeps their order and makes a pull of 100k events fast.
+no randomness, no locale). A pulled batch is staged as the ledger's rows (payload still JSON
+text) in a temporary table, checked there (``check``), and folded by a few statements that
+read the payloads with SQLite's JSON functions — no model and no ``json.loads`` per event.
+
+Order. Upserts of one key, later ticks over earlier ones, the first kvittering that counts:
+each statement takes its rows in ``seq`` order, and SQLite applies an ``INSERT … SELECT …
+ORDER BY seq ON CONFLICT DO UPDATE`` row by row, so a later row sees the earlier ones. Kinds
+that write the same table (a *family*: an admission's upsert and its discharge; a message,
+its kvitteringar and the help requests they count on) are applied run by run in ledger order;
+kinds that share no table commute, so each is one statement for the whole batch.
+
+Python's meaning of a payload is kept exactly: ``p.get(k)`` is ``json_extract`` (NULL when
+missing), a truthiness test is ``_truthy``, ``str(p[k])`` is ``_text``. Events the fold cannot
+read (a payload that is no JSON object, a required key missing, a newer schema) are refused
+by ``check`` before anything is written; the caller's transaction rolls back.
 """
 
 from __future__ import annotations
@@ -10,13 +23,16 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
 
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain.lookup import lookup_key
-from lcsp_tui.domain.models import Event
+from lcsp_tui.ledger.pulled import PULL_COLUMNS, PulledEvent
 
 FOLD_VERSION = 1
+
+STAGE = "temp.lcsp_pulled"
 
 _UNIT_COLS = ("unit_id", "name", "type", "municipality")
 _PATIENT_COLS = (
@@ -56,31 +72,138 @@ _SIP_COLS = (
 )
 _MESSAGE_COLS = ("message_id", "admission_id", "type", "recipient_unit", "sent", "acknowledged")
 
+RECORD_KINDS = (
+    m.UNIT_UPSERTED,
+    m.PATIENT_UPSERTED,
+    m.ADMISSION_UPSERTED,
+    m.SIP_UPSERTED,
+    m.MESSAGE_UPSERTED,
+)
+HELP_KINDS = (m.HELP_REQUESTED, m.HELP_UPDATED, m.HELP_RESOLVED)
+# Payload keys a kind cannot be folded without.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    m.PATIENT_UPSERTED: ("first_name", "last_name", "personnummer"),
+    m.ITEM_TICKED: ("subject", "item"),
+    m.MESSAGE_ACKED: ("message_id",),
+    m.ADMISSION_DISCHARGED: ("admission_id",),
+    m.SIP_DECIDED: ("sip_id", "decision"),
+}
 
-def _upsert_sql(table: str, cols: tuple[str, ...], extra_set: str = "") -> str:
-    sets = ", ".join(f"{c} = excluded.{c}" for c in cols[1:])
+
+class EventLike(Protocol):
+    """What ``fold_help`` reads of an event: an ``Event`` or a ``PulledEvent``."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def recorded_at(self) -> str: ...
+    @property
+    def seq(self) -> int | None: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+class Unfoldable(Exception):
+    """A pulled event the fold cannot read; ``newer``: written by a newer release."""
+
+    def __init__(self, seq: int, kind: str, problem: str, *, newer: bool = False) -> None:
+        super().__init__(
+            f"händelse {seq} ({kind}) i den gemensamma databasen går inte att läsa: den {problem}"
+        )
+        self.seq = seq
+        self.newer = newer
+
+
+# ------------------------------------------------------------------ Python's meaning in SQL
+
+
+def _at(key: str) -> str:
+    return f"'$.{key}'"
+
+
+def _get(key: str) -> str:
+    """``p.get(key)``."""
+    return f"json_extract(payload, {_at(key)})"
+
+
+def _type(key: str) -> str:
+    """The JSON type of ``p[key]``; NULL when the key is missing."""
+    return f"json_type(payload, {_at(key)})"
+
+
+def _truthy(key: str, missing: str = "0") -> str:
+    """``bool(p.get(key, missing))`` as 1 or 0."""
+    v = _get(key)
     return (
-        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-        f"ON CONFLICT({cols[0]}) DO UPDATE SET {sets}{extra_set}"
+        f"(CASE {_type(key)} WHEN 'true' THEN 1 WHEN 'false' THEN 0 WHEN 'null' THEN 0 "
+        f"WHEN 'integer' THEN {v} <> 0 WHEN 'real' THEN {v} <> 0.0 WHEN 'text' THEN {v} <> '' "
+        f"WHEN 'array' THEN json_array_length(payload, {_at(key)}) > 0 "
+        f"WHEN 'object' THEN {v} <> '{{}}' ELSE {missing} END)"
     )
 
 
-def _record_applier(
-    table: str, cols: tuple[str, ...]
-) -> Callable[[sqlite3.Connection, Sequence[Event]], None]:
-    sql = _upsert_sql(table, cols)
+def _text(key: str) -> str:
+    """``str(p[key])`` (Python's spelling of a number, a boolean, a list)."""
+    v, t = _get(key), _type(key)
+    return (
+        f"(CASE {t} WHEN 'text' THEN {v} WHEN 'integer' THEN CAST({v} AS TEXT) "
+        f"WHEN 'true' THEN 'True' WHEN 'false' THEN 'False' WHEN 'null' THEN 'None' "
+        f"ELSE lcsp_py_str({t}, {v}) END)"
+    )
 
-    def apply(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-        conn.executemany(sql, [tuple(e.payload.get(c) for c in cols) for e in events])
 
-    return apply
+def _py_str(json_type: str | None, value: object) -> str | None:
+    if json_type is None:
+        return None
+    if json_type in ("array", "object"):
+        return str(json.loads(str(value)))
+    return str(value)
 
+
+def _lookup_key(first: object, last: object, personnummer: object) -> str:
+    return lookup_key(str(first), str(last), int(str(personnummer)[:4]))
+
+
+def _id(key: str) -> str:
+    """An id as a TEXT column compares it (what binding ``p[key]`` used to match)."""
+    return f"CAST({_get(key)} AS TEXT)"
+
+
+# ------------------------------------------------------------------ statements
+
+
+def _upsert(table: str, cols: tuple[str, ...], values: list[str], kind: str) -> str:
+    sets = ", ".join(f"{c} = excluded.{c}" for c in cols[1:])
+    return (
+        f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(values)} FROM {STAGE} "
+        f"WHERE kind = '{kind}' {{range}} ORDER BY seq ON CONFLICT({cols[0]}) DO UPDATE SET {sets}"
+    )
+
+
+def _record(table: str, cols: tuple[str, ...], kind: str) -> str:
+    return _upsert(table, cols, [_get(c) for c in cols], kind)
+
+
+_PATIENTS = _upsert(
+    "patients",
+    (*_PATIENT_COLS, "lookup_key"),
+    [
+        *(_get(c) for c in _PATIENT_COLS[:-1]),
+        _truthy("protected_identity"),
+        f"lcsp_lookup_key({_get('first_name')}, {_get('last_name')}, {_get('personnummer')})",
+    ],
+    m.PATIENT_UPSERTED,
+)
 
 # earliest_discharge_ready: the earliest utskrivningsklar date any version had (a date moved
 # past the cut-off is flagged); ready_changed_at: when (recorded_at) the date last changed.
-_ADMISSION_SQL = (
+_ADMISSIONS = (
     f"INSERT INTO admissions ({', '.join(_ADMISSION_COLS)}, earliest_discharge_ready, "
-    f"ready_changed_at) VALUES ({', '.join('?' * len(_ADMISSION_COLS))}, ?6, ?8) "
+    f"ready_changed_at) SELECT {', '.join(_get(c) for c in _ADMISSION_COLS)}, "
+    f"{_get('discharge_ready')}, nullif(recorded_at, '') FROM {STAGE} "
+    f"WHERE kind = '{m.ADMISSION_UPSERTED}' {{range}} ORDER BY seq "
     "ON CONFLICT(admission_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _ADMISSION_COLS[1:])
     + ", earliest_discharge_ready = CASE"
@@ -91,108 +214,222 @@ _ADMISSION_SQL = (
     " THEN admissions.ready_changed_at ELSE excluded.ready_changed_at END"
 )
 
+# A tick without a note (or a value) keeps the one the item has.
+_TICKS = (
+    "INSERT INTO items (subject, item, done, note, value, actor, role, unit, seq) "
+    f"SELECT {_get('subject')}, {_get('item')}, {_truthy('done', '1')}, {_get('note')}, "
+    f"{_get('value')}, actor, role, unit, seq FROM {STAGE} "
+    f"WHERE kind = '{m.ITEM_TICKED}' {{range}} ORDER BY seq ON CONFLICT(subject, item) DO UPDATE "
+    "SET done = excluded.done, note = coalesce(excluded.note, items.note), "
+    "value = coalesce(excluded.value, items.value), actor = excluded.actor, "
+    "role = excluded.role, unit = excluded.unit, seq = excluded.seq"
+)
 
-def _apply_admissions(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    conn.executemany(
-        _ADMISSION_SQL,
-        [(*(e.payload.get(c) for c in _ADMISSION_COLS), e.recorded_at or None) for e in events],
+_DECISIONS = (
+    "INSERT INTO decisions (sip_id, decision, actor, role, unit, seq) "
+    f"SELECT {_get('sip_id')}, {_get('decision')}, actor, role, unit, seq FROM {STAGE} "
+    f"WHERE kind = '{m.SIP_DECIDED}' {{range}} ORDER BY seq ON CONFLICT(sip_id) DO UPDATE SET "
+    "decision = excluded.decision, actor = excluded.actor, role = excluded.role, "
+    "unit = excluded.unit, seq = excluded.seq"
+)
+
+# The first kvittering of a message counts; later ones change nothing. (min(seq) with bare
+# columns: SQLite takes actor and role from the row of the minimum.)
+_ACKS = (
+    "UPDATE messages SET acked_seq = f.seq, acked_by = f.actor, acked_role = f.role FROM "
+    f"(SELECT {_id('message_id')} AS mid, min(seq) AS seq, actor, role FROM {STAGE} "
+    f"WHERE kind = '{m.MESSAGE_ACKED}' {{range}} GROUP BY 1) AS f "
+    "WHERE messages.message_id = f.mid AND messages.acked_seq IS NULL"
+)
+# A kvittering made by support for a help request counts on that request (first only).
+_HELP_ACKS = (
+    "UPDATE help_requests SET acks = acks + c.n FROM "
+    f"(SELECT {_id('help_request')} AS rid, count(*) AS n FROM {STAGE} "
+    f"JOIN messages ON messages.message_id = {_id('message_id')} AND messages.acked_seq = seq "
+    f"WHERE kind = '{m.MESSAGE_ACKED}' {{range}} AND {_truthy('help_request')} GROUP BY 1) AS c "
+    "WHERE help_requests.request_id = c.rid"
+)
+# The first recorded discharge counts.
+_DISCHARGES = (
+    "UPDATE admissions SET discharged_at = f.at FROM "
+    f"(SELECT {_id('admission_id')} AS aid, coalesce(nullif(recorded_at, ''), "
+    f"CAST(seq AS TEXT)) AS at, min(seq) FROM {STAGE} "
+    f"WHERE kind = '{m.ADMISSION_DISCHARGED}' {{range}} GROUP BY 1) AS f "
+    "WHERE admissions.admission_id = f.aid AND admissions.discharged_at IS NULL"
+)
+
+
+def _audit_subject() -> str:
+    keys = ("subject", "message_id", "sip_id", "admission_id", "patient_id", "request_id")
+    whens = " ".join(f"WHEN {_truthy(k)} THEN {_text(k)}" for k in keys)
+    return f"(CASE {whens} END)"
+
+
+def _audit_what() -> str:
+    reopened = f"{_type('status')} = 'text' AND {_get('status')} = 'ny'"
+    return (
+        f"(CASE kind WHEN '{m.ITEM_TICKED}' THEN {_text('item')} || ' ' || "
+        f"CASE WHEN {_truthy('done', '1')} THEN 'klar' ELSE 'ångrad' END "
+        f"WHEN '{m.SIP_DECIDED}' THEN 'beslut: ' || {_text('decision')} "
+        f"WHEN '{m.ADMISSION_DISCHARGED}' THEN 'utskrivning registrerad' "
+        f"WHEN '{m.MESSAGE_ACKED}' THEN 'kvittering' "
+        f"WHEN '{m.HELP_REQUESTED}' THEN 'hjälpärende registrerat' "
+        f"WHEN '{m.HELP_UPDATED}' THEN CASE WHEN {reopened} THEN 'hjälpärende återöppnat' "
+        "ELSE 'hjälpärende pågår' END "
+        f"WHEN '{m.HELP_RESOLVED}' THEN 'hjälpärende löst' "
+        f"ELSE CASE WHEN {_type('what')} IS NULL THEN '' ELSE {_text('what')} END END)"
     )
 
 
-def _apply_patients(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    sql = _upsert_sql("patients", (*_PATIENT_COLS, "lookup_key"))
-    rows = []
-    for e in events:
-        p = e.payload
-        key = lookup_key(p["first_name"], p["last_name"], int(p["personnummer"][:4]))
-        rows.append(
-            tuple(p.get(c) for c in _PATIENT_COLS[:-1])
-            + (1 if p.get("protected_identity") else 0, key)
+# Every event but a record upsert goes to the audit trail: changes, reads, the support
+# desk's help.* events, and kinds from a newer version (kept there rather than dropped).
+_AUDIT = (
+    "INSERT OR IGNORE INTO audit (seq, event_id, kind, actor, role, unit, recorded_at, "
+    "subject, what, outcome, on_behalf_of) "
+    f"SELECT seq, event_id, kind, actor, role, unit, recorded_at, {_audit_subject()}, "
+    f"{_audit_what()}, CASE WHEN {_type('outcome')} IS NULL THEN 'ok' "
+    f"ELSE {_get('outcome')} END, {_get('on_behalf_of')} FROM {STAGE} "
+    f"WHERE kind NOT IN ({', '.join(repr(k) for k in RECORD_KINDS)}) ORDER BY seq"
+)
+
+
+# Kinds that share no table commute: one statement each over the whole batch.
+ALONE: dict[str, tuple[str, ...]] = {
+    m.UNIT_UPSERTED: (_record("units", _UNIT_COLS, m.UNIT_UPSERTED),),
+    m.PATIENT_UPSERTED: (_PATIENTS,),
+    m.SIP_UPSERTED: (_record("sips", _SIP_COLS, m.SIP_UPSERTED),),
+    m.ITEM_TICKED: (_TICKS,),
+    m.SIP_DECIDED: (_DECISIONS,),
+}
+# Kinds that write a shared table: applied run by run, in ledger order.
+FAMILIES: dict[str, dict[str, tuple[str, ...]]] = {
+    "admissions": {m.ADMISSION_UPSERTED: (_ADMISSIONS,), m.ADMISSION_DISCHARGED: (_DISCHARGES,)},
+    "messages": {
+        m.MESSAGE_UPSERTED: (_record("messages", _MESSAGE_COLS, m.MESSAGE_UPSERTED),),
+        m.MESSAGE_ACKED: (_ACKS, _HELP_ACKS),
+        **{k: () for k in HELP_KINDS},  # folded in Python (few): ``fold_help``
+    },
+}
+
+
+# ------------------------------------------------------------------ staging and checking
+
+
+def stage(conn: sqlite3.Connection, events: Sequence[PulledEvent]) -> None:
+    """Put a batch (in seq order) into the staging table, replacing the previous one."""
+    conn.create_function("lcsp_py_str", 2, _py_str, deterministic=True)
+    conn.create_function("lcsp_lookup_key", 3, _lookup_key, deterministic=True)
+    conn.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {STAGE.split('.')[1]} "
+        f"(seq INTEGER PRIMARY KEY, {', '.join(PULL_COLUMNS[1:])})"
+    )
+    conn.execute(f"DELETE FROM {STAGE}")
+    marks = ", ".join("?" * len(PULL_COLUMNS))
+    conn.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", events)
+
+
+def _problem() -> str:
+    """SQL: why the staged event cannot be folded, or NULL."""
+    text_cols = ("event_id", "replica_id", "kind", "actor", "role", "unit", "recorded_at")
+    untyped = " OR ".join(f"typeof({c}) <> 'text'" for c in text_cols)
+    required = " ".join(
+        f"WHEN kind = '{kind}' AND {_type(key)} IS NULL THEN 'saknar {key}'"
+        for kind, keys in REQUIRED.items()
+        for key in keys
+    )
+    return (
+        "CASE WHEN typeof(schema_version) <> 'integer' THEN 'har ingen schemaversion' "
+        f"WHEN schema_version > {m.SCHEMA_VERSION} THEN 'newer' "
+        f"WHEN {untyped} OR typeof(origin_seq) <> 'integer' THEN 'har ett trasigt kuvert' "
+        "WHEN typeof(payload) <> 'text' OR NOT json_valid(payload) "
+        "THEN 'har inget giltigt JSON-innehåll' "
+        "WHEN json_type(payload) <> 'object' THEN 'har inget JSON-objekt som innehåll' "
+        f"{required} END"
+    )
+
+
+_CHECK = (
+    f"SELECT seq, kind, schema_version, problem FROM (SELECT seq, kind, schema_version, "
+    f"{_problem()} AS problem FROM {STAGE}) WHERE problem IS NOT NULL ORDER BY seq LIMIT 1"
+)
+
+
+def check(conn: sqlite3.Connection) -> None:
+    """Refuse the staged batch if the fold cannot read one of its events (``Unfoldable``):
+    the envelope's types, a payload that is a JSON object, the keys its kind needs, and a
+    schema version this release knows (a newer one: update lcsp)."""
+    row = conn.execute(_CHECK).fetchone()
+    if row is None:
+        return
+    seq, kind, version, problem = row
+    if problem == "newer":
+        raise Unfoldable(
+            seq,
+            str(kind),
+            f"har schemaversion {version}, den här versionen av lcsp kan version "
+            f"{m.SCHEMA_VERSION}: uppdatera lcsp",
+            newer=True,
         )
-    conn.executemany(sql, rows)
+    raise Unfoldable(seq, str(kind), str(problem))
 
 
-def _apply_ticks(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    # A tick without a note (or a value) keeps the one the item has.
-    conn.executemany(
-        "INSERT INTO items (subject, item, done, note, value, actor, role, unit, seq) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(subject, item) DO UPDATE SET "
-        "done = excluded.done, note = coalesce(excluded.note, items.note), "
-        "value = coalesce(excluded.value, items.value), actor = excluded.actor, "
-        "role = excluded.role, unit = excluded.unit, seq = excluded.seq",
-        [
-            (
-                e.payload["subject"],
-                e.payload["item"],
-                1 if e.payload.get("done", True) else 0,
-                e.payload.get("note"),
-                e.payload.get("value"),
-                e.actor,
-                e.role,
-                e.unit,
-                e.seq,
-            )
-            for e in events
-        ],
+def staged_ids(conn: sqlite3.Connection, sources: Iterable[tuple[str, str]]) -> set[str]:
+    """``{str(p[key])}`` over the staged events of each ``(kind, key)`` in ``sources`` that
+    have the key (what the read model needs to know the batch touched)."""
+    by_key: dict[str, list[str]] = {}
+    for kind, key in sources:
+        by_key.setdefault(key, []).append(f"'{kind}'")
+    if not by_key:
+        return set()
+    sql = " UNION ".join(
+        f"SELECT {_text(key)} FROM {STAGE} WHERE kind IN ({', '.join(kinds)})"
+        for key, kinds in by_key.items()
     )
-    _audit(conn, events)
+    return {r[0] for r in conn.execute(sql) if r[0] is not None}
 
 
-def _apply_acks(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    # The first kvittering counts; later ones for the same message change nothing.
-    conn.executemany(
-        "UPDATE messages SET acked_seq = ?, acked_by = ?, acked_role = ? "
-        "WHERE message_id = ? AND acked_seq IS NULL",
-        [(e.seq, e.actor, e.role, e.payload["message_id"]) for e in events],
-    )
-    # A kvittering made by support for a help request counts on that request (first only).
-    linked = [
-        (e.payload["help_request"], e.payload["message_id"], e.seq)
-        for e in events
-        if e.payload.get("help_request")
-    ]
-    conn.executemany(
-        "UPDATE help_requests SET acks = acks + 1 WHERE request_id = ? AND EXISTS "
-        "(SELECT 1 FROM messages WHERE message_id = ? AND acked_seq = ?)",
-        linked,
-    )
-    _audit(conn, events)
+def staged_any(conn: sqlite3.Connection, kinds: Iterable[str], flag: str | None = None) -> bool:
+    """Whether a staged event is of ``kinds`` (and has a true ``p.get(flag)``)."""
+    wanted = ", ".join(f"'{k}'" for k in kinds)
+    also = f" AND {_truthy(flag)}" if flag else ""
+    sql = f"SELECT EXISTS (SELECT 1 FROM {STAGE} WHERE kind IN ({wanted}){also})"
+    return bool(conn.execute(sql).fetchone()[0])
 
 
-def _apply_discharges(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    # The first recorded discharge counts.
-    conn.executemany(
-        "UPDATE admissions SET discharged_at = coalesce(discharged_at, ?) WHERE admission_id = ?",
-        [(e.recorded_at or str(e.seq), e.payload["admission_id"]) for e in events],
-    )
-    _audit(conn, events)
+# ------------------------------------------------------------------ the fold
 
 
-def _apply_decisions(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    conn.executemany(
-        "INSERT INTO decisions (sip_id, decision, actor, role, unit, seq) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sip_id) DO UPDATE SET "
-        "decision = excluded.decision, actor = excluded.actor, role = excluded.role, "
-        "unit = excluded.unit, seq = excluded.seq",
-        [
-            (e.payload["sip_id"], e.payload["decision"], e.actor, e.role, e.unit, e.seq)
-            for e in events
-        ],
-    )
-    _audit(conn, events)
+def fold(conn: sqlite3.Connection, events: Sequence[PulledEvent]) -> None:
+    """Fold the staged batch ``events`` (staged by ``stage``, checked by ``check``) inside
+    the caller's transaction."""
+    if not events:
+        return
+    present = {e.kind for e in events}
+    for kind, statements in ALONE.items():
+        if kind in present:
+            for sql in statements:
+                conn.execute(sql.replace("{range}", ""))
+    for family in FAMILIES.values():
+        if not present.intersection(family):
+            continue
+        mine = [e for e in events if e.kind in family]
+        for kind, run in itertools.groupby(mine, key=lambda e: e.kind):
+            batch = list(run)
+            if kind in HELP_KINDS:
+                fold_help(conn, batch)
+                continue
+            between = f"AND seq BETWEEN {int(batch[0].seq)} AND {int(batch[-1].seq)}"
+            for sql in family[kind]:
+                conn.execute(sql.replace("{range}", between))
+    conn.execute(_AUDIT)
 
 
 HELP_STATUSES = ("ny", "pagar", "lost")  # new, being worked, resolved
 
 
-def _apply_help(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    fold_help(conn, events)
-    _audit(conn, events)
-
-
 def fold_help(
     conn: sqlite3.Connection,
-    events: Sequence[Event],
+    events: Sequence[EventLike],
     *,
     table: str = "help_requests",
     acked: Callable[[sqlite3.Connection, str], bool] | None = None,
@@ -202,7 +439,7 @@ def fold_help(
     The read model folds the pending outbox into ``rm_help`` with this same code
     (``table``, rows marked pending); there a kvittering for a request counts once per
     message that ``acked`` says was not acknowledged already. In the confirmed table those
-    are counted by ``_apply_acks``.
+    are counted by the fold's kvittering statements (``_HELP_ACKS``).
     """
     overlay = table != "help_requests"
     mark = ", pending = 1" if overlay else ""
@@ -252,89 +489,6 @@ def fold_help(
                     rid,
                 ),
             )
-
-
-def audit_subject(event: Event) -> str | None:
-    p = event.payload
-    for key in ("subject", "message_id", "sip_id", "admission_id", "patient_id", "request_id"):
-        if p.get(key):
-            return str(p[key])
-    return None
-
-
-def audit_what(event: Event) -> str:
-    p = event.payload
-    if event.kind == m.ITEM_TICKED:
-        return f"{p['item']} {'klar' if p.get('done', True) else 'ångrad'}"
-    if event.kind == m.SIP_DECIDED:
-        return f"beslut: {p['decision']}"
-    if event.kind == m.ADMISSION_DISCHARGED:
-        return "utskrivning registrerad"
-    if event.kind == m.MESSAGE_ACKED:
-        return "kvittering"
-    if event.kind == m.HELP_REQUESTED:
-        return "hjälpärende registrerat"
-    if event.kind == m.HELP_UPDATED:
-        return "hjälpärende återöppnat" if p.get("status") == "ny" else "hjälpärende pågår"
-    if event.kind == m.HELP_RESOLVED:
-        return "hjälpärende löst"
-    return str(p.get("what", ""))
-
-
-def _audit(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    conn.executemany(
-        "INSERT OR IGNORE INTO audit "
-        "(seq, event_id, kind, actor, role, unit, recorded_at, subject, what, outcome, "
-        "on_behalf_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                e.seq,
-                e.event_id,
-                e.kind,
-                e.actor,
-                e.role,
-                e.unit,
-                e.recorded_at,
-                audit_subject(e),
-                audit_what(e),
-                e.payload.get("outcome", "ok"),
-                e.payload.get("on_behalf_of"),
-            )
-            for e in events
-        ],
-    )
-
-
-APPLIERS: dict[str, Callable[[sqlite3.Connection, Sequence[Event]], None]] = {
-    m.UNIT_UPSERTED: _record_applier("units", _UNIT_COLS),
-    m.PATIENT_UPSERTED: _apply_patients,
-    m.ADMISSION_UPSERTED: _apply_admissions,
-    m.SIP_UPSERTED: _record_applier("sips", _SIP_COLS),
-    m.MESSAGE_UPSERTED: _record_applier("messages", _MESSAGE_COLS),
-    m.ITEM_TICKED: _apply_ticks,
-    m.MESSAGE_ACKED: _apply_acks,
-    m.SIP_DECIDED: _apply_decisions,
-    m.ADMISSION_DISCHARGED: _apply_discharges,
-    m.HELP_REQUESTED: _apply_help,
-    m.HELP_UPDATED: _apply_help,
-    m.HELP_RESOLVED: _apply_help,
-}
-
-
-def fold(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
-    """Apply ``events`` (in seq order) inside the caller's transaction.
-
-    Audit events (kinds starting with ``audit.`` or ``import.``) go to the audit table; so do
-    all changes, the support desk's ``help.`` events (also folded into ``help_requests``) and
-    unknown kinds from a newer version, which are kept there rather than dropped.
-    """
-    for kind, group in itertools.groupby(events, key=lambda e: e.kind):
-        batch = list(group)
-        applier = APPLIERS.get(kind)
-        if applier is not None:
-            applier(conn, batch)
-        else:
-            _audit(conn, batch)
 
 
 def payload_json(payload: dict[str, object]) -> str:

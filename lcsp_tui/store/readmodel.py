@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lcsp_tui.domain import models as m
@@ -41,6 +41,7 @@ from lcsp_tui.domain import rules
 from lcsp_tui.domain.regiondata import RegionData
 from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.rows import subject_title
+from lcsp_tui.store.fold import HELP_KINDS, fold_help, staged_any, staged_ids
 from lcsp_tui.store.inputs import Inputs, Pending, Tick, chunks, rows
 
 READ_MODEL_VERSION = 5  # bump when a rule or an rm_* table changes: homes rebuild on open
@@ -48,9 +49,19 @@ ROLE_BITS = {r: 1 << k for k, r in enumerate(ROLES)}
 NO_UNIT = ""  # rm_list.unit of a subject held at no unit
 
 
+_INSTANTS: dict[dt.datetime, str] = {}
+
+
 def instant(t: dt.datetime | None) -> str:
     """How instants are stored and compared: ISO text to the second ('' = never)."""
-    return "" if t is None else t.isoformat(timespec="seconds")
+    if t is None:
+        return ""
+    text = _INSTANTS.get(t)  # a region has few distinct instants; formatting them is not free
+    if text is None:
+        if len(_INSTANTS) >= 50_000:
+            _INSTANTS.clear()
+        text = _INSTANTS[t] = t.isoformat(timespec="seconds")
+    return text
 
 
 def reached(column: str) -> str:
@@ -81,36 +92,65 @@ class Touched:
     def __bool__(self) -> bool:
         return bool(self.subjects or self.patients or self.messages or self.help)
 
+    def update(self, other: Touched) -> None:
+        self.subjects |= other.subjects
+        self.patients |= other.patients
+        self.messages |= other.messages
+        self.discharged |= other.discharged
+        self.help = self.help or other.help
+
+    def clear(self) -> None:
+        self.subjects, self.patients, self.messages, self.discharged = set(), set(), set(), set()
+        self.help = False
+
+    def add(self, kind: str, value: Callable[[str], object], help_request: bool) -> None:
+        """What one event of ``kind`` touches; ``value(key)``: its payload's ``key``."""
+        reach = TOUCHES.get(kind)
+        if reach is not None:
+            for ids, keys in zip(
+                (self.subjects, self.patients, self.messages, self.discharged), reach, strict=True
+            ):
+                ids.update(str(value(k)) for k in keys)
+            if kind in (m.MESSAGE_ACKED, m.MESSAGE_UPSERTED):
+                self.help = self.help or help_request
+        elif kind.startswith("help."):
+            self.help = True
+
+
+# What an event touches, by kind: the payload keys naming (subjects, patients, messages,
+# discharged admissions).
+TOUCHES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    # a patient's step 1 says whether its admissions need "koppla enheter" (5A)
+    m.ITEM_TICKED: (("subject",), ("subject",), (), ()),
+    m.SIP_DECIDED: (("sip_id",), (), (), ()),
+    m.MESSAGE_ACKED: ((), (), ("message_id",), ()),
+    m.MESSAGE_UPSERTED: ((), (), ("message_id",), ()),
+    m.PATIENT_UPSERTED: ((), ("patient_id",), (), ()),
+    # its patient's SIPs read whether the patient has an admission moving to LCSP
+    m.ADMISSION_DISCHARGED: (("admission_id",), (), (), ("admission_id",)),
+    # its patient's SIPs read whether the patient has an ongoing admission
+    m.ADMISSION_UPSERTED: (("admission_id",), ("patient_id",), (), ()),
+    # its patient's step 1 reads whether the patient has an ongoing SIP
+    m.SIP_UPSERTED: (("sip_id",), ("patient_id",), (), ()),
+}
+
 
 def touched_by(events: Iterable[m.Event]) -> Touched:
     t = Touched()
     for e in events:
         p = e.payload
-        if e.kind == m.ITEM_TICKED:
-            # a patient's step 1 says whether its admissions need "koppla enheter" (5A)
-            t.subjects.add(str(p["subject"]))
-            t.patients.add(str(p["subject"]))
-        elif e.kind == m.SIP_DECIDED:
-            t.subjects.add(str(p["sip_id"]))
-        elif e.kind in (m.MESSAGE_ACKED, m.MESSAGE_UPSERTED):
-            t.messages.add(str(p["message_id"]))
-            t.help = t.help or bool(p.get("help_request"))
-        elif e.kind == m.PATIENT_UPSERTED:
-            t.patients.add(str(p["patient_id"]))
-        elif e.kind == m.ADMISSION_DISCHARGED:
-            # its patient's SIPs read whether the patient has an admission moving to LCSP
-            t.subjects.add(str(p["admission_id"]))
-            t.discharged.add(str(p["admission_id"]))
-        elif e.kind == m.ADMISSION_UPSERTED:
-            # its patient's SIPs read whether the patient has an ongoing admission
-            t.subjects.add(str(p["admission_id"]))
-            t.patients.add(str(p["patient_id"]))
-        elif e.kind == m.SIP_UPSERTED:
-            # its patient's step 1 reads whether the patient has an ongoing SIP
-            t.subjects.add(str(p["sip_id"]))
-            t.patients.add(str(p["patient_id"]))
-        elif e.kind.startswith("help."):
-            t.help = True
+        t.add(e.kind, p.__getitem__, bool(p.get("help_request")))
+    return t
+
+
+def touched_by_staged(conn: sqlite3.Connection) -> Touched:
+    """``touched_by`` of the batch the fold staged, its ids read inside SQLite."""
+    t = Touched()
+    for i, ids in enumerate((t.subjects, t.patients, t.messages, t.discharged)):
+        ids.update(staged_ids(conn, [(k, key) for k, r in TOUCHES.items() for key in r[i]]))
+    t.help = staged_any(conn, HELP_KINDS) or staged_any(
+        conn, (m.MESSAGE_ACKED, m.MESSAGE_UPSERTED), "help_request"
+    )
     return t
 
 
@@ -336,8 +376,6 @@ def _derive_messages(inputs: Inputs, where: str, ids: Sequence[str]) -> None:
 def _derive_help(conn: sqlite3.Connection, pending: Pending) -> None:
     """The help requests: the confirmed table with the pending events folded on top, by the
     fold's own code (they are few: the whole table each time)."""
-    from lcsp_tui.store.fold import fold_help
-
     conn.execute("DELETE FROM rm_help")
     conn.execute(
         "INSERT INTO rm_help (request_id, units, name, lookup_key, birth_year, need, status, "
@@ -396,13 +434,17 @@ def refresh(conn: sqlite3.Connection, region: RegionData, touched: Touched) -> N
         return
     pending = Pending.load(conn)
     ids = _expand(conn, touched)
-    _count(conn, ids, -1)
-    for table in ("rm_subject", "rm_item", "rm_list"):
-        for chunk in chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            conn.execute(f"DELETE FROM {table} WHERE subject IN ({marks})", chunk)
+    # An empty read model (a new home's first pull) has no old rows to take away: count the
+    # new ones in one pass over the tables.
+    empty = not conn.execute("SELECT EXISTS (SELECT 1 FROM rm_subject)").fetchone()[0]
+    if not empty:
+        _count(conn, ids, -1)
+        for table in ("rm_subject", "rm_item", "rm_list"):
+            for chunk in chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"DELETE FROM {table} WHERE subject IN ({marks})", chunk)
     _derive(conn, region, pending, ids)
-    _count(conn, ids, +1)
+    _count(conn, None if empty else ids, +1)
     inputs = Inputs(conn, pending, region)
     _derive_messages(inputs, "message_id", sorted(touched.messages))
     _derive_messages(inputs, "admission_id", ids)

@@ -23,10 +23,12 @@ from typing import Any
 from lcsp_tui.domain.models import Event
 from lcsp_tui.domain.regiondata import RegionData, load_region
 from lcsp_tui.errors import reason_text
-from lcsp_tui.store import readmodel
-from lcsp_tui.store.fold import fold, payload_json
+from lcsp_tui.ledger.pulled import PulledEvent
+from lcsp_tui.store import fold, readmodel
+from lcsp_tui.store.fold import payload_json
 from lcsp_tui.store.queries import Queries
 from lcsp_tui.store.queries.records import known_lookup
+from lcsp_tui.store.readmodel import Touched
 from lcsp_tui.store.schema import (
     DOMAIN_TABLES,
     INDEXES,
@@ -44,6 +46,15 @@ class StoreError(Exception):
 
 class NewerStore(StoreError):
     """A home made by a newer release: refused (exit 2), left as it is."""
+
+
+class NewerEvents(NewerStore):
+    """The ledger holds events of a newer schema than this release folds: refused (exit 2)
+    before anything of the batch is written."""
+
+
+# Set while the read model lags the confirmed state (see ``LocalStore.apply_pulled``).
+READ_MODEL_BEHIND = "read_model_behind"
 
 
 class NotAStore(StoreError):
@@ -260,28 +271,74 @@ class LocalStore:
 
     # ------------------------------------------------------------ applying pulled events
 
-    def apply_pulled(self, events: Sequence[Event]) -> int:
+    def apply_pulled(
+        self,
+        events: Sequence[PulledEvent] | Sequence[Event],
+        *,
+        deferred: Touched | None = None,
+        last: bool = True,
+    ) -> int:
         """Fold a batch pulled from the ledger and advance the cursor, in one transaction.
 
         The batch must continue the cursor densely; anything else is a bug and stops loudly.
+        The read model is brought up to date for what the batch touched in the same
+        transaction — unless more batches follow (``last`` false): then what it touched is
+        added to ``deferred`` and the store is marked as behind (``READ_MODEL_BEHIND``, in
+        the same transaction), so a pull of many batches derives each subject once, at its
+        last batch (which takes ``deferred`` along). A pull that never gets there leaves the
+        mark, and ``catch_up`` rebuilds the read model before the next one.
         """
         if not events:
             return self.cursor
+        rows = [e if isinstance(e, PulledEvent) else PulledEvent.of(e) for e in events]
         with self.transaction() as c:
             cursor = int(self.get_meta("cursor") or 0)
-            for i, e in enumerate(events, start=cursor + 1):
+            for i, e in enumerate(rows, start=cursor + 1):
                 if e.seq != i:
                     raise StoreError(
                         f"lucka i den gemensamma databasens nummerföljd: väntade händelse {i}, "
                         f"fick {e.seq}"
                     )
-            fold(c, events)
-            c.executemany("DELETE FROM outbox WHERE event_id = ?", [(e.event_id,) for e in events])
-            readmodel.refresh(c, self.region, readmodel.touched_by(events))
+            fold.stage(c, rows)
+            try:
+                fold.check(c)
+            except fold.Unfoldable as e:
+                raise (NewerEvents if e.newer else StoreError)(str(e)) from None
+            fold.fold(c, rows)
+            if c.execute("SELECT EXISTS (SELECT 1 FROM outbox)").fetchone()[0]:
+                c.execute(
+                    f"DELETE FROM outbox WHERE event_id IN (SELECT event_id FROM {fold.STAGE})"
+                )
+            touched = readmodel.touched_by_staged(c)
+            if last:
+                if deferred is not None:
+                    touched.update(deferred)
+                readmodel.refresh(c, self.region, touched)
+                self._set_meta(READ_MODEL_BEHIND, None)
+            else:
+                assert deferred is not None, "a batch that is not the last defers its refresh"
+                if touched:
+                    deferred.update(touched)
+                    self._set_meta(READ_MODEL_BEHIND, "1")
             _crash_point("after_fold")
-            new_cursor = cursor + len(events)
+            new_cursor = cursor + len(rows)
             self._set_meta("cursor", str(new_cursor))
+        if last and deferred is not None:
+            deferred.clear()
         return new_cursor
+
+    def catch_up(self, deferred: Touched | None = None) -> None:
+        """Bring a read model left behind up to date: the subjects ``deferred`` names when
+        this process knows them, else (a pull cut off by a crash) all of it, rebuilt."""
+        if deferred is not None and deferred:
+            with self.transaction() as c:
+                readmodel.refresh(c, self.region, deferred)
+                self._set_meta(READ_MODEL_BEHIND, None)
+            deferred.clear()
+        elif self.get_meta(READ_MODEL_BEHIND):
+            with self.transaction() as c:
+                self._rebuild(c)
+                self._set_meta(READ_MODEL_BEHIND, None)
 
     # ------------------------------------------------------------ state hash
 
