@@ -52,6 +52,7 @@ SYNC_INTERVAL = 30.0  # seconds between background syncs
 SYNC_SOON = 3.0  # seconds after local work before it is pushed
 CLOCK_TICK = 5.0  # seconds between looks at the clock: the header shows the new minute
 PALETTE_SUBJECTS = 300  # at most this many "öppna: …" commands
+FIRST_PAINT_WAIT = 2.0  # seconds the first sync waits at most for the first paint
 
 
 class SyncFinished(Message):
@@ -149,6 +150,9 @@ class LcspApp(App[int]):
         self._sync_running = False
         self._sync_soon: Timer | None = None
         self._shown_minute: dt.datetime | None = None
+        # Set once the main screen has been painted: until then the first sync waits and
+        # the header leaves out the timeline's lines (the region's data is not loaded).
+        self._painted = threading.Event()
         theme = ws.store.get_meta("tui_theme")
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -156,6 +160,11 @@ class LcspApp(App[int]):
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        # The default screen shows only under the first start's role and unit chooser; when
+        # the role's main screen goes on top of it at once, it stays empty (issue 14: no
+        # widgets to mount and lay out before the first paint).
+        if not self._needs_setup():
+            return
         yield StatusHeader()
         yield Static(
             "Välkommen! Välj din roll och operativa enhet för att komma igång.", id="welcome"
@@ -171,6 +180,16 @@ class LcspApp(App[int]):
             self.choose(ask_role=False, ask_unit=False, first=True)
         else:
             self.push_screen(self._main_screen()())
+        # Nothing competes with the first paint (issue 14): the first sync's worker waits
+        # for it, and the header's timeline lines (the region's data, validated with
+        # pydantic) follow right after it.
+        self.call_after_refresh(self._first_paint_done)
+
+    def _first_paint_done(self) -> None:
+        if self._painted.is_set():
+            return
+        self._painted.set()
+        self.update_headers()
 
     def _needs_setup(self) -> bool:
         role, unit = self.ws.role, self.ws.unit
@@ -196,14 +215,18 @@ class LcspApp(App[int]):
         role = ws.role
         # A region-wide role (support, systemförvaltning) shows no unit, whatever is stored.
         works_at_unit = role in ROLES and ROLES[role].needs_unit
+        phases = today = ""  # before the first paint: the timeline's lines follow it
+        if self._painted.is_set() or ws.region_loaded:
+            timeline = ws.region.timeline
+            phases, today = phase_line(now, timeline), role_today(role, now, timeline)
         return HeaderInfo(
             env=ws.env,
             simulated=ws.settings.simulated,
             role_name=ROLES[role].name if role in ROLES else "Ingen roll vald",
             unit_name=self._unit_name(ws.unit) if works_at_unit else None,
             now=now,
-            phases=phase_line(now, ws.region.timeline),
-            today=role_today(role, now, ws.region.timeline),
+            phases=phases,
+            today=today,
             sync=self.sync_state,
         )
 
@@ -250,6 +273,7 @@ class LcspApp(App[int]):
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def _sync_worker(self, manual: bool) -> None:
         """Sync in this thread with a Workstation of its own; never touch widgets here."""
+        self._painted.wait(FIRST_PAINT_WAIT)  # the first sync starts after the first paint
         from lcsp_tui.ledger.base import LedgerMismatch, LedgerUnreachable
         from lcsp_tui.privacy import redact
 
