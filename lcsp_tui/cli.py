@@ -141,7 +141,10 @@ def _globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``lcsp`` command line. With ``only``, the subcommand of that name alone (``""``:
+    none): what ``main`` parses with when the command line names its command up front
+    (``command_of``), so a command does not build (and import) every other one's options."""
     p = _Parser(
         prog="lcsp",
         description="Stöd för övergången från Prator till Lifecare SP. Utan kommando öppnas "
@@ -152,138 +155,171 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     _globals(common, suppress=True)
 
+    def want(name: str) -> bool:
+        return only is None or name == only
+
     def cmd(name: str, help_: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help_, description=help_, parents=[common])
 
-    c = cmd("demo", "fyll ett tomt hem med en fiktiv region och öppna sedan terminalgränssnittet")
-    c.add_argument(
-        "--size",
-        choices=("small", "region", "large"),
-        default="region",
-        help="regionens storlek: small (liten), region (som seedens) eller large (stor); "
-        "standard region",
-    )
-    c.add_argument(
-        "--seed", type=int, default=1, metavar="TAL", help="slumpfrö: samma frö ger samma region"
-    )
-    c.add_argument("--no-tui", action="store_true", help="fyll bara hemmet")
-    c = cmd("import", "importera en Prator-export (CSV-filer) till den gemensamma databasen")
-    c.add_argument(
-        "files",
-        nargs="+",
-        metavar="FIL",
-        help="exportfiler: enheter.csv, patienter.csv, vardtillfallen.csv, sip.csv, "
-        "meddelanden.csv",
-    )
-    c.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle ändras")
-    c = cmd("sync", "skicka det lokala arbetet och hämta det nya från den gemensamma databasen")
-    c.add_argument("--json", action="store_true", help=JSON_HELP)
-    c = cmd("worklist", "rollens arbetslista vid enheten: det som är kvar att göra")
-    c.add_argument("--json", action="store_true", help=JSON_HELP)
+    if want("demo"):
+        c = cmd(
+            "demo", "fyll ett tomt hem med en fiktiv region och öppna sedan terminalgränssnittet"
+        )
+        c.add_argument(
+            "--size",
+            choices=("small", "region", "large"),
+            default="region",
+            help="regionens storlek: small (liten), region (som seedens) eller large (stor); "
+            "standard region",
+        )
+        c.add_argument(
+            "--seed",
+            type=int,
+            default=1,
+            metavar="TAL",
+            help="slumpfrö: samma frö ger samma region",
+        )
+        c.add_argument("--no-tui", action="store_true", help="fyll bara hemmet")
+    if want("import"):
+        c = cmd("import", "importera en Prator-export (CSV-filer) till den gemensamma databasen")
+        c.add_argument(
+            "files",
+            nargs="+",
+            metavar="FIL",
+            help="exportfiler: enheter.csv, patienter.csv, vardtillfallen.csv, sip.csv, "
+            "meddelanden.csv",
+        )
+        c.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle ändras")
+    if want("sync"):
+        c = cmd("sync", "skicka det lokala arbetet och hämta det nya från den gemensamma databasen")
+        c.add_argument("--json", action="store_true", help=JSON_HELP)
+    if want("worklist"):
+        c = cmd("worklist", "rollens arbetslista vid enheten: det som är kvar att göra")
+        c.add_argument("--json", action="store_true", help=JSON_HELP)
     subject_help = "id:t ur Prator-exporten (vardtillfalle_id, sip_id eller patient_id)"
-    c = cmd("checklist", "checklistan för ett vårdtillfälle, en SIP eller en patient")
-    c.add_argument("subject", metavar="ID", help=subject_help)
-    c.add_argument("--json", action="store_true", help=JSON_HELP)
-    c = cmd("tick", "bocka av en punkt i checklistan som gjord (eller ångra med --undo)")
-    c.add_argument("subject", metavar="ID", help=subject_help)
-    c.add_argument("item", metavar="PUNKT", help="punktens id, t.ex. s2.personuppgifter")
-    c.add_argument("--undo", action="store_true", help="ångra en avbockning")
-    c.add_argument("--note", metavar="TEXT", help="en anteckning till punkten")
-    c.add_argument("--value", metavar="ENHET", help="enheten som punkten anger (ett enhets-id)")
-    c = cmd("decide", "samordningsansvarigs beslut om en SIP: aktuell eller ej aktuell")
-    c.add_argument("sip", metavar="SIP_ID", help="SIP:ens id (sip_id)")
-    c.add_argument(
-        "decision",
-        choices=("aktuell", "ej-aktuell"),
-        metavar="aktuell|ej-aktuell",
-        help="beslutet: SIP:en är aktuell eller ej aktuell",
-    )
-    c = cmd("discharge", "avdelningen registrerar att patienten är utskriven (då gäller steg 6)")
-    c.add_argument("admission", metavar="VÅRDTILLFÄLLE_ID", help="vårdtillfällets id")
-    c = cmd("ack", "registrera kvittering av ett Prator-meddelande (gjord i Prator)")
-    c.add_argument("message_id", metavar="MEDDELANDE_ID", help="meddelandets id (meddelande_id)")
-    c = cmd(
-        "lookup", "supportens sökning på initial, efternamn och födelseår (aldrig personnummer)"
-    )
-    c.add_argument("name", metavar="NAMN", help='initial och efternamn, t.ex. "A Larsson"')
-    c.add_argument("birth_year", metavar="FÖDELSEÅR", help="fyra siffror, t.ex. 1945")
-    c.add_argument("--json", action="store_true", help=JSON_HELP)
-    c = cmd("stats", "statistik för hela regionen (systemförvaltning)")
-    g = c.add_mutually_exclusive_group()
-    g.add_argument("--json", action="store_true", help=JSON_HELP)
-    g.add_argument("--csv", action="store_true", help="för Excel: UTF-8 med BOM, semikolon")
-    c = cmd("report", "veckans lägesrapport i Markdown (systemförvaltning)")
-    c.add_argument("--out", metavar="FIL", help="skriv den till FIL (annars till standard ut)")
-    c = cmd("state-hash", "kontrollsumma över det synkade läget")
-    c = cmd(
-        "serve",
-        "terminalgränssnittet i webbläsaren (textual-serve); bara på den egna datorn "
-        "(loopback) om ingen inloggningsproxy står framför",
-    )
-    c.add_argument(
-        "--host",
-        default="127.0.0.1",
-        metavar="ADRESS",
-        help="adressen att lyssna på (standard 127.0.0.1)",
-    )
-    c.add_argument("--port", type=int, default=8000, help="porten (standard 8000)")
-    c.add_argument(
-        "--user-header",
-        metavar="NAMN",
-        help="ta varje användare från det här huvudet i anropen, satt av inloggningsproxyn "
-        "(LCSP_USER_HEADER); utan det är varje flik --user",
-    )
-    c.add_argument(
-        "--public-url",
-        metavar="URL",
-        help="adressen som webbläsarna använder, t.ex. https://lcsp.rvn.se (LCSP_PUBLIC_URL)",
-    )
-    led = cmd(
-        "ledger", "sätt upp och kontrollera regionens gemensamma databas (databasadministratörer)"
-    )
-    lsub = led.add_subparsers(dest="ledger_command", metavar="ÅTGÄRD", parser_class=_Parser)
-    lsub.required = True
-    c = lsub.add_parser(
-        "init",
-        parents=[common],
-        help="skapa schemat, skydden mot ändringar och appens databasroll",
-        description="Skapa den gemensamma databasens schema i en PostgreSQL-databas (om det "
-        "saknas), installera skydden som gör att en händelse bara kan läggas till, aldrig ändras "
-        "eller tas bort, och skapa rollen som arbetsstationerna ansluter som, med bara de "
-        "rättigheter som att skicka och hämta kräver. Anslut som databasens ägare. En ny roll "
-        "får lösenordet i LCSP_APP_PASSWORD, annars ett genererat som visas en gång.",
-    )
-    c.add_argument("url", metavar="URL", help="postgresql://ägare@värd/databas")
-    c.add_argument(
-        "--app-role",
-        metavar="ROLL",
-        help="appens databasroll (standard <databas>_app: en per databas)",
-    )
-    c.add_argument("--json", action="store_true", help=JSON_HELP)
-    c = lsub.add_parser(
-        "check",
-        parents=[common],
-        help="nåbar, schemaversion, obruten nummerföljd, händelser per slag",
-        description="Kontrollera en gemensam databas (postgresql://-adress eller SQLite-fil): "
-        "slutkod 0 om allt är i ordning, 1 om en kontroll misslyckades, 69 om den inte går att nå.",
-    )
-    c.add_argument("url", metavar="URL", help="postgresql://… eller en SQLite-fil")
-    c.add_argument("--json", action="store_true", help=JSON_HELP)
-    from lcsp_tui.cli_support import audit_arguments, help_request_parser
+    if want("checklist"):
+        c = cmd("checklist", "checklistan för ett vårdtillfälle, en SIP eller en patient")
+        c.add_argument("subject", metavar="ID", help=subject_help)
+        c.add_argument("--json", action="store_true", help=JSON_HELP)
+    if want("tick"):
+        c = cmd("tick", "bocka av en punkt i checklistan som gjord (eller ångra med --undo)")
+        c.add_argument("subject", metavar="ID", help=subject_help)
+        c.add_argument("item", metavar="PUNKT", help="punktens id, t.ex. s2.personuppgifter")
+        c.add_argument("--undo", action="store_true", help="ångra en avbockning")
+        c.add_argument("--note", metavar="TEXT", help="en anteckning till punkten")
+        c.add_argument("--value", metavar="ENHET", help="enheten som punkten anger (ett enhets-id)")
+    if want("decide"):
+        c = cmd("decide", "samordningsansvarigs beslut om en SIP: aktuell eller ej aktuell")
+        c.add_argument("sip", metavar="SIP_ID", help="SIP:ens id (sip_id)")
+        c.add_argument(
+            "decision",
+            choices=("aktuell", "ej-aktuell"),
+            metavar="aktuell|ej-aktuell",
+            help="beslutet: SIP:en är aktuell eller ej aktuell",
+        )
+    if want("discharge"):
+        c = cmd(
+            "discharge", "avdelningen registrerar att patienten är utskriven (då gäller steg 6)"
+        )
+        c.add_argument("admission", metavar="VÅRDTILLFÄLLE_ID", help="vårdtillfällets id")
+    if want("ack"):
+        c = cmd("ack", "registrera kvittering av ett Prator-meddelande (gjord i Prator)")
+        c.add_argument(
+            "message_id", metavar="MEDDELANDE_ID", help="meddelandets id (meddelande_id)"
+        )
+    if want("lookup"):
+        c = cmd(
+            "lookup", "supportens sökning på initial, efternamn och födelseår (aldrig personnummer)"
+        )
+        c.add_argument("name", metavar="NAMN", help='initial och efternamn, t.ex. "A Larsson"')
+        c.add_argument("birth_year", metavar="FÖDELSEÅR", help="fyra siffror, t.ex. 1945")
+        c.add_argument("--json", action="store_true", help=JSON_HELP)
+    if want("stats"):
+        c = cmd("stats", "statistik för hela regionen (systemförvaltning)")
+        g = c.add_mutually_exclusive_group()
+        g.add_argument("--json", action="store_true", help=JSON_HELP)
+        g.add_argument("--csv", action="store_true", help="för Excel: UTF-8 med BOM, semikolon")
+    if want("report"):
+        c = cmd("report", "veckans lägesrapport i Markdown (systemförvaltning)")
+        c.add_argument("--out", metavar="FIL", help="skriv den till FIL (annars till standard ut)")
+    if want("state-hash"):
+        c = cmd("state-hash", "kontrollsumma över det synkade läget")
+    if want("serve"):
+        c = cmd(
+            "serve",
+            "terminalgränssnittet i webbläsaren (textual-serve); bara på den egna datorn "
+            "(loopback) om ingen inloggningsproxy står framför",
+        )
+        c.add_argument(
+            "--host",
+            default="127.0.0.1",
+            metavar="ADRESS",
+            help="adressen att lyssna på (standard 127.0.0.1)",
+        )
+        c.add_argument("--port", type=int, default=8000, help="porten (standard 8000)")
+        c.add_argument(
+            "--user-header",
+            metavar="NAMN",
+            help="ta varje användare från det här huvudet i anropen, satt av inloggningsproxyn "
+            "(LCSP_USER_HEADER); utan det är varje flik --user",
+        )
+        c.add_argument(
+            "--public-url",
+            metavar="URL",
+            help="adressen som webbläsarna använder, t.ex. https://lcsp.rvn.se (LCSP_PUBLIC_URL)",
+        )
+    if want("ledger"):
+        led = cmd(
+            "ledger",
+            "sätt upp och kontrollera regionens gemensamma databas (databasadministratörer)",
+        )
+        lsub = led.add_subparsers(dest="ledger_command", metavar="ÅTGÄRD", parser_class=_Parser)
+        lsub.required = True
+        c = lsub.add_parser(
+            "init",
+            parents=[common],
+            help="skapa schemat, skydden mot ändringar och appens databasroll",
+            description="Skapa den gemensamma databasens schema i en PostgreSQL-databas (om det "
+            "saknas), installera skydden som gör att en händelse bara kan läggas till, aldrig ändras "
+            "eller tas bort, och skapa rollen som arbetsstationerna ansluter som, med bara de "
+            "rättigheter som att skicka och hämta kräver. Anslut som databasens ägare. En ny roll "
+            "får lösenordet i LCSP_APP_PASSWORD, annars ett genererat som visas en gång.",
+        )
+        c.add_argument("url", metavar="URL", help="postgresql://ägare@värd/databas")
+        c.add_argument(
+            "--app-role",
+            metavar="ROLL",
+            help="appens databasroll (standard <databas>_app: en per databas)",
+        )
+        c.add_argument("--json", action="store_true", help=JSON_HELP)
+        c = lsub.add_parser(
+            "check",
+            parents=[common],
+            help="nåbar, schemaversion, obruten nummerföljd, händelser per slag",
+            description="Kontrollera en gemensam databas (postgresql://-adress eller SQLite-fil): "
+            "slutkod 0 om allt är i ordning, 1 om en kontroll misslyckades, 69 om den inte går att nå.",
+        )
+        c.add_argument("url", metavar="URL", help="postgresql://… eller en SQLite-fil")
+        c.add_argument("--json", action="store_true", help=JSON_HELP)
+    if want("audit"):
+        from lcsp_tui.cli_support import audit_arguments
 
-    # audit's --user filters by user; a parent of its own, since "resolve" edits the parent
-    audit_common = _Parser(add_help=False)
-    _globals(audit_common, suppress=True)
-    help_ = "granskningsloggen (systemförvaltning): filtrera, exportera för stickprov"
-    c = sub.add_parser(
-        "audit",
-        help=help_,
-        description=help_,
-        parents=[audit_common],
-        conflict_handler="resolve",
-    )
-    audit_arguments(c)
-    help_request_parser(cmd, _Parser, common)
+        # audit's --user filters by user; a parent of its own, since "resolve" edits the parent
+        audit_common = _Parser(add_help=False)
+        _globals(audit_common, suppress=True)
+        help_ = "granskningsloggen (systemförvaltning): filtrera, exportera för stickprov"
+        c = sub.add_parser(
+            "audit",
+            help=help_,
+            description=help_,
+            parents=[audit_common],
+            conflict_handler="resolve",
+        )
+        audit_arguments(c)
+    if want("help-request"):
+        from lcsp_tui.cli_support import help_request_parser
+
+        help_request_parser(cmd, _Parser, common)
     return p
 
 
@@ -795,13 +831,39 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+# The global options that take a value (``_globals``): what ``command_of`` steps over.
+_VALUED = ("--home", "--ledger", "--user", "--role", "--unit", "--today", "--env")
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand a command line names, read the way argparse reads it, when that is
+    certain: a known command after nothing but the global options with their values
+    (``""`` when there is no command at all: the TUI). None when anything else comes first
+    (help, an unknown or ambiguous option, an unknown command): then the whole parser
+    decides, with its help and its error messages."""
+    args = iter(argv)
+    for arg in args:
+        if arg in COMMANDS:
+            return arg
+        if not arg.startswith("--") or arg == "--":
+            return None
+        name, eq, _ = arg.partition("=")
+        matches = [o for o in _VALUED if o.startswith(name)]  # argparse takes prefixes too
+        if len(matches) != 1:
+            return None
+        if not eq:
+            next(args, None)  # its value
+    return ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import os
 
     from lcsp_tui.privacy import PRIVATE_UMASK, redact
 
     os.umask(PRIVATE_UMASK)  # every file lcsp makes (store, ledger, exports) is 0600
-    args = build_parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(command_of(given)).parse_args(given)
     from lcsp_tui.errors import exit_code_for, tidy_line
 
     try:

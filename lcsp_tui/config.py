@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +28,18 @@ def default_home() -> Path:
     return Path(user_data_dir("lcsp-tui", appauthor=False))
 
 
+# The two forms as written out in full: read without strptime, whose first use costs as
+# much as a small command's whole work (issue 14); anything else goes through strptime.
+_FULL_FORM = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?")
+
+
 def parse_today(text: str) -> dt.datetime:
     """``YYYY-MM-DD`` (midnight) or ``YYYY-MM-DDTHH:MM``."""
+    if _FULL_FORM.fullmatch(text.strip()):
+        try:
+            return dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            pass  # not a real day or time: strptime says so below
     for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d"):
         try:
             return dt.datetime.strptime(text.strip(), fmt)
