@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain import rules
@@ -344,8 +345,15 @@ def _expand(conn: sqlite3.Connection, touched: Touched) -> list[str]:
     return sorted(ids)
 
 
-def _derive(conn: sqlite3.Connection, region: RegionData, pending: Pending, ids: list[str]) -> None:
-    """Evaluate the rules for ``ids`` and write their rows (old rows already deleted)."""
+def _derive(
+    conn: sqlite3.Connection,
+    region: RegionData,
+    pending: Pending,
+    ids: list[str],
+    tally: Tally | None = None,
+) -> None:
+    """Evaluate the rules for ``ids`` and write their rows (old rows already deleted);
+    ``tally`` counts the new rows."""
     inputs = Inputs(conn, pending, region)
     for chunk in chunks(ids):
         subjects, items, lists = [], [], []
@@ -354,11 +362,60 @@ def _derive(conn: sqlite3.Connection, region: RegionData, pending: Pending, ids:
             s, i, lst = _subject_rows(ctx, ticks.get(ctx.subject_id, {}), region)
             if s is not None:
                 subjects.append(s)
+                if tally is not None:
+                    tally.add(s, i, lst)
             items += i
             lists += lst
         conn.executemany(_SUBJECT_SQL, subjects)
         conn.executemany(_ITEM_SQL, items)
         conn.executemany(_LIST_SQL, lists)
+
+
+class Tally:
+    """The kept figures of rows as ``_derive`` makes them: what ``_count`` counts from the
+    tables with SQL (``COUNTED`` item rows per municipality, step, roles, state and day; per
+    unit whose lists hold the subject, an item shared by roles there once), counted in hand
+    while the rows are made instead of read back."""
+
+    def __init__(self) -> None:
+        self.steps: Counter[tuple[object, ...]] = Counter()
+        self.units: Counter[tuple[object, ...]] = Counter()
+
+    def add(
+        self,
+        subject: tuple[object, ...],
+        items: list[tuple[object, ...]],
+        lists: list[tuple[object, ...]],
+    ) -> None:
+        municipality = subject[3]
+        role_bits: dict[object, int] = defaultdict(int)
+        for row in lists:  # (role, unit, subject, role_bit, …): one row per role and unit
+            role_bits[row[1]] += cast(int, row[3])
+        for i in items:  # the columns of _ITEM_SQL
+            roles, done, done_at = cast(int, i[4]), i[7], i[9]
+            if i[5] != 1 or roles == 0:
+                continue
+            day = str(done_at or "")[:10] if done == 1 else ""
+            self.steps[(municipality, i[3], roles, done, i[18], i[19], day)] += 1
+            for unit, bits in role_bits.items():
+                if roles & bits:
+                    self.units[(unit, done, i[18], i[19])] += 1
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        conn.executemany(
+            "INSERT INTO rm_count (municipality, step, roles, done, overdue_from, locked_from, "
+            "day, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (municipality, step, roles, "
+            "done, overdue_from, locked_from, day) DO UPDATE SET n = n + excluded.n",
+            [(*k, n) for k, n in self.steps.items()],
+        )
+        conn.executemany(
+            "INSERT INTO rm_unit_count (unit, done, overdue_from, locked_from, n) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (unit, done, overdue_from, locked_from) "
+            "DO UPDATE SET n = n + excluded.n",
+            [(*k, n) for k, n in self.units.items()],
+        )
+        conn.execute("DELETE FROM rm_count WHERE n = 0")
+        conn.execute("DELETE FROM rm_unit_count WHERE n = 0")
 
 
 def _derive_messages(inputs: Inputs, where: str, ids: Sequence[str]) -> None:
@@ -434,8 +491,7 @@ def refresh(conn: sqlite3.Connection, region: RegionData, touched: Touched) -> N
         return
     pending = Pending.load(conn)
     ids = _expand(conn, touched)
-    # An empty read model (a new home's first pull) has no old rows to take away: count the
-    # new ones in one pass over the tables.
+    # An empty read model (a new home's first pull) has no old rows to take away.
     empty = not conn.execute("SELECT EXISTS (SELECT 1 FROM rm_subject)").fetchone()[0]
     if not empty:
         _count(conn, ids, -1)
@@ -443,8 +499,9 @@ def refresh(conn: sqlite3.Connection, region: RegionData, touched: Touched) -> N
             for chunk in chunks(ids):
                 marks = ",".join("?" * len(chunk))
                 conn.execute(f"DELETE FROM {table} WHERE subject IN ({marks})", chunk)
-    _derive(conn, region, pending, ids)
-    _count(conn, None if empty else ids, +1)
+    tally = Tally()
+    _derive(conn, region, pending, ids, tally)
+    tally.write(conn)
     inputs = Inputs(conn, pending, region)
     _derive_messages(inputs, "message_id", sorted(touched.messages))
     _derive_messages(inputs, "admission_id", ids)
