@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from lcsp_tui.domain.regiondata import fold_text
+from lcsp_tui.domain import fold_text
 from lcsp_tui.domain.roles import ROLES, UNIT_TYPE_NAMES
 from lcsp_tui.domain.words import num
 from lcsp_tui.rows import UnitRow

@@ -6,6 +6,7 @@ is loaded only when something reads it, through ``LazyRegion``.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,12 @@ if TYPE_CHECKING:
         RegionData,
         Timeline,
     )
+
+
+def fold_text(text: str) -> str:
+    """Case-folded, whitespace-normalised text (keeps accents: Ånge is not Ange). Here, not
+    in ``regiondata``, so that a screen's filter needs no region data (nor pydantic)."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 class LazyRegion:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib.resources
 import tomllib
-import unicodedata
 from collections.abc import Mapping
 from functools import cache, cached_property
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from lcsp_tui.domain import fold_text as fold_text  # re-exported: its home moved
 from lcsp_tui.domain.roles import ROLES
 
 # The shipped data files (the top-level ``data`` package), found without importing it.
@@ -212,11 +212,6 @@ class Municipalities(_Strict):
             if m.name == name:
                 return m
         raise KeyError(name)
-
-
-def fold_text(text: str) -> str:
-    """Case-folded, whitespace-normalised text (keeps accents: Ånge is not Ange)."""
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 def _load(path: Path, model: type[BaseModel]) -> BaseModel:
