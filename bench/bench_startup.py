@@ -1,7 +1,7 @@
 """Start-up figures (issue 14): whole processes as a user starts them, beside their anchors.
 
 Not a test: prints medians and ratios. Every figure is a whole process started from scratch
-(``python -m lcsp_tui …``, the console script's code path), timed from just before its
+(the ``lcsp`` console script's code, run as ``python -c``), timed from just before its
 spawn; the things compared run in the same rounds, interleaved (the order rotates each
 round, so drift on a loaded machine hits them alike), after one warm-up each; medians of
 ``--runs``. The children get a bytecode cache of their own in the temp dir, as an installed
@@ -64,6 +64,13 @@ WIDTH, HEIGHT = 120, 36
 HEADLESS_GOAL = 3.0  # × python -c "import sqlite3"
 TUI_GOAL = 1.3  # × the bare Textual app
 RSS_GOAL = 1.3  # × the bare Textual app
+
+# What the ``lcsp`` console script runs (``.venv/bin/lcsp``), given with ``-c`` so that the
+# checkout in the working directory is the one imported (``--before``).
+CONSOLE_SCRIPT = (
+    "import re, sys; from lcsp_tui.cli import main; "
+    "sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0]); sys.exit(main())"
+)
 
 BARE_APP = """
 from textual.app import App
@@ -376,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    region demo home {f'made in {made:.1f} s' if made else 'reused'}: {home}")
         ward, n = busiest_ward(home)
         env = child_env(pycache, home)
-        lcsp = [py, "-m", "lcsp_tui", "--today", TODAY, "--role", ROLE, "--unit", ward]
+        lcsp = [py, "-c", CONSOLE_SCRIPT, "--today", TODAY, "--role", ROLE, "--unit", ward]
         rows = json.loads(run_to_exit([*lcsp, "worklist", "--json"], env).out)
         if len(rows) != n:
             raise SystemExit(f"worklist --json gave {len(rows)} rows, rm_list has {n}")
@@ -441,7 +448,11 @@ def headless(
         print("    " + figure(labels[k], cpu[k], med(cpu["sqlite3"])))
     if args.profile:
         p = subprocess.run(
-            [py, "-X", "importtime", *cmds["json"][1:]], capture_output=True, text=True, env=env
+            [py, "-X", "importtime", *cmds["json"][1:]],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
         )
         show_imports("-X importtime of lcsp worklist --json", import_lines(p.stderr))
     base, base_cpu = med(wall["sqlite3"]), med(cpu["sqlite3"])
