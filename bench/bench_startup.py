@@ -33,6 +33,7 @@ rules, the region data, the dashboard, textual-plotext or the other roles' scree
 imported before the first row.
 
     python -m bench.bench_startup [--runs 7] [--home DIR] [--settle 1.5] [--profile]
+    python -m bench.bench_startup --also before=/tmp/wt  # and lcsp from a worktree, interleaved
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ TUI_GOAL = 1.3  # × the bare Textual app
 RSS_GOAL = 1.3  # × the bare Textual app
 
 # What the ``lcsp`` console script runs (``.venv/bin/lcsp``), given with ``-c`` so that the
-# checkout in the working directory is the one imported (``--before``).
+# checkout in the working directory is the one imported (``--also``).
 CONSOLE_SCRIPT = (
     "import re, sys; from lcsp_tui.cli import main; "
     "sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0]); sys.exit(main())"
@@ -362,13 +363,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="also -X importtime of each")
     parser.add_argument("--no-pyc", action="store_true", help="keep PYTHONDONTWRITEBYTECODE")
     parser.add_argument(
-        "--before",
-        type=Path,
-        metavar="CHECKOUT",
+        "--also",
+        action="append",
+        default=[],
+        metavar="NAME=CHECKOUT",
         help="also run lcsp from this checkout (e.g. a git worktree of an earlier commit), "
-        "interleaved in the same rounds: before and after in one run",
+        "interleaved in the same rounds (before and after in one run); may be repeated",
     )
     args = parser.parse_args(argv)
+    args.also = [(n, Path(d).resolve()) for n, _, d in (a.partition("=") for a in args.also)]
     py = sys.executable
     print(
         f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, "
@@ -419,14 +422,14 @@ def headless(
         "text": [*lcsp, "worklist"],
     }
     cwd = {k: ROOT for k in cmds}
-    if args.before:
-        cmds["before"], cwd["before"] = [*lcsp, "worklist", "--json"], args.before
+    for name, checkout in args.also:
+        cmds[name], cwd[name] = [*lcsp, "worklist", "--json"], checkout
     labels = {
         "pass": 'python -c "pass" (the interpreter alone)',
         "sqlite3": 'python -c "import sqlite3" (the anchor)',
         "json": f"lcsp worklist --json, {ROLE} @ {ward} ({n} rows)",
         "text": "lcsp worklist (the table as text), same",
-        "before": f"lcsp worklist --json from {args.before}",
+        **{name: f"lcsp worklist --json, {name}" for name, _ in args.also},
     }
     runs: dict[str, list[Exited]] = {k: [] for k in cmds}
 
@@ -457,17 +460,16 @@ def headless(
         show_imports("-X importtime of lcsp worklist --json", import_lines(p.stderr))
     base, base_cpu = med(wall["sqlite3"]), med(cpu["sqlite3"])
     ratio = med(wall["json"]) / base
-    before: list[Row] = []
-    if args.before:
-        before = [
-            (
-                "a   the same from --before",
-                f"{med(wall['before']) * 1000:.0f} ms",
-                f"{base * 1000:.0f} ms",
-                f"{med(wall['before']) / base:.2f}×",
-                "(before)",
-            )
-        ]
+    also: list[Row] = [
+        (
+            f"a   the same, {name}",
+            f"{med(wall[name]) * 1000:.0f} ms",
+            f"{base * 1000:.0f} ms",
+            f"{med(wall[name]) / base:.2f}× (CPU {med(cpu[name]) / base_cpu:.2f}×)",
+            f"({name})",
+        )
+        for name, _ in args.also
+    ]
     return [
         (
             f"a lcsp worklist --json, {ROLE} @ {ward}",
@@ -483,7 +485,7 @@ def headless(
             f"{med(cpu['json']) / base_cpu:.2f}×",
             "(context)",
         ),
-        *before,
+        *also,
         (
             "a lcsp worklist (text), same",
             f"{med(wall['text']) * 1000:.0f} ms",
@@ -512,8 +514,8 @@ def tui(
         "bare": ([py, str(bare_py)], b"Patient 0", None, ROOT),
         "lcsp": (lcsp, first.encode(), complete, ROOT),
     }
-    if args.before:
-        cmds["before"] = (lcsp, first.encode(), complete, args.before)
+    for name, checkout in args.also:
+        cmds[name] = (lcsp, first.encode(), complete, checkout)
     runs: dict[str, list[TuiRun]] = {k: [] for k in cmds}
 
     def one(k: str, keep: bool) -> None:
@@ -552,9 +554,9 @@ def tui(
             b_row,
         )
     )
-    if args.before:
-        old = runs["before"]
-        print("    " + figure(f"the same from {args.before}", [r.row for r in old], b_row))
+    for name, _ in args.also:
+        old = runs[name]
+        print("    " + figure(f"the same, {name}", [r.row for r in old], b_row))
         print(
             "    "
             + figure(
@@ -564,8 +566,8 @@ def tui(
     print("    the same, the child's CPU time until the row (all threads):")
     print("    " + figure("bare Textual", [r.cpu for r in bare], b_cpu))
     print("    " + figure("lcsp", [r.cpu for r in app], b_cpu))
-    if args.before:
-        print("    " + figure(f"lcsp from {args.before}", [r.cpu for r in runs["before"]], b_cpu))
+    for name, _ in args.also:
+        print("    " + figure(f"lcsp, {name}", [r.cpu for r in runs[name]], b_cpu))
     print(
         f"    peak RSS (VmHWM) at the row: bare {b_hwm / 1024:.1f} MiB, lcsp {a_hwm / 1024:.1f} MiB "
         f"({a_hwm / b_hwm:.2f}×); {args.settle:g} s later: bare {b_set / 1024:.1f} MiB, "
@@ -581,25 +583,29 @@ def tui(
             import_lines(text[: at if at >= 0 else None]),
         )
     ratio = a_row / b_row
-    before: list[Row] = []
-    if args.before:
-        old = runs["before"]
-        o_row, o_hwm = med([r.row for r in old]), med([r.hwm_row for r in old])
-        print(f"    peak RSS at the row from {args.before}: {o_hwm / 1024:.1f} MiB")
-        before = [
+    also: list[Row] = []
+    for name, _ in args.also:
+        old = runs[name]
+        o_row, o_cpu = med([r.row for r in old]), med([r.cpu for r in old])
+        o_hwm, o_set = med([r.hwm_row for r in old]), med([r.hwm_settled for r in old])
+        print(
+            f"    peak RSS, {name}: at the row {o_hwm / 1024:.1f} MiB ({o_hwm / b_hwm:.2f}×), "
+            f"{args.settle:g} s later {o_set / 1024:.1f} MiB ({o_set / b_set:.2f}×)"
+        )
+        also += [
             (
-                "b   the same from --before",
+                f"b   the same, {name}",
                 f"{o_row * 1000:.0f} ms",
                 f"{b_row * 1000:.0f} ms",
-                f"{o_row / b_row:.2f}×",
-                "(before)",
+                f"{o_row / b_row:.2f}× (CPU {o_cpu / b_cpu:.2f}×)",
+                f"({name})",
             ),
             (
-                "b   its peak RSS at the first row",
-                f"{o_hwm / 1024:.1f} MiB",
-                f"{b_hwm / 1024:.1f} MiB",
-                f"{o_hwm / b_hwm:.2f}×",
-                "(before)",
+                f"b   its peak RSS at the row / {args.settle:g} s later",
+                f"{o_hwm / 1024:.1f} / {o_set / 1024:.1f} MiB",
+                f"{b_hwm / 1024:.1f} / {b_set / 1024:.1f} MiB",
+                f"{o_hwm / b_hwm:.2f}× / {o_set / b_set:.2f}×",
+                f"({name})",
             ),
         ]
     return [
@@ -610,7 +616,7 @@ def tui(
             f"{ratio:.2f}×",
             f"≤ {TUI_GOAL}×: {'met' if ratio <= TUI_GOAL else 'NOT met'}",
         ),
-        *before,
+        *also,
         (
             "b   the same, CPU time",
             f"{a_cpu * 1000:.0f} ms",

@@ -18,7 +18,8 @@ import pytest
 
 from lcsp_tui.cli import build_parser, command_of
 from lcsp_tui.config import ConfigError, parse_today
-from tests.snapshot_app import TODAY, build_demo_home
+from lcsp_tui.domain.regiondata import load_region
+from tests.snapshot_app import TODAY, build_demo_home, make_workstation
 
 ROOT = Path(__file__).resolve().parents[1]
 SOMATIK, AVD11 = "slutenvard-somatik", "SUS-AVD11"
@@ -82,6 +83,17 @@ def test_worklist_json_loads_only_the_read_path(home: Path) -> None:
         "textual",
     )
     assert not unneeded
+
+
+def test_reading_a_worklist_loads_no_region_data(home: Path) -> None:
+    ws = make_workstation(home, SOMATIK, AVD11)
+    try:
+        assert ws.worklist() and ws.q.unit_exists(AVD11)
+        assert not ws.region_loaded
+        assert ws.region is load_region()  # read when needed: the process's one RegionData
+        assert ws.region_loaded and ws.store.region.timeline is ws.region.timeline
+    finally:
+        ws.close()
 
 
 @pytest.mark.xfail(strict=True, reason=BLOCKED)

@@ -6,6 +6,7 @@ is loaded only when something reads it, through ``LazyRegion``.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
         RegionData,
         Timeline,
     )
+
+_LOADING = threading.Lock()
 
 
 def fold_text(text: str) -> str:
@@ -39,10 +42,13 @@ class LazyRegion:
 
     def get(self) -> RegionData:
         if self._region is None:
-            from lcsp_tui.domain.regiondata import load_region
+            with _LOADING:  # the TUI's sync worker may read it at the same time
+                if self._region is None:
+                    from lcsp_tui.domain.regiondata import load_region
 
-            # the same cached RegionData as every other load_region() of this process
-            self._region = load_region() if self._data_dir is None else load_region(self._data_dir)
+                    # the same cached RegionData as every other load_region() of this process
+                    d = self._data_dir
+                    self._region = load_region() if d is None else load_region(d)
         return self._region
 
     @property
