@@ -1,9 +1,10 @@
 """``lcsp ledger init`` and ``lcsp ledger check`` on a real PostgreSQL server.
 
-Least privilege: the app role appends and reads (a full ``lcsp sync`` works as it) but
-cannot update, delete or truncate events, touch the meta table, number rows by hand into a
-gap, create tables or drop the ledger — each asserted as the server's permission error.
-The append-only guards hold for the owner too. ``init`` is idempotent and takes back any
+Least privilege: the app role appends (through ``lcsp_append`` only) and reads (a full
+``lcsp sync`` works as it) but cannot insert, update, delete or truncate events, move the
+head, touch the meta table, change the function, create tables or drop the ledger — each
+asserted as the server's permission error. The append-only guards hold for the owner too,
+and keep the sequence dense against the owner's hand numbering. ``init`` is idempotent and takes back any
 right granted by hand; ``check`` reports reachability, schema version, density, events per
 kind and the guards, and fails (exit 1) on a damaged ledger.
 """
@@ -21,6 +22,7 @@ import subprocess
 import sys
 from contextlib import closing, redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -28,7 +30,7 @@ from psycopg import errors
 
 from lcsp_tui.cli import main
 from lcsp_tui.domain.models import Event
-from lcsp_tui.ledger.postgres import PostgresLedger
+from lcsp_tui.ledger.postgres import APPEND_SIGNATURE, PostgresLedger
 
 pytestmark = pytest.mark.postgres
 
@@ -126,6 +128,20 @@ def test_init_makes_the_schema_the_guards_and_a_plain_app_role(pg_url: str) -> N
     assert ledger_id is not None and ledger_id[0] == report["ledger_id"]
     check = ok_json("ledger", "check", pg_url)
     assert check["ok"] and check["guards"] is True and check["dense"] and check["head"] == 0
+    assert check["guards_current"] is True
+    with psycopg.connect(pg_url) as conn:
+        rights = conn.execute(
+            "SELECT has_table_privilege(%(r)s, 'lcsp_events', 'INSERT'), "
+            "has_column_privilege(%(r)s, 'lcsp_events', 'seq', 'UPDATE'), "
+            "has_column_privilege(%(r)s, 'lcsp_head', 'last_seq', 'UPDATE'), "
+            "has_table_privilege(%(r)s, 'lcsp_events', 'SELECT'), "
+            "has_function_privilege(%(r)s, %(f)s, 'EXECUTE'), "
+            "has_function_privilege('public', %(f)s, 'EXECUTE'), "
+            "(SELECT prosecdef FROM pg_proc WHERE oid = to_regprocedure(%(f)s))",
+            {"r": app, "f": APPEND_SIGNATURE},
+        ).fetchone()
+    # writes only through lcsp_append, which runs as the owner and nobody else may call
+    assert rights == (False, False, False, True, True, False, True)
 
 
 def test_the_text_output_says_what_to_do_next(pg_url: str) -> None:
@@ -166,6 +182,10 @@ APP_REFUSED = [
     "UPDATE lcsp_events SET kind = 'item.ticked', payload = '{}'",
     "UPDATE lcsp_events SET seq = seq + 1000",  # seq is grantable only for unnumbered rows
     "UPDATE lcsp_events SET seq = NULL",
+    "INSERT INTO lcsp_events (event_id, replica_id, origin_seq, kind, schema_version, actor, "
+    "role, unit, recorded_at, payload) "
+    "VALUES ('x', 'r', 1, 'k', 1, 'a', 'r', 'u', 't', '{}')",  # writes go through lcsp_append
+    "UPDATE lcsp_head SET last_seq = last_seq + 1",
     "DELETE FROM lcsp_events",
     "TRUNCATE lcsp_events",
     "UPDATE lcsp_meta SET value = 'x' WHERE key = 'ledger_id'",
@@ -180,14 +200,14 @@ APP_REFUSED = [
     "CREATE TABLE lcsp_shadow (x int)",
     "CREATE OR REPLACE FUNCTION lcsp_guard_no_removal() RETURNS trigger "
     "LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$",
+    f"ALTER FUNCTION {APPEND_SIGNATURE} SECURITY INVOKER",
+    f"DROP FUNCTION {APPEND_SIGNATURE}",
 ]
 
 
 @pytest.mark.parametrize("statement", APP_REFUSED)
 def test_the_app_role_cannot_change_or_remove_events(
-    ledger: dict,
-    pg_url: str,
-    statement: str,  # type: ignore[type-arg]
+    ledger: dict[str, Any], pg_url: str, statement: str
 ) -> None:
     with psycopg.connect(as_role(pg_url, ledger["app_role"]), autocommit=True) as conn:
         with pytest.raises(errors.InsufficientPrivilege) as exc:
@@ -217,42 +237,83 @@ def test_the_guards_hold_for_the_owner_too(ledger: dict, pg_url: str, statement:
         assert conn.execute("SELECT count(*) FROM lcsp_events").fetchone() == (3,)
 
 
+_ROW = ("INSERT INTO lcsp_events (event_id, seq, replica_id, origin_seq, kind, schema_version, "
+        "actor, role, unit, recorded_at, payload) VALUES ('x', {}, 'r', 9, 'k', 1, 'a', 'r', 'u', "
+        "'t', '{{}}')")  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "steps",
     [
-        # a row numbered by hand past the head, head not moved: a gap for every reader
-        [_INSERT := "INSERT INTO lcsp_events (event_id, replica_id, origin_seq, kind, "
-         "schema_version, actor, role, unit, recorded_at, payload) "
-         "VALUES ('x', 'r', 9, 'k', 1, 'a', 'r', 'u', 't', '{}')",
-         "UPDATE lcsp_events SET seq = 9 WHERE event_id = 'x'"],
+        # a row numbered past the head, head not moved: a gap for every reader
+        [_ROW.format(9)],
+        # a row without a seq (invisible to every pull)
+        [_ROW.format("NULL")],
         # the head moved by two, one row numbered
-        [_INSERT, "UPDATE lcsp_head SET last_seq = last_seq + 2",
-         "UPDATE lcsp_events SET seq = 4 WHERE event_id = 'x'"],
-        # a row committed without a seq (invisible to every pull)
-        [_INSERT],
+        ["UPDATE lcsp_head SET last_seq = last_seq + 2", _ROW.format(4)],
         # the head moved with no rows at all
         ["UPDATE lcsp_head SET last_seq = 10"],
         # the head moved back
         ["UPDATE lcsp_head SET last_seq = 1"],
     ],
-)  # fmt: skip
+)
 def test_hand_numbering_cannot_break_the_sequence(
-    ledger: dict,
-    pg_url: str,
-    steps: list[str],  # type: ignore[type-arg]
+    ledger: dict[str, Any], pg_url: str, steps: list[str]
 ) -> None:
-    with psycopg.connect(as_role(pg_url, ledger["app_role"])) as conn:
+    """The app role cannot number at all (APP_REFUSED); the owner, who may write the tables,
+    is held to a dense sequence by the guards (at the statement or at commit)."""
+    with (
+        psycopg.connect(pg_url) as conn,
+        pytest.raises(errors.IntegrityConstraintViolation, match="lcsp: den gemensamma databasen"),
+    ):
         for s in steps:
             conn.execute(s)
-        with pytest.raises(
-            errors.IntegrityConstraintViolation, match="lcsp: den gemensamma databasen"
-        ):
-            conn.commit()
+        conn.commit()
     check = ok_json("ledger", "check", pg_url)
     assert check["ok"] and check["head"] == 3 and check["events"] == 3
 
 
-def test_concurrent_pushes_as_the_app_role_stay_dense(ledger: dict, pg_url: str) -> None:
+def test_hand_numbering_done_right_is_accepted(ledger: dict[str, Any], pg_url: str) -> None:
+    """The guards above refuse what breaks the sequence, not every hand-made row."""
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("UPDATE lcsp_head SET last_seq = last_seq + 1")
+        conn.execute(_ROW.format(4))
+        conn.commit()
+    check = ok_json("ledger", "check", pg_url)
+    assert check["ok"] and check["head"] == 4 and check["events"] == 4
+
+
+def test_lcsp_append_as_the_app_role(ledger: dict[str, Any], pg_url: str) -> None:
+    """The function itself: new ids numbered in batch order after the head, ids already there
+    keep their seq, an id twice in a batch is stored once, and columns of unequal length are
+    refused with nothing stored."""
+    app = as_role(pg_url, ledger["app_role"])
+    cols = "%s::text[], %s::text[], %s::bigint[], %s::text[], %s::int[], " + ", ".join(
+        ["%s::text[]"] * 5
+    )
+    call = f"SELECT event_id, seq FROM lcsp_append({cols})"
+
+    def columns(ids: list[str]) -> list[list[Any]]:
+        n = len(ids)
+        return [ids, ["r"] * n, list(range(n)), ["item.ticked"] * n, [1] * n, ["a"] * n,
+                ["r"] * n, ["u"] * n, ["t"] * n, ['{"x": 1}'] * n]  # fmt: skip
+
+    with psycopg.connect(app, autocommit=True) as conn:
+        existing: dict[str, int] = dict(conn.execute("SELECT event_id, seq FROM lcsp_events"))
+        old = sorted(existing, key=existing.__getitem__)
+        got: dict[str, int] = dict(conn.execute(call, columns(["n1", old[1], "n2", "n1", old[0]])))
+        assert got == {"n1": 4, old[1]: 2, "n2": 5, old[0]: 1}
+        assert dict(conn.execute(call, columns(["n3"])).fetchall()) == {"n3": 6}
+        bad = columns(["n4", "n5"])
+        bad[3] = ["item.ticked"]
+        with pytest.raises(errors.InvalidParameterValue, match="olika längd"):
+            conn.execute(call, bad)
+        assert conn.execute(call, columns([])).fetchall() == []
+    check = ok_json("ledger", "check", pg_url)
+    assert check["ok"] and check["head"] == 6 and check["events"] == 6
+
+
+def test_concurrent_pushes_as_the_app_role_stay_dense(ledger: dict[str, Any], pg_url: str) -> None:
     import threading
 
     app = as_role(pg_url, ledger["app_role"])
@@ -279,8 +340,7 @@ def test_concurrent_pushes_as_the_app_role_stay_dense(ledger: dict, pg_url: str)
 
 
 def test_init_again_keeps_the_ledger_and_takes_back_extra_rights(
-    ledger: dict,
-    pg_url: str,  # type: ignore[type-arg]
+    ledger: dict[str, Any], pg_url: str
 ) -> None:
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(f"GRANT DELETE, UPDATE ON lcsp_events TO {ledger['app_role']}")

@@ -3,6 +3,11 @@ see every event exactly once, in dense seq order.
 
 The same checks run against a naive design (``seq bigserial`` assigned at insert) and catch
 it skipping events — so these tests can fail, and the head-row design is why they pass.
+
+The ledger tests run on both kinds of ledger a workstation meets, each pushed to as its
+least-privilege app role: one set up by this release's ``lcsp ledger init`` (a push is one
+call of ``lcsp_append``) and one set up by the earlier release's (``tests/ledger_earlier.py``;
+a push inserts unnumbered rows, then numbers them).
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import psycopg
 import pytest
 
 from lcsp_tui.domain.models import Event
+from lcsp_tui.ledger.admin import init_ledger
 from lcsp_tui.ledger.postgres import PostgresLedger
+from tests.ledger_earlier import earlier_ledger
 
 pytestmark = pytest.mark.postgres
 
@@ -41,6 +48,15 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
 def admin(pg_url: str) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(pg_url, autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture(params=["current", "earlier"])
+def app_url(request: pytest.FixtureRequest, pg_url: str) -> str:
+    """The app role's URL of a ledger set up by this release's ``ledger init`` or by the
+    earlier release's."""
+    if request.param == "current":
+        return init_ledger(pg_url).app_url
+    return earlier_ledger(pg_url)
 
 
 # -- the naive design, to show what goes wrong ---------------------------------------------
@@ -108,9 +124,10 @@ def test_naive_bigserial_reader_skips_an_event(pg_url: str) -> None:
 HOLD_KEY = 4242
 
 
-def install_hold_triggers(admin: psycopg.Connection[Any]) -> None:
-    """Events of kind ``hold.after_insert`` / ``hold.after_number`` make their push wait,
-    inside its transaction, until the test releases advisory lock HOLD_KEY."""
+def install_hold_after_number(admin: psycopg.Connection[Any]) -> None:
+    """An event of kind ``hold.after_number`` makes its push wait, inside its transaction
+    and once the event is numbered (inserted so by lcsp_append, or numbered by the earlier
+    path's update), until the test releases advisory lock HOLD_KEY."""
     admin.execute(
         f"""
         CREATE FUNCTION lcsp_test_hold() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -118,10 +135,30 @@ def install_hold_triggers(admin: psycopg.Connection[Any]) -> None:
             PERFORM pg_advisory_xact_lock_shared({HOLD_KEY});
             RETURN NULL;
         END $$;
-        CREATE TRIGGER hold_after_insert AFTER INSERT ON lcsp_events FOR EACH ROW
-            WHEN (NEW.kind = 'hold.after_insert') EXECUTE FUNCTION lcsp_test_hold();
+        CREATE TRIGGER hold_after_numbered_insert AFTER INSERT ON lcsp_events FOR EACH ROW
+            WHEN (NEW.kind = 'hold.after_number' AND NEW.seq IS NOT NULL)
+            EXECUTE FUNCTION lcsp_test_hold();
         CREATE TRIGGER hold_after_number AFTER UPDATE ON lcsp_events FOR EACH ROW
             WHEN (NEW.kind = 'hold.after_number') EXECUTE FUNCTION lcsp_test_hold();
+        """
+    )
+
+
+def install_hold_before_number(admin: psycopg.Connection[Any]) -> None:
+    """The first push to reach the head (before it takes the head's lock; on the earlier
+    path after inserting its rows unnumbered) waits there, inside its transaction, until
+    the test releases advisory lock HOLD_KEY; later pushes pass."""
+    admin.execute(
+        f"""
+        CREATE FUNCTION lcsp_test_hold_first() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF pg_try_advisory_xact_lock({HOLD_KEY + 1}) THEN
+                PERFORM pg_advisory_xact_lock_shared({HOLD_KEY});
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER hold_before_number BEFORE UPDATE ON lcsp_head FOR EACH STATEMENT
+            EXECUTE FUNCTION lcsp_test_hold_first();
         """
     )
 
@@ -160,11 +197,11 @@ class Pusher:
 
 
 def test_ledger_push_that_holds_commit_blocks_later_numbering(
-    pg_url: str, admin: psycopg.Connection[Any]
+    pg_url: str, app_url: str, admin: psycopg.Connection[Any]
 ) -> None:
     """T1 has seq 1 and has not committed; T2 must not commit seq 2 before it."""
-    l1, l2, reader = (PostgresLedger(pg_url) for _ in range(3))
-    install_hold_triggers(admin)
+    l1, l2, reader = (PostgresLedger(app_url) for _ in range(3))
+    install_hold_after_number(admin)
     admin.execute("SELECT pg_advisory_lock(%s)", (HOLD_KEY,))
     e1 = events(1, "hold.after_number")
     e2 = events(1)
@@ -191,14 +228,15 @@ def test_ledger_push_that_holds_commit_blocks_later_numbering(
 
 
 def test_ledger_push_that_stalls_before_numbering_gets_the_later_seq(
-    pg_url: str, admin: psycopg.Connection[Any]
+    pg_url: str, app_url: str, admin: psycopg.Connection[Any]
 ) -> None:
-    """T1 inserted first but stalls before numbering; T2 commits seq 1, T1 then gets seq 2,
-    and a reader whose cursor moved to 1 still sees T1's event."""
-    l1, l2, reader = (PostgresLedger(pg_url) for _ in range(3))
-    install_hold_triggers(admin)
+    """T1 started first (on the earlier path: inserted first) but stalls before numbering;
+    T2 commits seq 1, T1 then gets seq 2, and a reader whose cursor moved to 1 still sees
+    T1's event."""
+    l1, l2, reader = (PostgresLedger(app_url) for _ in range(3))
+    install_hold_before_number(admin)
     admin.execute("SELECT pg_advisory_lock(%s)", (HOLD_KEY,))
-    e1 = events(1, "hold.after_insert")
+    e1 = events(1)
     e2 = events(1)
     try:
         t1 = Pusher(l1, e1)
@@ -291,27 +329,29 @@ def stress(
 
 
 def test_many_writers_reader_sees_every_event_once_in_dense_order(
-    pg_url: str, admin: psycopg.Connection[Any]
+    pg_url: str, app_url: str, admin: psycopg.Connection[Any]
 ) -> None:
-    PostgresLedger(pg_url).close()
-    # Random short stalls inside push transactions, after the insert and while numbering,
-    # so that transactions overlap and would commit out of order if they could.
+    # Random short stalls inside push transactions — before the head is taken, after the
+    # insert (numbered or not) and while numbering — so that transactions overlap and would
+    # commit out of order if they could.
     admin.execute(
         """
         CREATE FUNCTION lcsp_test_jitter() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN PERFORM pg_sleep(random() * 0.002); RETURN NULL; END $$;
+        CREATE TRIGGER jitter_head BEFORE UPDATE ON lcsp_head
+            FOR EACH STATEMENT EXECUTE FUNCTION lcsp_test_jitter();
         CREATE TRIGGER jitter_insert AFTER INSERT ON lcsp_events
             FOR EACH STATEMENT EXECUTE FUNCTION lcsp_test_jitter();
         CREATE TRIGGER jitter_number AFTER UPDATE ON lcsp_events
             FOR EACH STATEMENT EXECUTE FUNCTION lcsp_test_jitter();
         """
     )
-    reader = PostgresLedger(pg_url)
+    reader = PostgresLedger(app_url)
 
     def pull(after: int) -> list[tuple[int, str]]:
         return [(e.seq or 0, e.event_id) for e in reader.pull(after, 300)]
 
-    result = stress(lambda: PostgresLedger(pg_url), pull, seconds=3.0, repush=True)
+    result = stress(lambda: PostgresLedger(app_url), pull, seconds=3.0, repush=True)
     reader.close()
 
     seqs = [s for s, _ in result.seen]
@@ -319,7 +359,7 @@ def test_many_writers_reader_sees_every_event_once_in_dense_order(
     assert seqs == list(range(1, len(seqs) + 1))  # strictly increasing, dense, from 1
     assert len({i for _, i in result.seen}) == len(result.seen)  # each event once
     assert dict((i, s) for s, i in result.seen) == result.pushed  # and exactly the pushed ones
-    with PostgresLedger(pg_url) as check:
+    with PostgresLedger(app_url) as check:
         assert check.head() == len(seqs)
 
 

@@ -12,26 +12,38 @@ that is to own the ledger (not the app). It
    keeps training and production apart when they share a cluster). Only the owner,
    superusers and that role may connect to the database (CONNECT revoked from PUBLIC).
 
-What a push executes (``PostgresLedger.push``) and hence what the app role is granted:
+What the app role is granted — exactly what a push and a pull execute:
 
-- ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING event_id`` — INSERT on every column
-  of ``lcsp_events`` *except* ``seq`` (the client never chooses a seq) and SELECT;
-- ``UPDATE lcsp_head SET last_seq = last_seq + n`` — UPDATE on ``lcsp_head.last_seq`` only;
-- ``UPDATE lcsp_events SET seq = … WHERE event_id = …`` for its own just-inserted rows —
-  UPDATE on the ``seq`` column only, and a trigger refuses it unless the row's seq is still
-  NULL (i.e. the row is the caller's own uncommitted insert) and nothing else changes;
+- a push (``PostgresLedger.push``) is one call of ``lcsp_append(…)``: EXECUTE on that
+  function only. It is SECURITY DEFINER, owned by the ledger's owner, with a fixed
+  search_path: it finds the batch's new ids, advances the head by their number and inserts
+  them already numbered, in one transaction (``lcsp_tui.ledger.postgres``). The numbering is
+  the function's, never the client's: the app role has no INSERT, UPDATE or DELETE on any
+  table, so it cannot choose a seq, change an event or move the head;
 - a pull and the identity check: SELECT on the three tables.
 
-No DELETE, no TRUNCATE, no UPDATE of any other column, no CREATE anywhere, not the owner.
+No DELETE, no TRUNCATE, no UPDATE, no CREATE anywhere, not the owner.
 
-The guards (PL/pgSQL triggers, owned by the ledger's owner):
+The guards (PL/pgSQL triggers, owned by the ledger's owner) hold for the owner too, short of
+disabling them on purpose:
 
 - ``lcsp_events``: BEFORE UPDATE refuses anything but numbering an unnumbered row; BEFORE
-  DELETE and BEFORE TRUNCATE refuse (SQLSTATE 42501, a permission error);
-- deferred to commit: every inserted event has a seq no higher than the head, and every
-  advance of the head is filled exactly (``count(seq in (old, new]) = new - old``). With
-  ``seq`` UNIQUE this keeps the sequence dense even against a client that numbers rows
-  by hand — the worst a stolen app password can do is append events, never rewrite them.
+  DELETE and BEFORE TRUNCATE refuse (SQLSTATE 42501, a permission error). A push updates
+  nothing, so these cost it nothing;
+- after each INSERT statement, once per statement (a transition table, not a trigger per
+  row): every new row has a seq, and none above the head;
+- deferred to commit, once per push: every advance of the head is filled exactly
+  (``count(seq in (old, new]) = new - old``). With ``seq`` UNIQUE the two keep the sequence
+  dense whoever writes.
+
+Upgrading: a ledger set up by an earlier release (its app role INSERTs unnumbered rows and
+UPDATEs their seq, checked by a deferred trigger per row — two thirds of the write
+throughput) keeps working as it is: a push finds no ``lcsp_append`` and takes the earlier
+path. ``lcsp ledger check`` reports its guards as from an earlier release and says to run
+``lcsp ledger init``, which upgrades them in place in one transaction (the per-row trigger
+dropped, the statement trigger and ``lcsp_append`` created, the app role's INSERT and UPDATE
+revoked). A workstation of the earlier release can no longer push after that (permission
+denied, its work stays in its outbox): upgrade the workstations first, then run init.
 
 ``check_ledger`` reads a ledger (PostgreSQL or a SQLite file) and reports what an operator
 needs: reachable, ledger id, schema version, head, whether seq is dense, events per kind,
@@ -61,20 +73,6 @@ from lcsp_tui.ledger.base import (
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
-# Every column a client sends (all but ``seq``) — kept in step with postgres._COLUMNS.
-_APP_INSERT_COLUMNS = (
-    "event_id",
-    "replica_id",
-    "origin_seq",
-    "kind",
-    "schema_version",
-    "actor",
-    "role",
-    "unit",
-    "recorded_at",
-    "payload",
-)
-
 _GUARDS = (
     """
 CREATE OR REPLACE FUNCTION {nsp}.lcsp_guard_event_update() RETURNS trigger
@@ -100,14 +98,16 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege';
 END $$""",
     """
-CREATE OR REPLACE FUNCTION {nsp}.lcsp_check_numbered() RETURNS trigger
+CREATE OR REPLACE FUNCTION {nsp}.lcsp_check_inserted() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, {nsp}, pg_temp AS $$
 DECLARE
-    s bigint;
+    bad text;
 BEGIN
-    SELECT e.seq INTO s FROM lcsp_events e WHERE e.event_id = NEW.event_id;
-    IF s IS NULL OR s > (SELECT h.last_seq FROM lcsp_head h WHERE h.id = 1) THEN
-        RAISE EXCEPTION 'lcsp: den gemensamma databasen: händelse % sparad utan giltigt nummer', NEW.event_id
+    SELECT n.event_id INTO bad FROM lcsp_inserted n
+    WHERE n.seq IS NULL OR n.seq < 1 OR n.seq > (SELECT h.last_seq FROM lcsp_head h WHERE h.id = 1)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'lcsp: den gemensamma databasen: händelse % sparad utan giltigt nummer', bad
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
     RETURN NULL;
@@ -136,9 +136,13 @@ END $$""",
     "DROP TRIGGER IF EXISTS lcsp_events_no_truncate ON {nsp}.lcsp_events",
     """CREATE TRIGGER lcsp_events_no_truncate BEFORE TRUNCATE ON {nsp}.lcsp_events
        FOR EACH STATEMENT EXECUTE FUNCTION {nsp}.lcsp_guard_no_removal()""",
+    # the earlier release's per-row check (_EARLIER_TRIGGERS), replaced by the next one
     "DROP TRIGGER IF EXISTS lcsp_events_numbered ON {nsp}.lcsp_events",
-    """CREATE CONSTRAINT TRIGGER lcsp_events_numbered AFTER INSERT ON {nsp}.lcsp_events
-       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {nsp}.lcsp_check_numbered()""",
+    "DROP FUNCTION IF EXISTS {nsp}.lcsp_check_numbered()",
+    "DROP TRIGGER IF EXISTS lcsp_events_inserted_numbered ON {nsp}.lcsp_events",
+    """CREATE TRIGGER lcsp_events_inserted_numbered AFTER INSERT ON {nsp}.lcsp_events
+       REFERENCING NEW TABLE AS lcsp_inserted
+       FOR EACH STATEMENT EXECUTE FUNCTION {nsp}.lcsp_check_inserted()""",
     "DROP TRIGGER IF EXISTS lcsp_head_dense ON {nsp}.lcsp_head",
     """CREATE CONSTRAINT TRIGGER lcsp_head_dense AFTER UPDATE ON {nsp}.lcsp_head
        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {nsp}.lcsp_check_head()""",
@@ -153,11 +157,13 @@ _GUARD_TRIGGERS = {
     "lcsp_events_append_only",
     "lcsp_events_no_delete",
     "lcsp_events_no_truncate",
-    "lcsp_events_numbered",
+    "lcsp_events_inserted_numbered",
     "lcsp_head_dense",
     "lcsp_head_no_delete",
     "lcsp_head_no_truncate",
 }
+# The guards of a ledger set up by an earlier release (one deferred check per inserted row).
+_EARLIER_TRIGGERS = (_GUARD_TRIGGERS - {"lcsp_events_inserted_numbered"}) | {"lcsp_events_numbered"}
 
 
 class LedgerAdminError(LedgerMismatch):
@@ -193,7 +199,8 @@ class CheckReport:
     unnumbered: int  # committed events without a seq (never, with the guards)
     dense: bool
     kinds: dict[str, int]
-    guards: bool | None  # None: not applicable (SQLite)
+    guards: bool | None  # installed (this release's or an earlier one's); None: SQLite
+    guards_current: bool | None  # this release's guards and lcsp_append; None: SQLite
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -299,7 +306,7 @@ def init_ledger(
     ``app_password`` or a generated one; an existing role keeps its password unless
     ``app_password`` is given.
     """
-    from psycopg import sql
+    from psycopg import errors as psycopg_errors
 
     from lcsp_tui.ledger.postgres import PostgresLedger, describe
 
@@ -327,76 +334,16 @@ def init_ledger(
     with PostgresLedger(url, create=True) as ledger:
         ledger_id = ledger.ledger_id
 
-    with _admin_connection(url) as conn, conn.transaction():
-        owner, schema = conn.execute(
-            "SELECT pg_get_userbyid(c.relowner), n.nspname FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.oid = to_regclass('lcsp_events')"
-        ).fetchone()
-        if owner == app_role:
-            raise LedgerAdminError(
-                f"{app_role} äger tabellerna; appens roll får inte vara ägaren "
-                "(anslut som ägaren och ange en annan --app-role)"
-            )
-        for statement in _GUARDS:
-            conn.execute(sql.SQL(statement).format(nsp=sql.Identifier(schema)))
-
-        role = sql.Identifier(app_role)
-        existing = conn.execute(
-            "SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls FROM pg_roles "
-            "WHERE rolname = %s",
-            (app_role,),
-        ).fetchone()
-        if existing is not None and any(existing):
-            raise LedgerAdminError(
-                f"rollen {app_role} har SUPERUSER, CREATEROLE, CREATEDB eller BYPASSRLS; "
-                "appens roll ska vara en vanlig inloggningsroll"
-            )
-        generated = None
-        if existing is None:
-            password = app_password or secrets.token_urlsafe(24)
-            generated = None if app_password else password
-            conn.execute(
-                sql.SQL(
-                    "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-                    "NOBYPASSRLS PASSWORD {}"
-                ).format(role, sql.Literal(_encrypted(conn, app_role, password)))
-            )
-        elif app_password:
-            conn.execute(
-                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                    role, sql.Literal(_encrypted(conn, app_role, app_password))
-                )
-            )
-        db = sql.Identifier(conn.info.dbname)
-        nsp = sql.Identifier(schema)
-        tables = sql.SQL(", ").join(
-            sql.Identifier(schema, t) for t in ("lcsp_meta", "lcsp_events", "lcsp_head")
-        )
-        insert_cols = sql.SQL(", ").join(sql.Identifier(c) for c in _APP_INSERT_COLUMNS)
-        for grant in (
-            sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(tables),
-            sql.SQL("REVOKE ALL ON {} FROM {}").format(tables, role),
-            sql.SQL("REVOKE CREATE ON SCHEMA {} FROM PUBLIC").format(nsp),
-            sql.SQL("REVOKE CREATE ON SCHEMA {} FROM {}").format(nsp, role),
-            # A dedicated database: only its owner, superusers and the app connect.
-            sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(db),
-            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, role),
-            sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(nsp, role),
-            sql.SQL("GRANT SELECT ON {} TO {}").format(tables, role),
-            sql.SQL("GRANT INSERT ({}) ON {} TO {}").format(
-                insert_cols, sql.Identifier(schema, "lcsp_events"), role
-            ),
-            sql.SQL("GRANT UPDATE (seq) ON {} TO {}").format(
-                sql.Identifier(schema, "lcsp_events"), role
-            ),
-            sql.SQL("GRANT UPDATE (last_seq) ON {} TO {}").format(
-                sql.Identifier(schema, "lcsp_head"), role
-            ),
-            # The app finds the tables by their bare names whatever its default path is.
-            sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}").format(role, db, nsp),
-        ):
-            conn.execute(grant)
+    with _admin_connection(url) as conn:
+        for attempt in range(5):
+            try:
+                with conn.transaction():
+                    owner, schema, created, generated = _install(conn, app_role, app_password)
+                break
+            except psycopg_errors.DeadlockDetected:
+                # A push took the tables' locks in the other order; init is idempotent.
+                if attempt == 4:
+                    raise
     return InitReport(
         where=where,
         ledger_id=ledger_id,
@@ -404,10 +351,107 @@ def init_ledger(
         schema=schema,
         owner=owner,
         app_role=app_role,
-        created_role=existing is None,
+        created_role=created,
         password=generated,
         app_url=_app_url(url, app_role, generated or ("***" if app_password else None)),
     )
+
+
+def _install(
+    conn: Any, app_role: str, app_password: str | None
+) -> tuple[str, str, bool, str | None]:
+    """``init_ledger``'s work inside its transaction: guards, lcsp_append, role, grants.
+    Returns the tables' owner and schema, whether the role was created and the password
+    generated for it (if any)."""
+    from psycopg import sql
+
+    from lcsp_tui.ledger.postgres import APPEND_FUNCTION, APPEND_SIGNATURE
+
+    owner, schema = conn.execute(
+        "SELECT pg_get_userbyid(c.relowner), n.nspname FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.oid = to_regclass('lcsp_events')"
+    ).fetchone()
+    if owner == app_role:
+        raise LedgerAdminError(
+            f"{app_role} äger tabellerna; appens roll får inte vara ägaren "
+            "(anslut som ägaren och ange en annan --app-role)"
+        )
+    # Both tables' locks first, in the order the pushes running now take them (the earlier
+    # release's push: events, then the head; lcsp_append: the head, then events), so that
+    # the DDL below waits for them instead of deadlocking with them.
+    (upgraded,) = conn.execute(
+        "SELECT to_regprocedure(%s) IS NOT NULL", (APPEND_SIGNATURE,)
+    ).fetchone()
+    for table in ("lcsp_head", "lcsp_events") if upgraded else ("lcsp_events", "lcsp_head"):
+        conn.execute(
+            sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(schema, table))
+        )
+    for statement in _GUARDS:
+        conn.execute(sql.SQL(statement).format(nsp=sql.Identifier(schema)))
+    # The push: made in the tables' schema, then owned by their owner and run as it.
+    conn.execute("SELECT set_config('search_path', quote_ident(%s), true)", (schema,))
+    conn.execute(APPEND_FUNCTION)
+    append = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.SQL(APPEND_SIGNATURE))
+    for ddl in (
+        sql.SQL("ALTER FUNCTION {} OWNER TO {}").format(append, sql.Identifier(owner)),
+        sql.SQL(
+            "ALTER FUNCTION {} SECURITY DEFINER SET search_path = pg_catalog, {}, pg_temp"
+        ).format(append, sql.Identifier(schema)),
+    ):
+        conn.execute(ddl)
+
+    role = sql.Identifier(app_role)
+    existing = conn.execute(
+        "SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls FROM pg_roles "
+        "WHERE rolname = %s",
+        (app_role,),
+    ).fetchone()
+    if existing is not None and any(existing):
+        raise LedgerAdminError(
+            f"rollen {app_role} har SUPERUSER, CREATEROLE, CREATEDB eller BYPASSRLS; "
+            "appens roll ska vara en vanlig inloggningsroll"
+        )
+    generated = None
+    if existing is None:
+        password = app_password or secrets.token_urlsafe(24)
+        generated = None if app_password else password
+        conn.execute(
+            sql.SQL(
+                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+                "NOBYPASSRLS PASSWORD {}"
+            ).format(role, sql.Literal(_encrypted(conn, app_role, password)))
+        )
+    elif app_password:
+        conn.execute(
+            sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                role, sql.Literal(_encrypted(conn, app_role, app_password))
+            )
+        )
+    db = sql.Identifier(conn.info.dbname)
+    nsp = sql.Identifier(schema)
+    tables = sql.SQL(", ").join(
+        sql.Identifier(schema, t) for t in ("lcsp_meta", "lcsp_events", "lcsp_head")
+    )
+    for grant in (
+        sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(tables),
+        sql.SQL("REVOKE ALL ON {} FROM {}").format(tables, role),
+        sql.SQL("REVOKE CREATE ON SCHEMA {} FROM PUBLIC").format(nsp),
+        sql.SQL("REVOKE CREATE ON SCHEMA {} FROM {}").format(nsp, role),
+        # A dedicated database: only its owner, superusers and the app connect.
+        sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(db),
+        sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, role),
+        sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(nsp, role),
+        sql.SQL("GRANT SELECT ON {} TO {}").format(tables, role),
+        # The only way to write: lcsp_append (REVOKE ALL above took back the earlier
+        # release's INSERT and UPDATE column grants with the table's).
+        sql.SQL("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(append),
+        sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(append, role),
+        # The app finds the tables by their bare names whatever its default path is.
+        sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}").format(role, db, nsp),
+    ):
+        conn.execute(grant)
+    return owner, schema, existing is None, generated
 
 
 def _encrypted(conn: Any, role: str, password: str) -> str:
@@ -453,11 +497,16 @@ def _finish(report: CheckReport) -> CheckReport:
         )
     if report.guards is False:
         report.problems.append("skydden mot ändring saknas (kör lcsp ledger init)")
+    elif report.guards and not report.guards_current:
+        report.problems.append(
+            "skydden och appens rättigheter är från en tidigare version av lcsp, med "
+            "långsammare skrivningar (kör lcsp ledger init)"
+        )
     return report
 
 
 def _check_postgres(url: str) -> CheckReport:
-    from lcsp_tui.ledger.postgres import describe
+    from lcsp_tui.ledger.postgres import APPEND_SIGNATURE, describe
 
     where = describe(url)
     with _admin_connection(url) as conn:
@@ -484,6 +533,15 @@ def _check_postgres(url: str) -> CheckReport:
                     "AND tgrelid IN (to_regclass('lcsp_events'), to_regclass('lcsp_head'))"
                 )
             }
+            # lcsp_append as init leaves it: run as the tables' owner, not callable by all
+            row = conn.execute(
+                "SELECT p.prosecdef AND p.proowner = c.relowner "
+                "AND NOT has_function_privilege('public', p.oid, 'EXECUTE') "
+                "FROM pg_class c, pg_proc p WHERE c.oid = to_regclass('lcsp_events') "
+                "AND p.oid = to_regprocedure(%s)",
+                (APPEND_SIGNATURE,),
+            ).fetchone()
+            append_ok = bool(row and row[0])
         finally:
             conn.execute("ROLLBACK")
     return _finish(
@@ -499,7 +557,10 @@ def _check_postgres(url: str) -> CheckReport:
             unnumbered=int(unnumbered),
             dense=False,
             kinds={str(k): int(v) for k, v in kinds.items()},
-            guards=_GUARD_TRIGGERS.issubset(triggers),
+            guards=_GUARD_TRIGGERS.issubset(triggers) or _EARLIER_TRIGGERS.issubset(triggers),
+            guards_current=_GUARD_TRIGGERS.issubset(triggers)
+            and "lcsp_events_numbered" not in triggers
+            and append_ok,
         )
     )
 
@@ -542,5 +603,6 @@ def _check_sqlite(path: Path) -> CheckReport:
             dense=False,
             kinds={str(k): int(v) for k, v in kinds.items()},
             guards=None,
+            guards_current=None,
         )
     )

@@ -5,18 +5,32 @@ commit in another order, so a reader pulling ``seq > cursor`` can move its curso
 number whose transaction has not committed yet and never see that event
 (``tests/test_pg_concurrency.py`` shows it happening).
 
-Here a push is one short transaction:
+Here a push is one statement, and so one short transaction that the server commits before
+it answers: a call of the database function ``lcsp_append`` (``APPEND_FUNCTION``; ``lcsp
+ledger init`` makes it the app role's only way to write). As a rule every event of a batch
+is new, so it
 
-1. ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING event_id`` — the new rows, ``seq``
-   still NULL (nobody else can see them before commit anyway);
-2. look up the seqs of the ids that were already there;
-3. last: ``UPDATE lcsp_head SET last_seq = last_seq + n`` and, in the same statement,
-   number the new rows ``last_seq - n + 1 … last_seq`` in batch order; then COMMIT.
+1. advances the head, ``UPDATE lcsp_head SET last_seq = last_seq + n`` — the row lock every
+   appending push queues on;
+2. inserts the n rows numbered ``last_seq - n + 1 … last_seq`` in batch order;
 
-The head row lock is the last lock the transaction takes and is held until commit, so
-pushes that add events commit one after the other in seq order; whoever holds a higher
-seq committed after every lower one was visible. Hence seq is dense and a reader that
-pulls ``seq > cursor ORDER BY seq`` never skips an event.
+in a subtransaction (a PL/pgSQL exception block). If an id is in the ledger already (a retry
+after a lost reply), the insert's unique_violation rolls back head and rows, and the
+function numbers only the ids it does not find (the others keep their seq); should one of
+those be committed meanwhile by another push, it raises a serialization failure and the
+push is retried.
+
+The head row lock is the last lock the transaction takes and is held until commit (the
+insert waits for no one: only the head's holder inserts), so pushes that add events commit
+one after the other in seq order; whoever holds a higher seq committed after every lower one
+was visible. Hence seq is dense and a reader that pulls ``seq > cursor ORDER BY seq`` never
+skips an event. Each event is written once, already numbered, and nothing is updated; no
+round trip to the client lies inside the lock.
+
+A ledger set up by an earlier release has no ``lcsp_append`` until ``lcsp ledger init`` is
+run again; until then a push takes the earlier path (``_INSERT`` unnumbered, then
+``_NUMBER`` them under the head lock, in one explicit transaction), which its guards and
+grants expect.
 """
 
 from __future__ import annotations
@@ -50,6 +64,106 @@ CONNECT_TIMEOUT_S = 5
 _SCHEMA_LOCK_KEY = 0x6C637370  # "lcsp": advisory lock serialising schema creation
 _RETRIES = 8
 
+# The push (module doc). Columns by name (``#variable_conflict use_column``: the OUT
+# parameters share the names event_id and seq). No SECURITY DEFINER here: ``lcsp ledger
+# init`` makes it one, owned by the ledger's owner, with a fixed search_path.
+APPEND_SIGNATURE = (
+    "lcsp_append(text[], text[], bigint[], text[], integer[], text[], text[], text[], text[], "
+    "text[])"
+)
+APPEND_FUNCTION = """
+CREATE OR REPLACE FUNCTION lcsp_append(
+    p_event_id text[], p_replica_id text[], p_origin_seq bigint[], p_kind text[],
+    p_schema_version integer[], p_actor text[], p_role text[], p_unit text[],
+    p_recorded_at text[], p_payload text[]
+) RETURNS TABLE (event_id text, seq bigint)
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+DECLARE
+    len integer := cardinality(p_event_id);
+    fresh bigint[];
+    n integer;
+    top bigint;
+    added integer;
+BEGIN
+    IF len IS NULL
+       OR cardinality(p_replica_id) IS DISTINCT FROM len
+       OR cardinality(p_origin_seq) IS DISTINCT FROM len
+       OR cardinality(p_kind) IS DISTINCT FROM len
+       OR cardinality(p_schema_version) IS DISTINCT FROM len
+       OR cardinality(p_actor) IS DISTINCT FROM len
+       OR cardinality(p_role) IS DISTINCT FROM len
+       OR cardinality(p_unit) IS DISTINCT FROM len
+       OR cardinality(p_recorded_at) IS DISTINCT FROM len
+       OR cardinality(p_payload) IS DISTINCT FROM len
+    THEN
+        RAISE EXCEPTION 'lcsp_append: kolumnerna har olika längd' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF len = 0 THEN
+        RETURN;
+    END IF;
+    -- 1. As a rule every event of a push is new: advance the head (the last lock, held until
+    --    commit) and insert them all numbered in batch order. An id already in the ledger
+    --    (or twice in the batch) is a unique_violation that rolls this block back, head and
+    --    rows, and leaves it to 2.
+    BEGIN
+        UPDATE lcsp_head AS h SET last_seq = h.last_seq + len WHERE h.id = 1
+        RETURNING h.last_seq INTO top;
+        INSERT INTO lcsp_events (seq, event_id, replica_id, origin_seq, kind, schema_version,
+                                 actor, role, unit, recorded_at, payload)
+        SELECT top - len + u.ord, u.event_id, u.replica_id, u.origin_seq, u.kind,
+               u.schema_version, u.actor, u.role, u.unit, u.recorded_at, u.payload::jsonb
+        FROM unnest(p_event_id, p_replica_id, p_origin_seq, p_kind, p_schema_version,
+                    p_actor, p_role, p_unit, p_recorded_at, p_payload) WITH ORDINALITY
+             AS u(event_id, replica_id, origin_seq, kind, schema_version, actor, role,
+                  unit, recorded_at, payload, ord);
+    EXCEPTION WHEN unique_violation THEN
+        top := NULL;
+    END;
+    IF top IS NOT NULL THEN
+        RETURN QUERY
+        SELECT u.id, top - len + u.ord FROM unnest(p_event_id) WITH ORDINALITY AS u(id, ord);
+        RETURN;
+    END IF;
+    -- 2. Some are there already (a retry after a lost reply). The positions of the ids not
+    --    in the ledger yet (first occurrence), in batch order; planned at each call (EXECUTE),
+    --    as a plan cached while the table was small would scan all of it.
+    EXECUTE 'SELECT coalesce(array_agg(f.ord ORDER BY f.ord), ''{}'')
+             FROM (SELECT DISTINCT ON (u.id) u.id, u.ord
+                   FROM unnest($1) WITH ORDINALITY AS u(id, ord)
+                   ORDER BY u.id, u.ord) AS f
+             WHERE NOT EXISTS (SELECT 1 FROM lcsp_events AS e WHERE e.event_id = f.id)'
+        INTO fresh USING p_event_id;
+    n := cardinality(fresh);
+    IF n > 0 THEN
+        UPDATE lcsp_head AS h SET last_seq = h.last_seq + n WHERE h.id = 1
+        RETURNING h.last_seq INTO top;
+        RETURN QUERY
+        INSERT INTO lcsp_events AS e (seq, event_id, replica_id, origin_seq, kind,
+                                      schema_version, actor, role, unit, recorded_at, payload)
+        SELECT top - n + f.k, u.event_id, u.replica_id, u.origin_seq, u.kind,
+               u.schema_version, u.actor, u.role, u.unit, u.recorded_at, u.payload::jsonb
+        FROM unnest(fresh) WITH ORDINALITY AS f(ord, k)
+        JOIN unnest(p_event_id, p_replica_id, p_origin_seq, p_kind, p_schema_version,
+                    p_actor, p_role, p_unit, p_recorded_at, p_payload) WITH ORDINALITY
+             AS u(event_id, replica_id, origin_seq, kind, schema_version, actor, role,
+                  unit, recorded_at, payload, ord)
+          ON u.ord = f.ord
+        ON CONFLICT (event_id) DO NOTHING
+        RETURNING e.event_id, e.seq;
+        GET DIAGNOSTICS added = ROW_COUNT;
+        IF added <> n THEN  -- one went in meanwhile, by a push that held the head before us
+            RAISE EXCEPTION 'lcsp_append: en händelse sparades samtidigt av en annan synkning'
+                USING ERRCODE = 'serialization_failure';
+        END IF;
+    END IF;
+    -- the ids already there: committed before we took the head, so numbered below our range
+    RETURN QUERY EXECUTE
+        'SELECT e.event_id, e.seq FROM lcsp_events AS e
+         WHERE e.event_id = ANY ($1) AND ($2 = 0 OR e.seq <= $3 - $2)'
+        USING p_event_id, n, top;
+END $$"""
+
 _SCHEMA = (
     "CREATE TABLE lcsp_meta (key text PRIMARY KEY, value text NOT NULL)",
     """CREATE TABLE lcsp_events (
@@ -70,10 +184,22 @@ _SCHEMA = (
         last_seq bigint NOT NULL
     )""",
     "INSERT INTO lcsp_head (id, last_seq) VALUES (1, 0)",
+    APPEND_FUNCTION,
 )
 
 _COLUMNS = "event_id, replica_id, origin_seq, kind, schema_version, actor, role, unit, recorded_at, payload"
 
+_APPEND = "SELECT event_id, seq FROM lcsp_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+# lcsp_append is ours to call if we may, and if it may write (run as the owner, as init
+# leaves it, or we may insert the seq ourselves, as the owner of a ledger without init).
+_HAS_APPEND = f"""
+SELECT coalesce(bool_and(has_function_privilege(p.oid, 'EXECUTE')
+                         AND (p.prosecdef OR has_column_privilege('lcsp_events', 'seq', 'INSERT'))),
+                false)
+FROM pg_proc p WHERE p.oid = to_regprocedure('{APPEND_SIGNATURE}')
+"""
+
+# The earlier release's push, for a ledger whose ``lcsp ledger init`` predates lcsp_append.
 # Rows go in sorted by event_id so two pushes that overlap take the unique-index locks in
 # the same order (no deadlock between them).
 _INSERT = f"""
@@ -262,6 +388,17 @@ class PostgresLedger:
 
     # -- the Ledger protocol ------------------------------------------------------------
 
+    _append_on: psycopg.Connection[Any] | None = None  # the connection _append was found on
+    _append = False
+
+    def _appends(self, conn: psycopg.Connection[Any]) -> bool:
+        """Whether this ledger has ``lcsp_append`` for us (looked up once per connection)."""
+        if self._append_on is not conn:
+            row = conn.execute(_HAS_APPEND).fetchone()
+            self._append = bool(row and row[0])
+            self._append_on = conn
+        return self._append
+
     def push(self, events: Sequence[Event]) -> dict[str, int]:
         if not events:
             return {}
@@ -283,21 +420,42 @@ class PostgresLedger:
             [json.dumps(e.payload, ensure_ascii=False, separators=(",", ":")) for e in batch],
         ]
 
-        def work(conn: psycopg.Connection[Any]) -> dict[str, int]:
+        def earlier(cur: psycopg.Cursor[Any]) -> dict[str, int]:
+            """The push of a ledger whose guards predate lcsp_append (module doc)."""
             result: dict[str, int] = {}
-            with conn.transaction(), conn.cursor() as cur:
-                inserted = {r[0] for r in cur.execute(_INSERT, columns).fetchall()}
-                old = [i for i in ids if i not in inserted]
-                if old:
-                    cur.execute(
-                        "SELECT event_id, seq FROM lcsp_events WHERE event_id = ANY(%s::text[])",
-                        (old,),
-                    )
-                    result.update(cur.fetchall())
-                if inserted:
-                    new = [i for i in ids if i in inserted]  # batch order
-                    cur.execute(_NUMBER, {"n": len(new), "ids": new})
-                    result.update(cur.fetchall())
+            inserted = {r[0] for r in cur.execute(_INSERT, columns).fetchall()}
+            old = [i for i in ids if i not in inserted]
+            if old:
+                cur.execute(
+                    "SELECT event_id, seq FROM lcsp_events WHERE event_id = ANY(%s::text[])",
+                    (old,),
+                )
+                result.update(cur.fetchall())
+            if inserted:
+                new = [i for i in ids if i in inserted]  # batch order
+                cur.execute(_NUMBER, {"n": len(new), "ids": new})
+                result.update(cur.fetchall())
+            return result
+
+        def work(conn: psycopg.Connection[Any]) -> dict[str, int]:
+            append = self._appends(conn)
+            try:
+                with conn.cursor() as cur:
+                    if append:
+                        # One statement, its own transaction: the server commits it before
+                        # it answers, so no round trip to this process (which may wait for
+                        # a CPU) lies between taking the head lock and releasing it.
+                        result = dict(cur.execute(_APPEND, columns).fetchall())
+                    else:
+                        with conn.transaction():
+                            result = earlier(cur)
+            except (pg_errors.InsufficientPrivilege, pg_errors.UndefinedFunction):
+                # ``lcsp ledger init`` upgraded (or an older one downgraded) the ledger
+                # while this connection was open: look again, once.
+                self._append_on = None
+                if self._appends(conn) == append:
+                    raise
+                return work(conn)
             return {i: result[i] for i in ids}  # batch order
 
         result = self._run(work)
