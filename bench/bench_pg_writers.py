@@ -11,7 +11,11 @@ the barrier; turning them into rows is inside the clock on both sides.
 
 - ``ledger``: ``PostgresLedger(app_url).push(batch)`` — the code a workstation's sync runs —
   connected as the least-privilege app role that ``lcsp ledger init`` makes, on a ledger
-  with the append-only guards that ``init`` installs.
+  with the append-only guards that ``init`` installs (one ``lcsp_append`` call a push).
+- ``earlier`` (unless ``--no-earlier``): the same push on a ledger set up by the earlier
+  release's ``init`` (``tests/ledger_earlier.py``: a deferred check per inserted row), as
+  its app role; the push takes the earlier path (insert unnumbered, then number), i.e. what
+  the earlier release measured — the before of this release, in the same run.
 - ``raw`` (the anchor): the same rows by the same kind of processes as plain psycopg: one
   multi-row ``INSERT`` (``executemany`` of the ten client columns) per batch, one
   transaction per batch, connected as the owner, into ``raw_events``, a table made
@@ -19,11 +23,12 @@ the barrier; turning them into rows is inside the clock on both sides.
   triggers), ``seq`` left NULL. Its floor: storing the rows durably with the same indexes —
   no de-duplication, no numbering, no ordering of commits, no guards.
 
-Rounds alternate the order (raw, ledger / ledger, raw …) after one warm-up round of each;
-medians of ``--rounds`` (≥ 5). At the end ``lcsp ledger check`` must find the ledger
-dense with the guards on, holding exactly the events pushed.
+Each round runs every kind once, the order rotating from round to round, after one warm-up
+round; medians of ``--rounds`` (≥ 5). At the end ``lcsp ledger check`` must find each
+ledger dense with the guards on, holding exactly the events pushed.
 
     python -m bench.bench_pg_writers [--writers 8] [--batch 50] [--pushes 100] [--rounds 5]
+    python -m bench.bench_pg_writers --no-earlier   # raw and ledger only
     python -m bench.bench_pg_writers --extras      # also single-push figures (SQLite, PG)
 """
 
@@ -49,6 +54,7 @@ from lcsp_tui.ledger.admin import check_ledger, init_ledger  # noqa: E402
 from lcsp_tui.ledger.postgres import PostgresLedger  # noqa: E402
 from lcsp_tui.ledger.sqlite import SqliteLedger  # noqa: E402
 from tests import pg  # noqa: E402
+from tests.ledger_earlier import earlier_ledger  # noqa: E402
 
 GOAL = 0.6  # issue 14: the ledger's appends/s at least 0.6x raw INSERT's
 
@@ -145,7 +151,7 @@ def run_round(kind: str, url: str, args: argparse.Namespace, start: int) -> floa
     ]
     for p in procs:
         p.start()
-    got = [results.get(timeout=600) for _ in procs]
+    got: list[tuple[float, float, int]] = [results.get(timeout=600) for _ in procs]
     for p in procs:
         p.join()
         if p.exitcode != 0:
@@ -160,11 +166,16 @@ def run_round(kind: str, url: str, args: argparse.Namespace, start: int) -> floa
 def bench_writers(server: pg.PgServer, args: argparse.Namespace) -> None:
     url = pg.create_database(server.base_url)
     report = init_ledger(url)
-    app_url = report.app_url  # the generated password (the test server trusts loopback)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE raw_events (LIKE lcsp_events INCLUDING ALL)")
-    urls = {"raw": url, "ledger": app_url}
-    rates: dict[str, list[float]] = {"raw": [], "ledger": []}
+    # app_url: the generated password (the test server trusts loopback anyway)
+    urls = {"raw": url, "ledger": report.app_url}
+    admin = {"ledger": url}
+    if not args.no_earlier:
+        admin["earlier"] = pg.create_database(server.base_url)
+        urls["earlier"] = earlier_ledger(admin["earlier"])
+    kinds = list(urls)
+    rates: dict[str, list[float]] = {k: [] for k in kinds}
     per_round = args.writers * args.pushes * args.batch
     start = 0
     print(
@@ -172,31 +183,42 @@ def bench_writers(server: pg.PgServer, args: argparse.Namespace) -> None:
         f"({per_round:,} events a round), {args.rounds} rounds + 1 warm-up"
     )
     for r in range(args.rounds + 1):
-        order = ("raw", "ledger") if r % 2 == 0 else ("ledger", "raw")
+        order = kinds[r % len(kinds) :] + kinds[: r % len(kinds)]
         line = []
         for kind in order:
-            rate = run_round(kind, urls[kind], args, start)
+            rate = run_round("raw" if kind == "raw" else "ledger", urls[kind], args, start)
             start += args.pushes * args.batch
             if r > 0:
                 rates[kind].append(rate)
             line.append(f"{kind} {rate:,.0f}/s")
         label = "warm-up" if r == 0 else f"round {r}"
         print(f"    {label}: {', '.join(line)}")
-    raw = statistics.median(rates["raw"])
-    led = statistics.median(rates["ledger"])
-    paired = statistics.median(b / a for a, b in zip(rates["raw"], rates["ledger"], strict=True))
-    verdict = "met" if led / raw >= GOAL else "NOT MET"
-    print(f"  raw INSERT (anchor):        median {raw:,.0f} appends/s")
-    print(f"  ledger push, app role:      median {led:,.0f} appends/s")
+    med = {k: statistics.median(v) for k, v in rates.items()}
+
+    def paired(k: str) -> float:
+        return statistics.median(b / a for a, b in zip(rates["raw"], rates[k], strict=True))
+
+    print(f"  raw INSERT (anchor):              median {med['raw']:,.0f} appends/s")
+    print(f"  ledger push, app role:            median {med['ledger']:,.0f} appends/s")
+    if "earlier" in med:
+        print(f"  same, earlier release's ledger:   median {med['earlier']:,.0f} appends/s")
+    verdict = "met" if med["ledger"] / med["raw"] >= GOAL else "NOT MET"
     print(
-        f"  ratio ledger / raw: {led / raw:.2f}× (median of per-round ratios {paired:.2f}×) "
-        f"— goal ≥ {GOAL}×: {verdict}"
+        f"  ratio ledger / raw: {med['ledger'] / med['raw']:.2f}× (median of per-round ratios "
+        f"{paired('ledger'):.2f}×) — goal ≥ {GOAL}×: {verdict}"
     )
-    check = check_ledger(url)
+    if "earlier" in med:
+        print(
+            f"  ratio earlier / raw: {med['earlier'] / med['raw']:.2f}× (per-round "
+            f"{paired('earlier'):.2f}×); ledger / earlier: {med['ledger'] / med['earlier']:.2f}×"
+        )
     expected = (args.rounds + 1) * per_round
-    assert check.ok and check.guards and check.events == expected, check
-    print(f"  ledger check: {check.events:,} events, dense, guards on")
-    pg.drop_database(server.base_url, url)
+    for kind, admin_url in admin.items():
+        check = check_ledger(admin_url)
+        assert check.dense and check.guards and check.events == expected, check
+        assert check.guards_current == (kind == "ledger"), check
+        print(f"  ledger check ({kind}): {check.events:,} events, dense, guards on")
+        pg.drop_database(server.base_url, admin_url)
 
 
 def bench_single_push(led: SqliteLedger | PostgresLedger, n: int) -> None:
@@ -232,6 +254,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--fsync-off", action="store_true", help="the tests' fast settings")
     parser.add_argument("--extras", action="store_true", help="also single-push figures")
+    parser.add_argument(
+        "--no-earlier", action="store_true", help="no ledger of the earlier release"
+    )
     args = parser.parse_args()
     if args.rounds < 5:
         parser.error("--rounds: at least 5 (the figures are medians)")
