@@ -15,11 +15,12 @@ that is to own the ledger (not the app). It
 What the app role is granted — exactly what a push and a pull execute:
 
 - a push (``PostgresLedger.push``) is one call of ``lcsp_append(…)``: EXECUTE on that
-  function only. It is SECURITY DEFINER, owned by the ledger's owner, with a fixed
-  search_path: it finds the batch's new ids, advances the head by their number and inserts
-  them already numbered, in one transaction (``lcsp_tui.ledger.postgres``). The numbering is
-  the function's, never the client's: the app role has no INSERT, UPDATE or DELETE on any
-  table, so it cannot choose a seq, change an event or move the head;
+  function only. It is SECURITY DEFINER, owned by the tables' owner (keep that a plain
+  role, as the README's setup does), with a fixed search_path: it advances the head and
+  inserts the batch already numbered — only the ids not there yet, when some are — in one
+  transaction (``lcsp_tui.ledger.postgres``). The numbering is the function's, never the
+  client's: the app role has no INSERT, UPDATE or DELETE on any table, so it cannot choose
+  a seq, change an event or move the head;
 - a pull and the identity check: SELECT on the three tables.
 
 No DELETE, no TRUNCATE, no UPDATE, no CREATE anywhere, not the owner.
@@ -27,9 +28,9 @@ No DELETE, no TRUNCATE, no UPDATE, no CREATE anywhere, not the owner.
 The guards (PL/pgSQL triggers, owned by the ledger's owner) hold for the owner too, short of
 disabling them on purpose:
 
-- ``lcsp_events``: BEFORE UPDATE refuses anything but numbering an unnumbered row; BEFORE
-  DELETE and BEFORE TRUNCATE refuse (SQLSTATE 42501, a permission error). A push updates
-  nothing, so these cost it nothing;
+- ``lcsp_events``: BEFORE UPDATE refuses anything but numbering an unnumbered row (the next
+  guard lets none in); BEFORE DELETE and BEFORE TRUNCATE refuse (SQLSTATE 42501, a
+  permission error). A push updates nothing, so these cost it nothing;
 - after each INSERT statement, once per statement (a transition table, not a trigger per
   row): every new row has a seq, and none above the head;
 - deferred to commit, once per push: every advance of the head is filled exactly
@@ -37,8 +38,8 @@ disabling them on purpose:
   dense whoever writes.
 
 Upgrading: a ledger set up by an earlier release (its app role INSERTs unnumbered rows and
-UPDATEs their seq, checked by a deferred trigger per row — two thirds of the write
-throughput) keeps working as it is: a push finds no ``lcsp_append`` and takes the earlier
+UPDATEs their seq, checked by a deferred trigger per row: half the write throughput of
+this release's, ``BENCHMARKS.md``) keeps working as it is: a push finds no ``lcsp_append`` and takes the earlier
 path. ``lcsp ledger check`` reports its guards as from an earlier release and says to run
 ``lcsp ledger init``, which upgrades them in place in one transaction (the per-row trigger
 dropped, the statement trigger and ``lcsp_append`` created, the app role's INSERT and UPDATE
@@ -47,7 +48,8 @@ denied, its work stays in its outbox): upgrade the workstations first, then run 
 
 ``check_ledger`` reads a ledger (PostgreSQL or a SQLite file) and reports what an operator
 needs: reachable, ledger id, schema version, head, whether seq is dense, events per kind,
-and whether the guards are installed.
+whether the guards are installed (``guards``) and whether they are this release's, with
+``lcsp_append`` as init leaves it (``guards_current``; if not, a problem: run init).
 """
 
 from __future__ import annotations
