@@ -59,7 +59,7 @@ from lcsp_tui.config import settings_from  # noqa: E402
 from lcsp_tui.domain import models as m  # noqa: E402
 from lcsp_tui.store.store import LocalStore  # noqa: E402
 from lcsp_tui.workstation import Workstation  # noqa: E402
-from screens.worklist import ROW_CAP  # noqa: E402
+from screens.worklist import FIRST_ROWS  # noqa: E402
 
 NOW = "2025-10-01T09:00"  # the moment of (b), (c) and (e)
 TICKED_AT = "2025-10-01T08:00"  # recorded_at of the simulated ticks
@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     pushes = [w[0] for w in warm]
     print(
         f"    {b_role} @ {b_unit}: {r['rows']:,} rows in the worklist, {r['table_rows']} in the "
-        f"table (ROW_CAP {ROW_CAP}); app start in run_test → painted (once) "
+        f"table at the first paint (the first {FIRST_ROWS}, the rest follow); app start in run_test → painted (once) "
         f"{cast(float, r['cold']):.3f} s"
     )
     each = ", ".join(f"{t * 1000:.0f}" for t in pushes)
