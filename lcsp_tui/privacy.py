@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from lcsp_tui.domain import Refusal
 from lcsp_tui.domain.lookup import REFUSAL
 from lcsp_tui.domain.personnummer import looks_like_personnummer, personnummer_spans
-from lcsp_tui.domain.rules import Refusal
 
 PRIVATE_UMASK = 0o077
 HIDDEN = "[dolt personnummer]"

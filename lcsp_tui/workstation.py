@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from lcsp_tui.config import Settings, parse_today
-from lcsp_tui.domain import LazyRegion, rules
+from lcsp_tui.domain import LazyRegion, Refusal
 from lcsp_tui.domain.roles import ROLES, UNIT_TYPE_NAMES, UNIT_TYPES_OF_ROLE
 from lcsp_tui.domain.when import day_text
 from lcsp_tui.paths import absolute, check_home, remembered_ledger
@@ -51,7 +51,7 @@ def home_lock(home: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-class UsageError(rules.Refusal):
+class UsageError(Refusal):
     """Bad usage or a refused action: exit 2, one line."""
 
 
@@ -281,6 +281,7 @@ class Workstation:
         value: str | None = None,
     ) -> m.Event:
         from lcsp_tui.domain import models as m
+        from lcsp_tui.domain import rules
 
         role, unit = self.require_role()
         item = self.region.checklists.by_id.get(item_id)

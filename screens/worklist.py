@@ -15,9 +15,8 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from lcsp_tui.domain import fold_text
+from lcsp_tui.domain import FLAG_TEXT, fold_text
 from lcsp_tui.domain.roles import ROLES
-from lcsp_tui.domain.rules import FLAG_TEXT
 from lcsp_tui.domain.when import day_text
 from lcsp_tui.domain.words import num, plural
 from lcsp_tui.rows import WorkRow

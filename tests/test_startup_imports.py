@@ -29,7 +29,6 @@ WORKLIST = ["--role", SOMATIK, "--unit", AVD11, "worklist", "--json"]
 # imports the event models, the fold and the read model (and so the rules) at its top;
 # privacy.py, ledger/base.py and the read model's keys (readmodel.py) pull in the rules and
 # pydantic. See BENCHMARKS.md, "Start-up (issue 14)". strict: passing means the marker goes.
-BLOCKED = "store.py, readmodel.py, privacy.py and ledger/base.py still import the rules/pydantic"
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +95,6 @@ def test_reading_a_worklist_loads_no_region_data(home: Path) -> None:
         ws.close()
 
 
-@pytest.mark.xfail(strict=True, reason=BLOCKED)
 def test_worklist_json_imports_neither_pydantic_nor_the_rules(home: Path) -> None:
     mods, _ = imported(home, WORKLIST)
     assert not under(

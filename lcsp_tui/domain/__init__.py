@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 
 _LOADING = threading.Lock()
 
+FLAG_TEXT = "kan behöva flyttas till Lifecare SP"  # the seed's words for a moved date
+
+
+class Refusal(Exception):
+    """An action the rules refuse; the message is one Swedish line for the user."""
+
 
 def fold_text(text: str) -> str:
     """Case-folded, whitespace-normalised text (keeps accents: Ånge is not Ange). Here, not

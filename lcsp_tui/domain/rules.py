@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from lcsp_tui.domain import FLAG_TEXT as FLAG_TEXT  # re-exported
+from lcsp_tui.domain import Refusal as Refusal
 from lcsp_tui.domain.models import (
     Admission,
     AdmissionStatus,
@@ -397,8 +399,6 @@ def summarize(facts: Sequence[ItemFacts], owing: Sequence[str]) -> ListSummary:
 
 # ------------------------------------------------------------------ status words
 
-FLAG_TEXT = "kan behöva flyttas till Lifecare SP"  # the seed's words for a moved date
-
 
 def admission_status(ctx: SubjectContext, region: RegionData) -> str:
     """Where an admission stands in the cutover, in the words the support desk reads."""
@@ -444,10 +444,6 @@ def sip_status(ctx: SubjectContext, region: RegionData) -> str:
 
 
 # ------------------------------------------------------------------ refusals
-
-
-class Refusal(Exception):
-    """An action the rules refuse; the message is one Swedish line for the user."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from lcsp_tui.domain.models import Event
+if TYPE_CHECKING:
+    from lcsp_tui.domain.models import Event
 
 LEDGER_SCHEMA_VERSION = 1
 

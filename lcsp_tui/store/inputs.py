@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lcsp_tui.domain import models as m
@@ -26,8 +26,10 @@ from lcsp_tui.domain.models import (
     SipDecision,
 )
 from lcsp_tui.domain.regiondata import RegionData
+from lcsp_tui.store.keys import CHUNK as CHUNK  # re-exported
+from lcsp_tui.store.keys import chunks as chunks
+from lcsp_tui.store.keys import rows as rows
 
-CHUNK = 500  # ids per "IN (…)", well under SQLite's variable limit
 PRE_REGISTERED = "s1.personnummersokning"  # step 1's first item: the patient is in LCSP
 
 
@@ -86,21 +88,6 @@ class Pending:
                     )
                 )
         return out
-
-
-def chunks(ids: Sequence[str]) -> Iterator[list[str]]:
-    for i in range(0, len(ids), CHUNK):
-        yield list(ids[i : i + CHUNK])
-
-
-def rows(conn: sqlite3.Connection, sql: str, ids: Sequence[str]) -> list[sqlite3.Row]:
-    """``sql`` has one ``{marks}`` for an IN list; run it in chunks of ``ids``."""
-    cur = conn.cursor()
-    cur.row_factory = sqlite3.Row
-    out: list[sqlite3.Row] = []
-    for chunk in chunks(ids):
-        out += cur.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
-    return out
 
 
 def _date(v: object) -> dt.date | None:

@@ -30,7 +30,6 @@ Bump ``READ_MODEL_VERSION``: every home rebuilds its read model when it next ope
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -40,42 +39,16 @@ from typing import cast
 from lcsp_tui.domain import models as m
 from lcsp_tui.domain import rules
 from lcsp_tui.domain.regiondata import RegionData
-from lcsp_tui.domain.roles import ROLES
 from lcsp_tui.rows import subject_title
 from lcsp_tui.store.fold import HELP_KINDS, fold_help, staged_any, staged_ids
 from lcsp_tui.store.inputs import Inputs, Pending, Tick, chunks, rows
-
-READ_MODEL_VERSION = 5  # bump when a rule or an rm_* table changes: homes rebuild on open
-ROLE_BITS = {r: 1 << k for k, r in enumerate(ROLES)}
-NO_UNIT = ""  # rm_list.unit of a subject held at no unit
-
-
-_INSTANTS: dict[dt.datetime, str] = {}
-
-
-def instant(t: dt.datetime | None) -> str:
-    """How instants are stored and compared: ISO text to the second ('' = never)."""
-    if t is None:
-        return ""
-    text = _INSTANTS.get(t)  # a region has few distinct instants; formatting them is not free
-    if text is None:
-        if len(_INSTANTS) >= 50_000:
-            _INSTANTS.clear()
-        text = _INSTANTS[t] = t.isoformat(timespec="seconds")
-    return text
-
-
-def reached(column: str) -> str:
-    """SQL: the instant in ``column`` has come at ``:now`` (never for '')."""
-    return f"({column} <> '' AND {column} <= :now)"
-
-
-# An item row (alias i) that counts: it applies, and a role holding its subject ticks it.
-COUNTED = "i.applies = 1 AND i.roles <> 0"
-# Per unit and subject (alias l): the bits of the roles whose list at the unit holds it; an
-# item is on the unit's lists when (i.roles & l.rb) <> 0 (a shared item once per unit).
-UNIT_ROLES = "SELECT unit, subject, sum(role_bit) AS rb FROM rm_list {where} GROUP BY unit, subject"
-
+from lcsp_tui.store.keys import COUNTED as COUNTED
+from lcsp_tui.store.keys import NO_UNIT as NO_UNIT
+from lcsp_tui.store.keys import READ_MODEL_VERSION as READ_MODEL_VERSION
+from lcsp_tui.store.keys import ROLE_BITS as ROLE_BITS
+from lcsp_tui.store.keys import UNIT_ROLES as UNIT_ROLES
+from lcsp_tui.store.keys import instant as instant
+from lcsp_tui.store.keys import reached as reached
 
 # ------------------------------------------------------------------ what an event touches
 

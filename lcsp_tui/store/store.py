@@ -18,17 +18,11 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lcsp_tui.domain.models import Event
-from lcsp_tui.domain.regiondata import RegionData, load_region
 from lcsp_tui.errors import reason_text
-from lcsp_tui.ledger.pulled import PulledEvent
-from lcsp_tui.store import fold, readmodel
-from lcsp_tui.store.fold import payload_json
+from lcsp_tui.store.keys import READ_MODEL_VERSION
 from lcsp_tui.store.queries import Queries
-from lcsp_tui.store.queries.records import known_lookup
-from lcsp_tui.store.readmodel import Touched
 from lcsp_tui.store.schema import (
     DOMAIN_TABLES,
     INDEXES,
@@ -38,6 +32,12 @@ from lcsp_tui.store.schema import (
     STORE_SCHEMA_VERSION,
     UPGRADE_FROM_2,
 )
+
+if TYPE_CHECKING:
+    from lcsp_tui.domain.models import Event
+    from lcsp_tui.domain.regiondata import RegionData
+    from lcsp_tui.ledger.pulled import PulledEvent
+    from lcsp_tui.store.readmodel import Touched
 
 
 class StoreError(Exception):
@@ -85,7 +85,11 @@ def _crash_point(name: str) -> None:
 class LocalStore:
     def __init__(self, path: Path, region: RegionData | None = None) -> None:
         self.path = path
-        self.region = region or load_region()
+        if region is None:
+            from lcsp_tui.domain.regiondata import load_region
+
+            region = load_region()
+        self.region = region
         new = not path.exists()
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -118,7 +122,7 @@ class LocalStore:
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
                 [
                     ("schema_version", str(STORE_SCHEMA_VERSION)),
-                    ("read_model", str(readmodel.READ_MODEL_VERSION)),
+                    ("read_model", str(READ_MODEL_VERSION)),
                     ("replica_id", str(uuid.uuid4())),
                     ("cursor", "0"),
                     ("origin_seq", "0"),
@@ -147,19 +151,21 @@ class LocalStore:
                     c.execute(ddl)
                 self._set_meta("schema_version", str(STORE_SCHEMA_VERSION))
                 self._rebuild(c)
-        elif self.get_meta("read_model") != str(readmodel.READ_MODEL_VERSION):
+        elif self.get_meta("read_model") != str(READ_MODEL_VERSION):
             with self.transaction() as c:
                 self._rebuild(c)
 
     def _rebuild(self, c: sqlite3.Connection) -> None:
         """The read model made anew: its tables as this release defines them (they are
         derived, so nothing is lost), then every row from the confirmed state and outbox."""
+        from lcsp_tui.store import readmodel
+
         for table in READ_TABLES:
             c.execute(f"DROP TABLE IF EXISTS {table}")
         for ddl in (*READ_TABLES.values(), *READ_INDEXES):
             c.execute(ddl)
         readmodel.rebuild(c, self.region)
-        self._set_meta("read_model", str(readmodel.READ_MODEL_VERSION))
+        self._set_meta("read_model", str(READ_MODEL_VERSION))
 
     def queries(self) -> Queries:
         """Every read of the store: the read model, records, the audit trail."""
@@ -167,6 +173,8 @@ class LocalStore:
 
     def known(self) -> Callable[[str, str], dict[str, object] | None]:
         """The importer's view of confirmed records: ``(kind, id) -> payload``."""
+        from lcsp_tui.store.queries.records import known_lookup
+
         return known_lookup(self._conn)
 
     @contextmanager
@@ -222,6 +230,10 @@ class LocalStore:
         recorded_at: str,
     ) -> Event:
         """Append a local event to the outbox (one transaction); it syncs later."""
+        from lcsp_tui.domain.models import Event
+        from lcsp_tui.store import readmodel
+        from lcsp_tui.store.fold import payload_json
+
         with self.transaction() as c:
             origin = int(self.get_meta("origin_seq") or 0) + 1
             self._set_meta("origin_seq", str(origin))
@@ -244,6 +256,8 @@ class LocalStore:
         return ev
 
     def outbox(self, limit: int | None = None) -> list[Event]:
+        from lcsp_tui.domain.models import Event
+
         sql = (
             "SELECT event_id, origin_seq, kind, actor, role, unit, recorded_at, payload "
             "FROM outbox ORDER BY origin_seq"
@@ -288,6 +302,9 @@ class LocalStore:
         last batch (which takes ``deferred`` along). A pull that never gets there leaves the
         mark, and ``catch_up`` rebuilds the read model before the next one.
         """
+        from lcsp_tui.ledger.pulled import PulledEvent
+        from lcsp_tui.store import fold, readmodel
+
         if not events:
             return self.cursor
         rows = [e if isinstance(e, PulledEvent) else PulledEvent.of(e) for e in events]
@@ -330,6 +347,8 @@ class LocalStore:
     def catch_up(self, deferred: Touched | None = None) -> None:
         """Bring a read model left behind up to date: the subjects ``deferred`` names when
         this process knows them, else (a pull cut off by a crash) all of it, rebuilt."""
+        from lcsp_tui.store import readmodel
+
         if deferred is not None and deferred:
             with self.transaction() as c:
                 readmodel.refresh(c, self.region, deferred)

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, NamedTuple
 
 from lcsp_tui.rows import DrillRow, Selector
-from lcsp_tui.store.readmodel import COUNTED, ROLE_BITS, UNIT_ROLES, instant, reached
+from lcsp_tui.store.keys import COUNTED, ROLE_BITS, UNIT_ROLES, instant, reached
 
 if TYPE_CHECKING:  # the region's data is loaded only when a query needs it
     from lcsp_tui.domain.regiondata import RegionData

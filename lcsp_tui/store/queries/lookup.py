@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from lcsp_tui.store.inputs import rows as _rows
+from lcsp_tui.store.keys import rows as _rows
 
 _UNIT_FIELDS = (
     "housing_unit",

@@ -22,8 +22,8 @@ from lcsp_tui.rows import (
     UnitRow,
     WorkRow,
 )
-from lcsp_tui.store.inputs import rows as _rows
-from lcsp_tui.store.readmodel import NO_UNIT, ROLE_BITS, instant, reached
+from lcsp_tui.store.keys import NO_UNIT, ROLE_BITS, instant, reached
+from lcsp_tui.store.keys import rows as _rows
 
 if TYPE_CHECKING:  # the region's data is loaded only when a query needs it
     from lcsp_tui.domain.regiondata import RegionData
