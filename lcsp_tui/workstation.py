@@ -384,11 +384,19 @@ class Workstation:
             raise UsageError(f"{sip_id} är ingen pågående SIP på enheten {unit}")
         return self._record(m.SIP_DECIDED, {"sip_id": sip_id, "decision": decision.value})
 
-    def audit_read(self, subject: str | None, what: str, outcome: str = "ok") -> m.Event:
-        """Every read of a patient's data is an audit event in the ledger."""
-        from lcsp_tui.domain import models as m
-
-        return self._record(m.AUDIT_READ, {"subject": subject, "what": what, "outcome": outcome})
+    def audit_read(self, subject: str | None, what: str, outcome: str = "ok") -> str:
+        """Every read of a patient's data is an audit event in the ledger: committed to the
+        outbox (durable) before this returns, so before the caller shows what was read. One
+        prepared insert and one commit; no ``Event`` model is built. Returns its event id."""
+        return self.store.record(
+            "audit.read",  # models.AUDIT_READ, without importing the models
+            {"subject": subject, "what": what, "outcome": outcome},
+            actor=self.user,
+            role=self.role or "",
+            unit=self.unit or "",
+            recorded_at=self.settings.now().isoformat(timespec="minutes"),
+            event=False,
+        )
 
     # ------------------------------------------------------------ import and demo
 

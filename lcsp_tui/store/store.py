@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from lcsp_tui.errors import reason_text
 from lcsp_tui.store.keys import READ_MODEL_VERSION
@@ -219,6 +219,7 @@ class LocalStore:
 
     # ------------------------------------------------------------ outbox
 
+    @overload
     def record(
         self,
         kind: str,
@@ -228,32 +229,79 @@ class LocalStore:
         role: str,
         unit: str,
         recorded_at: str,
-    ) -> Event:
-        """Append a local event to the outbox (one transaction); it syncs later."""
-        from lcsp_tui.domain.models import Event
-        from lcsp_tui.store import readmodel
-        from lcsp_tui.store.fold import payload_json
+        event: Literal[True] = True,
+    ) -> Event: ...
 
+    @overload
+    def record(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        actor: str,
+        role: str,
+        unit: str,
+        recorded_at: str,
+        event: Literal[False],
+    ) -> str: ...
+
+    def record(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        actor: str,
+        role: str,
+        unit: str,
+        recorded_at: str,
+        event: bool = True,
+    ) -> Event | str:
+        """Append a local event to the outbox, durably, before returning; it syncs later.
+
+        One ``BEGIN IMMEDIATE`` … ``COMMIT`` (WAL with ``synchronous=FULL``: the commit's one
+        fsync of the WAL) that numbers the event (one upsert of the ``origin_seq`` meta row,
+        its new value returned), inserts it, and brings the read model up to date for what
+        it touches. An ``audit.read`` touches nothing there, so an audited read is two
+        prepared statements and the commit: no read model, and with ``event=False`` no
+        ``Event`` model either (the event id is returned; pydantic is not imported).
+        """
+        event_id = str(uuid.uuid4())
+        # byte for byte ``fold.payload_json`` (tests/test_lookup_audit.py holds them equal)
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        touches = kind != "audit.read"  # models.AUDIT_READ: touches no read model row
+        ev: Event | None = None
         with self.transaction() as c:
-            origin = int(self.get_meta("origin_seq") or 0) + 1
-            self._set_meta("origin_seq", str(origin))
-            ev = Event(
-                replica_id=self.replica_id,
-                origin_seq=origin,
-                kind=kind,
-                actor=actor,
-                role=role,
-                unit=unit,
-                recorded_at=recorded_at,
-                payload=payload,
-            )
+            ((origin,),) = c.execute(
+                "INSERT INTO meta (key, value) VALUES ('origin_seq', 1) ON CONFLICT(key) "
+                "DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value"
+            ).fetchall()
+            origin = int(origin)
             c.execute(
                 "INSERT INTO outbox (origin_seq, event_id, kind, actor, role, unit, "
                 "recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (origin, ev.event_id, kind, actor, role, unit, recorded_at, payload_json(payload)),
+                (origin, event_id, kind, actor, role, unit, recorded_at, body),
             )
-            readmodel.refresh(c, self.region, readmodel.touched_by([ev]))
-        return ev
+            if touches or event:
+                from lcsp_tui.domain.models import Event
+
+                ev = Event(
+                    event_id=event_id,
+                    replica_id=self.replica_id,
+                    origin_seq=origin,
+                    kind=kind,
+                    actor=actor,
+                    role=role,
+                    unit=unit,
+                    recorded_at=recorded_at,
+                    payload=payload,
+                )
+            if touches and ev is not None:
+                from lcsp_tui.store import readmodel
+
+                readmodel.refresh(c, self.region, readmodel.touched_by([ev]))
+            _crash_point("before_record_commit")
+        _crash_point("after_record_commit")
+        return ev if event and ev is not None else event_id
 
     def outbox(self, limit: int | None = None) -> list[Event]:
         from lcsp_tui.domain.models import Event
