@@ -178,8 +178,15 @@ class LcspApp(App[int]):
         self.set_interval(CLOCK_TICK, self._tick)
         if self._needs_setup():
             self.choose(ask_role=False, ask_unit=False, first=True)
+            self.call_after_refresh(self._first_paint_done)
         else:
-            self.push_screen(self._main_screen()())
+            # Pushed once the app's start-up is over (issue 14): a screen laid out while
+            # Textual still batches the start-up is rendered and the frame thrown away,
+            # then rendered again.
+            self.call_later(self._show_first)
+
+    def _show_first(self) -> None:
+        self.push_screen(self._main_screen()())
         # Nothing competes with the first paint (issue 14): the first sync's worker waits
         # for it, and the header's timeline lines (the region's data, validated with
         # pydantic) follow right after it.
