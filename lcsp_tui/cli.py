@@ -75,8 +75,43 @@ def usage_error_text(message: str) -> str:
     return f"felaktig användning: {message}"
 
 
+def _columns() -> int:
+    """``shutil.get_terminal_size().columns`` without importing shutil (and with it zlib,
+    bz2 and lzma): argparse asks for it each time it makes a formatter, which it does for
+    every option it is given, help or not (issue 14)."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    try:
+        lines = int(os.environ["LINES"])
+    except (KeyError, ValueError):
+        lines = 0
+    if columns <= 0 or lines <= 0:
+        try:
+            size = os.get_terminal_size(sys.__stdout__.fileno())  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            size = os.terminal_size((80, 24))
+        if columns <= 0:
+            columns = size.columns or 80
+    return columns
+
+
 class _Formatter(argparse.HelpFormatter):
     """argparse's help in Swedish: ``användning:``."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:  # as argparse computes it
+            width = _columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
 
     def add_usage(
         self,
@@ -496,7 +531,7 @@ def cmd_worklist(args: argparse.Namespace) -> int:
     if args.json:  # plain rows of the read model: nothing more to import (issue 14)
         _json([r.as_json() for r in rows])
         return EXIT_OK
-    from lcsp_tui.domain.rules import FLAG_TEXT
+    from lcsp_tui.domain import FLAG_TEXT
     from lcsp_tui.domain.when import day_text
     from lcsp_tui.rows import KIND_TEXT
     from lcsp_tui.stats.text import text_table

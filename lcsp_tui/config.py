@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
 import re
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ENVIRONMENTS = ("utbildning", "acceptanstest", "produktion")
@@ -48,17 +46,48 @@ def parse_today(text: str) -> dt.datetime:
     raise ConfigError(f"--today: ange ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTHH:MM (fick {text!r})")
 
 
-@dataclass
 class Settings:
-    home: Path
-    ledger: str | None  # None: the home's remembered ledger, else the default SQLite file
-    user: str
-    role: str | None
-    unit: str | None
-    today: dt.datetime | None  # None: the real clock
-    env: str | None  # None: the home's environment (utbildning for a new home)
-    # The real moment the process started: a simulated clock runs on from ``today``.
-    started: float = field(default_factory=lambda: time.monotonic(), compare=False, repr=False)
+    """What the global options say (a plain class, not a dataclass: ``dataclasses`` costs a
+    command's start-up, issue 14). Compared by everything but ``started``."""
+
+    __slots__ = ("env", "home", "ledger", "role", "started", "today", "unit", "user")
+
+    def __init__(
+        self,
+        home: Path,
+        ledger: str | None,  # None: the home's remembered ledger, else the default SQLite file
+        user: str,
+        role: str | None,
+        unit: str | None,
+        today: dt.datetime | None,  # None: the real clock
+        env: str | None,  # None: the home's environment (utbildning for a new home)
+        started: float | None = None,
+    ) -> None:
+        self.home = home
+        self.ledger = ledger
+        self.user = user
+        self.role = role
+        self.unit = unit
+        self.today = today
+        self.env = env
+        # The real moment the process started: a simulated clock runs on from ``today``.
+        self.started = time.monotonic() if started is None else started
+
+    def _compared(self) -> tuple[object, ...]:
+        return (self.home, self.ledger, self.user, self.role, self.unit, self.today, self.env)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Settings):
+            return self._compared() == other._compared()
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it was
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings(home={self.home!r}, ledger={self.ledger!r}, user={self.user!r}, "
+            f"role={self.role!r}, unit={self.unit!r}, today={self.today!r}, env={self.env!r})"
+        )
 
     @property
     def simulated(self) -> bool:
@@ -85,6 +114,17 @@ def _opt(value: str | None, env: str) -> str | None:
         return value
     v = os.environ.get(env)
     return v if v else None
+
+
+def _login_name() -> str:
+    """``getpass.getuser()`` without importing getpass (and with it termios): the login
+    name from the environment, else the password database."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if user := os.environ.get(name):
+            return user
+    import pwd
+
+    return pwd.getpwuid(os.getuid())[0]
 
 
 def settings_from(
@@ -120,7 +160,7 @@ def settings_from(
         raise ConfigError(f"okänd miljö {env_s!r}; välj en av: {', '.join(ENVIRONMENTS)}")
     today_s = _opt(today, "LCSP_TODAY")
     try:
-        login = getpass.getuser()
+        login = _login_name()
     except Exception:  # no login name in some containers
         login = "okand"
     user_s = _opt(user, "LCSP_USER") or login

@@ -195,7 +195,7 @@ class Workstation:
         """A role works only at a unit of its kind (a hälsocentral, not a ward, for
         primärvården); refused with exit 2. A unit the store does not know yet passes."""
         types = UNIT_TYPES_OF_ROLE.get(role)
-        found = next((u for u in self.q.units() if u.unit_id == unit), None)
+        found = self.q.unit(unit) if types is not None else None
         if types is None or found is None or found.type in types:
             return
         kinds = " eller ".join(UNIT_TYPE_NAMES.get(t, t) for t in types)
@@ -327,7 +327,7 @@ class Workstation:
             if value is None:
                 raise UsageError(f"{item.id}: patienten har ingen {kind} – ange den med --value")
             return value
-        unit = next((u for u in self.q.units() if u.unit_id == value), None)
+        unit = self.q.unit(value)
         if unit is None or unit.type != item.value:
             raise UsageError(f"--value: {value} är ingen {kind}")
         return value

@@ -6,12 +6,13 @@ is loaded only when something reads it, through ``LazyRegion``.
 
 from __future__ import annotations
 
-import threading
+import _thread  # threading's lock without threading's import (issue 14)
 import unicodedata
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from lcsp_tui.domain.regiondata import (
         Checklists,
         Municipalities,
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
         Timeline,
     )
 
-_LOADING = threading.Lock()
+_LOADING = _thread.allocate_lock()
 
 FLAG_TEXT = "kan behöva flyttas till Lifecare SP"  # the seed's words for a moved date
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 _TWELVE = re.compile(r"^(\d{8})-?(\d{4})$")
 _TEN = re.compile(r"^(\d{6})([-+])(\d{4})$")
@@ -33,11 +32,32 @@ class PersonnummerError(ValueError):
     """The text is not a valid personnummer or samordningsnummer."""
 
 
-@dataclass(frozen=True, slots=True)
 class Personnummer:
-    """A validated identity number, normalised to 12 digits."""
+    """A validated identity number, normalised to 12 digits. Immutable, compared and hashed
+    by its digits (a plain class: ``dataclasses`` costs a command's start-up, issue 14)."""
 
+    __slots__ = ("digits",)
     digits: str  # YYYYMMDDNNNC
+
+    def __init__(self, digits: str) -> None:
+        object.__setattr__(self, "digits", digits)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Personnummer is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Personnummer is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Personnummer):
+            return self.digits == other.digits
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.digits,))
+
+    def __repr__(self) -> str:
+        return f"Personnummer(digits={self.digits!r})"
 
     @property
     def is_samordningsnummer(self) -> bool:

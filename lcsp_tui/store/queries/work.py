@@ -219,6 +219,13 @@ class WorkQueries:
         row = self._conn.execute("SELECT 1 FROM units WHERE unit_id = ?", (unit_id,)).fetchone()
         return row is not None
 
+    def unit(self, unit_id: str) -> UnitRow | None:
+        """One unit by its id; None when the store does not know it."""
+        row = self._conn.execute(
+            "SELECT unit_id, name, type, municipality FROM units WHERE unit_id = ?", (unit_id,)
+        ).fetchone()
+        return None if row is None else UnitRow(*row)
+
     def has_units(self) -> bool:
         return self._conn.execute("SELECT 1 FROM units LIMIT 1").fetchone() is not None
 
