@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lcsp_tui.domain import FLAG_TEXT as FLAG_TEXT  # re-exported
 from lcsp_tui.domain import Refusal as Refusal
@@ -217,22 +218,35 @@ def item_window(item: ChecklistItem, timeline: Timeline) -> Phase | None:
         return None
 
 
-def item_facts(item: ChecklistItem, ctx: SubjectContext, region: RegionData) -> ItemFacts:
+class _Unset:
+    pass
+
+
+UNSET = _Unset()
+
+
+def item_facts(
+    item: ChecklistItem,
+    ctx: SubjectContext,
+    region: RegionData,
+    flagged_at: dt.datetime | None | _Unset = UNSET,
+) -> ItemFacts:
+    """``flagged_at``: ``flagged_at_of(ctx, region)`` when the caller has it (a checklist
+    asks once per subject, not once per item)."""
     conds = region.checklists.conditions
     failed = next((c for c in item.applies if not condition_holds(c, ctx)), None)
     done = bool(ctx.done.get(item.id, False))
     waiting = (
         None if done else next((w for w in item.waits_for if not ctx.done.get(w, False)), None)
     )
-    other = waiting is not None and not set(region.checklists.by_id[waiting].roles) & set(
-        item.roles
-    )
-    window = item_window(item, region.timeline)
-    opens, due = (window.opens, window.due) if window else (None, None)
-    flagged_at = flagged_at_of(ctx, region)
+    fixed = _fixed(item, region)
+    other = waiting is not None and waiting not in fixed.shares_roles
+    opens, due = fixed.opens, fixed.due
+    if isinstance(flagged_at, _Unset):
+        flagged_at = flagged_at_of(ctx, region)
     if flagged_at is not None and due is not None and flagged_at >= due:
         due = flagged_at + FRESH_WINDOW  # flagged after its step's window: a fresh due time
-    target = window is not None and window.target
+    target = fixed.target
     applies = failed is None
     # Never overdue: a target (mål), or work that waits for another role.
     overdue = applies and not target and not (waiting and other)
@@ -247,8 +261,40 @@ def item_facts(item: ChecklistItem, ctx: SubjectContext, region: RegionData) -> 
         due=due,
         target=target,
         overdue_from=due if overdue else None,
-        locked_from=region.timeline.milestones.prator_read_only if item.prator_action else None,
+        locked_from=fixed.locked_from,
     )
+
+
+class _Fixed(NamedTuple):
+    """What the data alone says of an item: its window, and the items it may wait for
+    that share one of its roles."""
+
+    opens: dt.datetime | None
+    due: dt.datetime | None
+    target: bool
+    locked_from: dt.datetime | None
+    shares_roles: frozenset[str]
+
+
+_FIXED: dict[tuple[int, str], _Fixed] = {}
+_PINNED: dict[int, RegionData] = {}  # a region keyed by id() is kept, so its id is never reused
+
+
+def _fixed(item: ChecklistItem, region: RegionData) -> _Fixed:
+    key = (id(region), item.id)
+    fixed = _FIXED.get(key)
+    if fixed is None:
+        _PINNED[id(region)] = region
+        window = item_window(item, region.timeline)
+        roles = set(item.roles)
+        fixed = _FIXED[key] = _Fixed(
+            window.opens if window else None,
+            window.due if window else None,
+            window is not None and window.target,
+            region.timeline.milestones.prator_read_only if item.prator_action else None,
+            frozenset(w for w in item.waits_for if roles & set(region.checklists.by_id[w].roles)),
+        )
+    return fixed
 
 
 FRESH_WINDOW = dt.timedelta(days=1)
@@ -269,7 +315,8 @@ def flagged_at_of(ctx: SubjectContext, region: RegionData) -> dt.datetime | None
 def checklist(role: str, ctx: SubjectContext, region: RegionData) -> list[ItemFacts]:
     """The role's items for a subject, in data order."""
     items = region.checklists.for_role(role, ctx.kind)
-    return [item_facts(i, ctx, region) for i in items]
+    flagged_at = flagged_at_of(ctx, region)
+    return [item_facts(i, ctx, region, flagged_at) for i in items]
 
 
 def progress(facts: Iterable[ItemFacts]) -> tuple[int, int]:
