@@ -260,10 +260,11 @@ class LocalStore:
 
         One ``BEGIN IMMEDIATE`` … ``COMMIT`` (WAL with ``synchronous=FULL``: the commit's one
         fsync of the WAL) that numbers the event (one upsert of the ``origin_seq`` meta row,
-        its new value returned), inserts it, and brings the read model up to date for what
-        it touches. An ``audit.read`` touches nothing there, so an audited read is two
-        prepared statements and the commit: no read model, and with ``event=False`` no
-        ``Event`` model either (the event id is returned; pydantic is not imported).
+        which the insert reads itself: no ``RETURNING``, older SQLite has none), inserts it,
+        and brings the read model up to date for what it touches. An ``audit.read`` touches
+        nothing there, so an audited read is two prepared statements and the commit: no read
+        model, and with ``event=False`` no ``Event`` model either (the event id is returned;
+        pydantic is not imported).
         """
         event_id = str(uuid.uuid4())
         # byte for byte ``fold.payload_json`` (tests/test_lookup_audit.py holds them equal)
@@ -271,16 +272,17 @@ class LocalStore:
         touches = kind != "audit.read"  # models.AUDIT_READ: touches no read model row
         ev: Event | None = None
         with self.transaction() as c:
-            ((origin,),) = c.execute(
-                "INSERT INTO meta (key, value) VALUES ('origin_seq', 1) ON CONFLICT(key) "
-                "DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value"
-            ).fetchall()
-            origin = int(origin)
             c.execute(
-                "INSERT INTO outbox (origin_seq, event_id, kind, actor, role, unit, "
-                "recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (origin, event_id, kind, actor, role, unit, recorded_at, body),
+                "INSERT INTO meta (key, value) VALUES ('origin_seq', '1') ON CONFLICT(key) "
+                "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
             )
+            origin = c.execute(  # origin_seq is the outbox's rowid
+                "INSERT INTO outbox (origin_seq, event_id, kind, actor, role, unit, "
+                "recorded_at, payload) VALUES ((SELECT CAST(value AS INTEGER) FROM meta "
+                "WHERE key = 'origin_seq'), ?, ?, ?, ?, ?, ?, ?)",
+                (event_id, kind, actor, role, unit, recorded_at, body),
+            ).lastrowid
+            assert origin is not None
             if touches or event:
                 from lcsp_tui.domain.models import Event
 
