@@ -15,13 +15,15 @@ warm-up of ``--warmup`` queries that are not counted:
       ``audit.read`` event in the outbox, committed (WAL, ``synchronous=FULL``: durable)
       before the result is returned. The outbox grows by one event per lookup, as it does
       between two syncs.
-  (b) the anchor — the floor of (a): on a ``sqlite3`` connection of its own to the same
-      store file with the same pragmas (WAL, ``synchronous=FULL``), the plain indexed query
+  (b) the anchor — the floor of (a): on a ``sqlite3`` connection of its own with the
+      store's pragmas (WAL, ``synchronous=FULL``) to a copy of the store file made at the
+      start (SQLite's backup; so that neither path's commits empty the other connection's
+      page cache, which a second writer on one file does), the plain indexed query
       ``SELECT ... FROM patients WHERE lookup_key = ?`` (the key computed beforehand),
       fetched, then one single-row ``INSERT`` of an audit-sized row into a plain table (no
       index) in its own ``BEGIN IMMEDIATE`` … ``COMMIT``. That is the least any durable,
       audited lookup can do: find the patients by the index and make one row durable with
-      one WAL fsync. The table (``bench_anchor``) is dropped at the end.
+      one WAL fsync. The copy is deleted at the end.
 
 For context (same rounds, same interleaving):
 
@@ -44,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -84,13 +87,17 @@ def fill(home: Path, size: str) -> None:
         ws.close()
 
 
-def anchor_connection(store: Path) -> sqlite3.Connection:
-    """The anchor's own connection: the store's pragmas, and a plain table to insert into."""
-    conn = sqlite3.connect(store, isolation_level=None, timeout=10.0)
+def anchor_connection(store: Path, copy: Path) -> sqlite3.Connection:
+    """The anchor's own connection to a copy of ``store``: the store's pragmas, and a plain
+    table to insert into."""
+    for leftover in (copy, copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    conn = sqlite3.connect(copy, isolation_level=None, timeout=10.0)
+    with closing(sqlite3.connect(f"{store.as_uri()}?mode=ro", uri=True)) as src:
+        src.backup(conn)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=10000")
-    conn.execute("DROP TABLE IF EXISTS bench_anchor")
     conn.execute(
         "CREATE TABLE bench_anchor (id INTEGER PRIMARY KEY, kind TEXT, actor TEXT, "
         "recorded_at TEXT, payload TEXT)"
@@ -126,7 +133,8 @@ def main() -> None:
 
     ws = workstation(home)
     ws.sync()  # a reused home: the audit events of earlier runs leave the outbox
-    anchor = anchor_connection(home / "store.sqlite")
+    copy = home.parent / f"{home.name}-bench-anchor.sqlite"
+    anchor = anchor_connection(home / "store.sqlite", copy)
     n_patients = anchor.execute("SELECT count(*) FROM patients").fetchone()[0]
     rng = random.Random(args.seed)
     ids = [r[0] for r in anchor.execute("SELECT rowid FROM patients")]
@@ -186,9 +194,10 @@ def main() -> None:
                 samples[tag].append(took)
     wall = clock() - start
     outbox_after = ws.store.pending_count()
-    anchor.execute("DROP TABLE bench_anchor")
     anchor.close()
     ws.close()
+    for leftover in (copy, copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
+        leftover.unlink(missing_ok=True)
 
     counted = len(queries) - args.warmup
     print(
