@@ -18,7 +18,7 @@ from lcsp_tui.domain.words import num, plural
 if TYPE_CHECKING:
     import datetime as dt
 
-    from lcsp_tui.domain.models import Event
+    from lcsp_tui.importer import StagedImport
     from lcsp_tui.stats import Stats
     from lcsp_tui.workstation import Workstation
 
@@ -446,7 +446,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.dry_run:
         ws.sync()  # compare against the ledger's latest state
     plan = ws.import_plan(paths)
-    _refuse_fictitious_in_production(ws, plan.events)
+    _refuse_fictitious_in_production(ws, plan)
     rows = [
         [name, num(c["new"]), num(c["changed"]), num(c["unchanged"])]
         for name, c in plan.counts.items()
@@ -454,26 +454,33 @@ def cmd_import(args: argparse.Namespace) -> int:
     if rows:
         for line in text_table(["Fil", "Nya", "Ändrade", "Oförändrade"], rows):
             _out(line)
-    n = plural(len(plan.events), "post", "poster")
+    n = plural(len(plan), "post", "poster")
     if args.dry_run:
         _out(f"provkörning: {n} skulle läggas till eller ändras; inget har skrivits")
         return EXIT_OK
-    if not plan.events:
+    if not len(plan):
         _out("inget att importera: den gemensamma databasen har redan de här posterna")
         return EXIT_OK
-    r = ws.publish(plan.events, {"files": sorted(plan.counts), "records": len(plan.events)})
+    r = ws.publish(plan, {"files": sorted(plan.counts), "records": len(plan)})
     _out(
         f"importerade {n} till den gemensamma databasen; läst till och med händelse {num(r.cursor)}"
     )
     return EXIT_OK
 
 
-def _refuse_fictitious_in_production(ws: Workstation, events: Sequence[Event]) -> None:
-    from lcsp_tui.environments import PRODUCTION, EnvironmentRefused, fictitious_markers
+def _refuse_fictitious_in_production(ws: Workstation, plan: StagedImport) -> None:
+    """A production home takes no patient carrying a phone number of the range kept for
+    fiction (``environments.FICTION_PHONE``) among what the import would write."""
+    from lcsp_tui.domain.models import PATIENT_UPSERTED
+    from lcsp_tui.environments import FICTION_PHONE, PRODUCTION, EnvironmentRefused
 
     if ws.env != PRODUCTION:
         return
-    found = fictitious_markers(events)
+    found = [
+        str(p.get("patient_id"))
+        for p in plan.payloads_of(PATIENT_UPSERTED)
+        if FICTION_PHONE.search(f"{p.get('next_of_kin') or ''} {p.get('visiting_address') or ''}")
+    ]
     if found:
         raise EnvironmentRefused(
             f"filerna innehåller fiktiva uppgifter ({plural(len(found), 'patient', 'patienter')} "

@@ -28,7 +28,7 @@ from lcsp_tui.store.store import LocalStore
 if TYPE_CHECKING:
     from lcsp_tui.domain import models as m
     from lcsp_tui.domain.regiondata import ChecklistItem, RegionData
-    from lcsp_tui.importer import ImportPlan
+    from lcsp_tui.importer import StagedImport
     from lcsp_tui.ledger.base import Ledger
     from lcsp_tui.sync import SyncResult
 
@@ -403,58 +403,143 @@ class Workstation:
     def known(self) -> Callable[[str, str], dict[str, object] | None]:
         return self.store.known()
 
-    def import_plan(self, paths: Sequence[Path]) -> ImportPlan:
-        from lcsp_tui.importer import plan_import
+    def import_plan(self, paths: Sequence[Path]) -> StagedImport:
+        """Read, check and diff an export against the confirmed records (``ImportFailed``
+        with every error); nothing is written."""
+        from lcsp_tui.importer import stage_import
 
-        return plan_import(paths, self.region, self.known(), self.settings.now().date())
+        return stage_import(
+            paths, self.region, self.known(), self.settings.now().date(), self.store.known_many
+        )
 
     def publish(
         self,
-        events: Sequence[m.Event],
+        events: Sequence[m.Event] | StagedImport,
         summary: dict[str, object],
         progress: Callable[[int, int], None] | None = None,
     ) -> SyncResult:
-        """Write record events straight into the ledger (import, demo), then pull them."""
+        """Write record events straight into the ledger (import, demo), then fold them into
+        this home: a staged import is made into events a batch at a time, as it is written."""
         with home_lock(self.settings.home):
             return self._publish(events, summary, progress)
 
     def _publish(
         self,
-        events: Sequence[m.Event],
+        events: Sequence[m.Event] | StagedImport,
         summary: dict[str, object],
         progress: Callable[[int, int], None] | None,
     ) -> SyncResult:
+        """Each batch is pushed (one ledger transaction) and then folded into this home's
+        store straight from memory (``LocalStore.apply_pulled``: the store is never ahead of
+        the ledger) when the ledger numbered it right after the store's cursor, as it does
+        unless another writer came in between; then the store pulls instead. The read model
+        is refreshed once, at the end, for everything the batches touched."""
+        import json
+        import uuid
+        from collections.abc import Iterable
+        from contextlib import suppress
+        from itertools import chain, islice
+        from typing import Any
+
         from lcsp_tui.domain import models as m
         from lcsp_tui.environments import pull_guard
+        from lcsp_tui.importer import bulk
+        from lcsp_tui.importer.diff import StagedImport
+        from lcsp_tui.ledger.pulled import PulledEvent
+        from lcsp_tui.store.readmodel import Touched
         from lcsp_tui.sync import SyncResult, pull, sync
 
         ledger = self.open_ledger()
         guard = pull_guard(self.env)
+        store = self.store
         try:
-            pushed = sync(self.store, ledger, guard=guard).pushed
-            envelope = {
-                "replica_id": self.store.replica_id,
-                "actor": self.user,
-                "role": self.role or "",
-                "unit": self.unit or "",
-                "recorded_at": self.settings.now().isoformat(timespec="minutes"),
-            }
-            batch = 5000
-            # An event that says when and by whom it was done (the demo's work under way,
-            # done on its own days by its own staff) keeps that; the others are this user's now.
-            own = {"replica_id": self.store.replica_id}
-            stamped = [e.model_copy(update=own if e.recorded_at else envelope) for e in events]
+            pushed = sync(store, ledger, guard=guard).pushed
+            replica = store.replica_id
+            actor, role, unit = self.user, self.role or "", self.unit or ""
+            now = self.settings.now().isoformat(timespec="minutes")
+            envelope = {"actor": actor, "role": role, "unit": unit, "recorded_at": now}
+            Event = m.Event
+            Item = m.Event | tuple[str, dict[str, object]]
+            check: Callable[[Sequence[Any]], None] = guard
+
+            def stamped(e: m.Event | tuple[str, dict[str, object]]) -> m.Event:
+                """An event of this import as the ledger gets it, not validated again (its
+                payload was: a checked export row, or a validated model). One that says when
+                and by whom it was done (the demo's work under way, done on its own days by
+                its own staff) keeps that; the others are this user's now."""
+                if isinstance(e, tuple):
+                    kind, payload = e
+                    return Event.model_construct(
+                        event_id=str(uuid.uuid4()),
+                        replica_id=replica,
+                        kind=kind,
+                        actor=actor,
+                        role=role,
+                        unit=unit,
+                        recorded_at=now,
+                        payload=payload,
+                    )
+                if e.recorded_at:
+                    fields = {**e.__dict__, "replica_id": replica, "seq": None}
+                else:
+                    fields = {**e.__dict__, **envelope, "replica_id": replica, "seq": None}
+                return Event.model_construct(**fields)
+
+            source: Iterable[Item]
+            if isinstance(events, StagedImport):
+                source, total = events.payloads(), len(events)
+            else:
+                source, total = events, len(events)
+            head: list[Item] = []
             if "demo" in summary:  # marked before its records: see lcsp_tui.environments
                 marker = {"what": "fiktiva demodata", "demo": summary["demo"]}
-                stamped.insert(0, m.Event(kind=m.DEMO_DATA, payload=marker, **envelope))
-            stamped.append(
-                m.Event(kind="import.completed", payload={"what": "import", **summary}, **envelope)
-            )
-            for i in range(0, len(stamped), batch):
-                ledger.push(stamped[i : i + batch])
-                if progress:
-                    progress(min(i + batch, len(stamped)), len(stamped))
-            pulled = pull(self.store, ledger, guard=guard)
-            return SyncResult(pushed=pushed + len(stamped), pulled=pulled, cursor=self.store.cursor)
+                head.append((m.DEMO_DATA, marker))
+            tail: list[Item] = [("import.completed", {"what": "import", **summary})]
+            total += len(head) + len(tail)
+            every = chain(head, source, tail)
+            written = folded = 0
+            deferred = Touched()
+            try:
+                while batch := [stamped(e) for e in islice(every, bulk.BATCH)]:
+                    seqs = ledger.push(batch)
+                    written += len(batch)
+                    first = seqs[batch[0].event_id]
+                    if (
+                        store.cursor == first - 1
+                        and seqs[batch[-1].event_id] == first + len(batch) - 1
+                    ):
+                        # Numbered right after the store's cursor, and densely (a ledger
+                        # numbers a push's new events in batch order): fold it as it is.
+                        rows = [
+                            PulledEvent(
+                                first + i,
+                                e.event_id,
+                                e.replica_id,
+                                e.origin_seq,
+                                e.kind,
+                                e.schema_version,
+                                e.actor,
+                                e.role,
+                                e.unit,
+                                e.recorded_at,
+                                json.dumps(e.payload, ensure_ascii=False, separators=(",", ":")),
+                            )
+                            for i, e in enumerate(batch)
+                        ]
+                        check(rows)
+                        store.apply_pulled(rows, deferred=deferred, last=False)
+                        folded += len(rows)
+                    else:  # another writer came in between: pull what the ledger has
+                        store.catch_up(deferred)
+                        folded += pull(store, ledger, guard=guard)
+                    if progress:
+                        progress(written, total)
+            except Exception:
+                if deferred:  # what was folded reaches the read model (as ``sync.pull``)
+                    with suppress(Exception):
+                        store.catch_up(deferred)
+                raise
+            store.catch_up(deferred)
+            return SyncResult(pushed=pushed + written, pulled=folded, cursor=store.cursor)
         finally:
             ledger.close()

@@ -18,3 +18,8 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+BATCH = 5000
+"""Events per ledger push when an import (or the demo) is written: made, pushed and folded
+a batch at a time, so what is held in memory is one batch, not the export."""

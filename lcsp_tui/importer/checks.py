@@ -24,7 +24,7 @@ from lcsp_tui.domain.models import (
     UnitType,
 )
 from lcsp_tui.importer.errors import FileErrors, show
-from lcsp_tui.importer.kinds import Known
+from lcsp_tui.importer.kinds import MANY, Known, KnownMany
 from lcsp_tui.importer.values import Invalid
 from lcsp_tui.prator_format import FileSpec
 
@@ -161,6 +161,19 @@ class _Lookup:
         self.known = known
         self.asked: dict[tuple[str, str], dict[str, Any] | None] = {}
 
+    def prefetch(self, kind: str, keys: set[str], known_many: KnownMany) -> None:
+        """Ask the ledger about every id of ``keys`` this import does not hold, a few
+        thousand per question (not one question per id)."""
+        here = self.ids.get(kind, set())
+        if kind == "unit":
+            here = here | self.unit_types.keys()
+        wanted = sorted(k for k in keys - here if (kind, k) not in self.asked)
+        for start in range(0, len(wanted), MANY):
+            chunk = wanted[start : start + MANY]
+            found = known_many(kind, chunk)
+            for key in chunk:
+                self.asked[kind, key] = found.get(key)
+
     def __call__(self, kind: str, key: str) -> tuple[bool, str | None]:
         """(exists, unit type); the type is None when it cannot be told."""
         if kind == "unit" and key in self.unit_types:
@@ -181,13 +194,24 @@ def check_references(
     ids: dict[str, set[str]],
     unreadable: set[str],
     known: Known,
+    known_many: KnownMany | None = None,
 ) -> None:
     """Every id a row points at exists, here or in the ledger, and units have the right type.
 
     ``ids`` holds each read file's ids by kind; ``unreadable`` the kinds whose file could not
-    be read. Each distinct id (for a ward: id and vardform) is looked up once.
+    be read. Each distinct id (for a ward: id and vardform) is looked up once; with
+    ``known_many`` the ids the ledger is asked about are asked in bulk, first.
     """
     lookup = _Lookup(files, ids, unreadable, known)
+    if known_many is not None:
+        wanted: dict[str, set[str]] = {}
+        for cls, f in files.items():
+            for fld, _, kind, _ in REFS[cls]:
+                wanted.setdefault(kind, set()).update(
+                    v for v in set(f.values[fld]) if type(v) is str
+                )
+        for kind, asked in wanted.items():
+            lookup.prefetch(kind, asked, known_many)
     for cls, f in files.items():
         for fld, column, kind, allowed in REFS[cls]:
             # A row's key: the id (str; None where empty, an Invalid where wrong); for a ward also the

@@ -22,7 +22,7 @@ from lcsp_tui.importer.checks import (
 )
 from lcsp_tui.importer.csvfile import CsvRows, decode, match_header
 from lcsp_tui.importer.errors import ErrorLog, FileErrors, escaped, show_file
-from lcsp_tui.importer.kinds import KIND_OF, Known
+from lcsp_tui.importer.kinds import KIND_OF, Known, KnownMany
 from lcsp_tui.importer.values import Column, ValueChecks
 from lcsp_tui.prator_format import FILES, FileSpec
 
@@ -32,19 +32,36 @@ def read_records(
     region: RegionData,
     known: Known,
     reference_date: dt.date,
+    known_many: KnownMany | None = None,
 ) -> list[Record]:
     """Read and check export files: every record in dependency order, or ImportFailed with
     every error. ``reference_date`` decides the century of 10-digit personnummer."""
     with gc_paused():
-        return _read_records(paths, region, known, reference_date)
+        files = _read_files(paths, region, known, reference_date, known_many)
+        return [record for cls, f in files.items() for record in _records(cls, f)]
 
 
-def _read_records(
+def read_files(
     paths: Sequence[Path],
     region: RegionData,
     known: Known,
     reference_date: dt.date,
-) -> list[Record]:
+    known_many: KnownMany | None = None,
+) -> dict[type[Record], ExportFile]:
+    """``read_records`` without the records: every file's checked values by record field (in
+    dependency order), or ImportFailed with every error. The checks are the boundary: a value
+    that passed them is what the record's field holds, and no model is built to say so again."""
+    with gc_paused():
+        return _read_files(paths, region, known, reference_date, known_many)
+
+
+def _read_files(
+    paths: Sequence[Path],
+    region: RegionData,
+    known: Known,
+    reference_date: dt.date,
+    known_many: KnownMany | None,
+) -> dict[type[Record], ExportFile]:
     log = ErrorLog()
     checks = ValueChecks(region, reference_date)
     files: dict[type[Record], ExportFile] = {}
@@ -71,10 +88,10 @@ def _read_records(
         check_unit_kommun(files[Unit])
     if Patient in files:
         check_personnummer_duplicates(files[Patient])
-    check_references(files, ids, unreadable, known)
+    check_references(files, ids, unreadable, known, known_many)
     if log:
         raise log.failure()
-    return [record for cls in KIND_OF if cls in files for record in _records(cls, files[cls])]
+    return {cls: files[cls] for cls in KIND_OF if cls in files}
 
 
 def _records(cls: type[Record], f: ExportFile) -> list[Record]:

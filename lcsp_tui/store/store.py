@@ -423,3 +423,26 @@ class LocalStore:
                 h.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
                 h.update(b"\n")
         return h.hexdigest()
+
+    # ------------------------------------------------------------ the importer's bulk diff
+
+    def known_many(self, kind: str, ids: Sequence[str]) -> dict[str, dict[str, object]]:
+        """``known`` for many ids at once: ``id -> payload`` of each confirmed record among
+        ``ids`` (as ``model_dump(mode="json")``), by one query (the ids bound as one JSON
+        array, joined on the table's primary key), not one per id."""
+        from lcsp_tui.store.queries.records import TABLE_OF_KIND
+
+        table, model = TABLE_OF_KIND[kind]
+        fields = list(model.model_fields)
+        rows = self._conn.execute(
+            f"SELECT {', '.join(fields)} FROM {table} "
+            f"WHERE {fields[0]} IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids), ensure_ascii=False),),
+        )
+        out: dict[str, dict[str, object]] = {}
+        for row in rows:
+            payload = dict(zip(fields, row, strict=True))
+            if kind == "patient":
+                payload["protected_identity"] = bool(payload["protected_identity"])
+            out[row[0]] = payload
+        return out
