@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import threading
 from functools import partial
 from pathlib import Path
@@ -153,6 +154,7 @@ class LcspApp(App[int]):
         # Set once the main screen has been painted: until then the first sync waits and
         # the header leaves out the timeline's lines (the region's data is not loaded).
         self._painted = threading.Event()
+        self.gc_paused = False  # the garbage collector waits for the first paint (run_app)
         theme = ws.store.get_meta("tui_theme")
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -196,6 +198,10 @@ class LcspApp(App[int]):
         if self._painted.is_set():
             return
         self._painted.set()
+        if self.gc_paused:  # see run_app
+            self.gc_paused = False
+            gc.freeze()
+            gc.enable()
         self.update_headers()
 
     def _needs_setup(self) -> bool:
@@ -565,7 +571,19 @@ class LcspApp(App[int]):
 
 
 def run_app(ws: Workstation) -> int:
-    """Run the TUI for this workstation; the exit code for the CLI."""
+    """Run the TUI for this workstation; the exit code for the CLI.
+
+    No garbage collection before the first paint (issue 14): the start-up allocates what
+    Textual and the app are made of, and the collector's passes over it (one full pass
+    alone takes tens of ms) would only delay the first row. After the first paint those
+    objects are frozen (``gc.freeze``: never scanned again; they live as long as the app)
+    and the collector runs as usual."""
+    gc.disable()  # cli.run_tui did already, before importing Textual
     app = LcspApp(ws)
-    app.run()
+    app.gc_paused = True
+    try:
+        app.run()
+    finally:
+        if app.gc_paused:  # the first paint never came
+            gc.enable()
     return app.return_code or 0

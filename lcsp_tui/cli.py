@@ -843,6 +843,9 @@ def _ledger_admin(args: argparse.Namespace) -> int:
 
 
 def run_tui(ws: Workstation) -> int:
+    import gc
+
+    gc.disable()  # until the first paint (lcsp_tui.app.run_app turns it back on; issue 14)
     from lcsp_tui.app import run_app
 
     return run_app(ws)

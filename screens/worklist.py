@@ -176,8 +176,10 @@ class WorklistScreen(Screen[None]):
 
     def on_mount(self) -> None:
         # The data is loaded once the screen is shown (on_screen_resume): loading here too
-        # would compute the whole worklist twice on every start.
-        self.query_one("#worklist" if self.has_worklist else "#later-box").focus()
+        # would compute the whole worklist twice on every start. The focus is set now, not
+        # after the first paint (``focus()`` waits for it): its new style would render the
+        # whole table again (issue 14).
+        self.set_focus(self.query_one("#worklist" if self.has_worklist else "#later-box"))
         self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
