@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import gc
 import io
 import json
 import os
@@ -16,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from lcsp_tui.cli import build_parser, command_of
-from lcsp_tui.config import ConfigError, parse_today
+from lcsp_tui.cli import _Formatter, build_parser, command_of
+from lcsp_tui.config import ConfigError, Settings, parse_today, settings_from
+from lcsp_tui.domain.personnummer import Personnummer, parse
 from lcsp_tui.domain.regiondata import load_region
-from tests.snapshot_app import TODAY, build_demo_home, make_workstation
+from tests.snapshot_app import TODAY, build_demo_home, make_app, make_workstation, settle
 
 ROOT = Path(__file__).resolve().parents[1]
 SOMATIK, AVD11 = "slutenvard-somatik", "SUS-AVD11"
@@ -80,6 +82,11 @@ def test_worklist_json_loads_only_the_read_path(home: Path) -> None:
         "lcsp_tui.importer",
         "_strptime",
         "textual",
+        # argparse's formatter asks shutil for the width (and shutil brings zlib, bz2,
+        # lzma); getpass brings termios: the CLI does both without them
+        "shutil",
+        "getpass",
+        "termios",
     )
     assert not unneeded
 
@@ -289,3 +296,44 @@ def test_today_reads_as_strptime_does(text: str) -> None:
             parse_today(text)
     else:
         assert parse_today(text) == want
+
+
+def test_the_cli_formatter_is_as_wide_as_argparses(monkeypatch: pytest.MonkeyPatch) -> None:
+    for columns, lines in (("100", "30"), ("", ""), ("abc", "0"), ("60", "")):
+        monkeypatch.setenv("COLUMNS", columns)
+        monkeypatch.setenv("LINES", lines)
+        assert _Formatter("lcsp")._width == argparse.HelpFormatter("lcsp")._width
+
+
+def test_settings_and_personnummer_keep_their_value_semantics() -> None:
+    pnr = parse("19121212-1212", dt.date(2025, 9, 30))
+    assert pnr == Personnummer("191212121212") and pnr != Personnummer("191212121213")
+    assert (
+        hash(pnr) == hash(Personnummer("191212121212"))
+        and len({pnr, parse("191212121212", dt.date(2025, 9, 30))}) == 1
+    )
+    assert repr(pnr) == "Personnummer(digits='191212121212')" and str(pnr) == "19121212-1212"
+    with pytest.raises(AttributeError):
+        pnr.digits = "0"
+    a = settings_from(home="/tmp/h", user="u", today="2025-09-30")
+    b = settings_from(home="/tmp/h", user="u", today="2025-09-30")
+    b.started -= 100  # when the process started is not part of the settings' value
+    assert a == b and a != settings_from(home="/tmp/h", user="v", today="2025-09-30")
+    assert "started" not in repr(a) and repr(a).startswith("Settings(home=")
+    b.role = "support"  # settable, as the workstation does
+    assert a != b and isinstance(a, Settings)
+    with pytest.raises(TypeError):
+        hash(a)
+
+
+async def test_the_collector_waits_for_the_first_paint_then_runs(home: Path) -> None:
+    app = make_app(home, SOMATIK, AVD11)
+    app.gc_paused = True  # as run_app does
+    gc.disable()
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            assert not app.gc_paused and gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
