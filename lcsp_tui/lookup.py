@@ -86,22 +86,17 @@ def lookup(q: Queries, query: LookupQuery) -> tuple[list[Match], list[str]]:
     """Every patient matching the query, in a stable order (never narrowed to one), and
     the ids of the patients found (for the audit trail only; never shown).
 
-    A fixed number of indexed queries however many patients match. The status words are
-    the read model's, the same the worklists are built from.
+    Three indexed queries by the lookup key however many patients match (see
+    ``lcsp_tui.store.queries.lookup``). The status words are the read model's, the same the
+    worklists are built from.
     """
-    patients = q.patients_by_key(query.key)
-    open_ids = [p.patient_id for p in patients if not p.protected]
-    subjects = q.subjects_of(open_ids)
-    messages = q.unacknowledged_of([s.subject for s in subjects if s.kind == "admission"])
-    names = q.unit_names(
-        [u for p in patients if not p.protected for u in p.units]
-        + [s.unit for s in subjects]
-        + [m.unit for m in messages]
-    )
-
-    def name(unit: str) -> str:
-        return names.get(unit, (unit, None))[0]
-
+    key = query.key
+    patients = q.patients_by_key(key)
+    if any(not p.protected for p in patients):
+        subjects = q.subjects_by_key(key)
+        messages = q.unacknowledged_by_key(key)
+    else:
+        subjects, messages = [], []
     matches: list[Match] = []
     for p in patients:
         if p.protected:
@@ -115,7 +110,7 @@ def lookup(q: Queries, query: LookupQuery) -> tuple[list[Match], list[str]]:
                 "admission": m.admission_id,
                 "type": m.type,
                 "unit": m.unit,
-                "unit_name": name(m.unit),
+                "unit_name": m.unit_name,
                 "sent": m.sent,
             }
             for m in messages
@@ -126,13 +121,13 @@ def lookup(q: Queries, query: LookupQuery) -> tuple[list[Match], list[str]]:
                 "name": f"{p.initial}. {p.last_name}",
                 "birth_year": query.birth_year,
                 "municipality": p.municipality,
-                "units": [{"id": u, "name": name(u)} for u in p.units],
+                "units": [{"id": u, "name": name} for u, name in p.units],
                 "admissions": [
                     {
                         "id": s.subject,
                         "care_form": s.care_form,
                         "ward": s.unit,
-                        "ward_name": name(s.unit),
+                        "ward_name": s.unit_name,
                         "status": s.record_status,
                         "cutover": s.cutover,
                     }
@@ -151,7 +146,7 @@ def lookup(q: Queries, query: LookupQuery) -> tuple[list[Match], list[str]]:
                     if s.kind == "sip"
                 ],
                 "unacknowledged": unacked,
-                "owing_units": sorted({str(u["unit"]) for u in unacked}),
+                "owing_units": sorted({u["unit"] for u in unacked}),
             }
         )
     return matches, sorted(p.patient_id for p in patients)
