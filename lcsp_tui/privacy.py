@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import IO
 
 from lcsp_tui.domain import Refusal
-from lcsp_tui.domain.lookup import REFUSAL
 from lcsp_tui.domain.personnummer import looks_like_personnummer, personnummer_spans
 
 PRIVATE_UMASK = 0o077
@@ -39,6 +38,8 @@ def refuse_personnummer(*texts: str | None) -> None:
     """Refuse free text (a note, a need, a name) that holds something like a personnummer."""
     for t in texts:
         if t and looks_like_personnummer(t):
+            from lcsp_tui.domain.lookup import REFUSAL  # here: a command that reads needs none
+
             raise PersonnummerRefused(REFUSAL)
 
 

@@ -5,32 +5,36 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
+import dataclasses
 import datetime as dt
 import gc
+import inspect
 import io
 import json
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from lcsp_tui import rows
 from lcsp_tui.cli import _Formatter, build_parser, command_of
 from lcsp_tui.config import ConfigError, Settings, parse_today, settings_from
+from lcsp_tui.domain.frozen import Frozen
+from lcsp_tui.domain.lookup import LookupQuery
 from lcsp_tui.domain.personnummer import Personnummer, parse
 from lcsp_tui.domain.regiondata import load_region
+from lcsp_tui.domain.roles import Role
 from tests.snapshot_app import TODAY, build_demo_home, make_app, make_workstation, settle
 
 ROOT = Path(__file__).resolve().parents[1]
 SOMATIK, AVD11 = "slutenvard-somatik", "SUS-AVD11"
 WORKLIST = ["--role", SOMATIK, "--unit", AVD11, "worklist", "--json"]
-
-# Still imported on the read path by modules this change does not own: the store module
-# imports the event models, the fold and the read model (and so the rules) at its top;
-# privacy.py, ledger/base.py and the read model's keys (readmodel.py) pull in the rules and
-# pydantic. See BENCHMARKS.md, "Start-up (issue 14)". strict: passing means the marker goes.
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +91,16 @@ def test_worklist_json_loads_only_the_read_path(home: Path) -> None:
         "shutil",
         "getpass",
         "termios",
+        # the rows, the roles and the lookup key are plain classes (domain.frozen), not
+        # dataclasses (which bring inspect, ast, dis, tokenize); the store imports uuid,
+        # hashlib and signal where it writes, hashes or crashes; privacy.py the lookup's
+        # refusal only to refuse
+        "dataclasses",
+        "inspect",
+        "uuid",
+        "hashlib",
+        "signal",
+        "lcsp_tui.domain.lookup",
     )
     assert not unneeded
 
@@ -337,3 +351,72 @@ async def test_the_collector_waits_for_the_first_paint_then_runs(home: Path) -> 
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+# ------------------------------------------------------------------ frozen values
+
+FROZEN = [
+    *(
+        getattr(rows, name)
+        for name in (
+            "WorkRow",
+            "ItemRow",
+            "Checklist",
+            "MessageRow",
+            "UnitRow",
+            "Selector",
+            "DrillRow",
+            "HelpRequest",
+        )
+    ),
+    Role,
+    LookupQuery,
+]
+UNCOMPARED = {"DrillRow": {"units"}}  # as field(compare=False) in the dataclass it was
+
+
+def as_dataclass(cls: type) -> type:
+    """The frozen dataclass ``cls`` stands for: the same fields, order and defaults."""
+    fields = []
+    for p in inspect.signature(cls).parameters.values():
+        assert p.kind is p.POSITIONAL_OR_KEYWORD  # as a dataclass's __init__ takes them
+        f = dataclasses.field(compare=p.name not in UNCOMPARED.get(cls.__name__, set()))
+        if p.default is not p.empty:
+            f.default = p.default
+        fields.append((p.name, object, f))
+    return dataclasses.make_dataclass(cls.__name__, fields, frozen=True)
+
+
+@pytest.mark.parametrize("cls", FROZEN, ids=lambda c: c.__name__)
+def test_frozen_values_behave_as_the_frozen_dataclasses_they_replace(cls: Any) -> None:
+    ref = as_dataclass(cls)
+    names = [f.name for f in dataclasses.fields(ref)]
+    assert list(cls.__slots__) == names and not hasattr(cls(*names), "__dict__")
+    a, want = cls(*names), ref(*names)
+    assert repr(a) == repr(want) and hash(a) == hash(want)
+    assert a == cls(**{n: n for n in names}) and a != want and a != tuple(names)
+    for k, n in enumerate(names):
+        other = [*names[:k], ("changed",), *names[k + 1 :]]
+        assert (cls(*other) == a) == (ref(*other) == want), n
+        assert (hash(cls(*other)) == hash(a)) == (hash(ref(*other)) == hash(want)), n
+        assert getattr(cls(*other), n) == ("changed",)
+        with pytest.raises(AttributeError):
+            setattr(a, n, "x")
+        with pytest.raises(AttributeError):
+            delattr(a, n)
+    with pytest.raises(AttributeError):
+        a.unknown = 1
+    assert copy.copy(a) == a and copy.deepcopy(a) == a and pickle.loads(pickle.dumps(a)) == a
+    assert repr(pickle.loads(pickle.dumps(a))) == repr(a)
+
+
+def test_a_frozen_class_names_its_fields() -> None:
+    with pytest.raises(TypeError):
+
+        class NoFields(Frozen):
+            pass
+
+    with pytest.raises(TypeError):
+
+        class Unknown(Frozen, uncompared=("b",)):
+            __slots__ = ("a",)

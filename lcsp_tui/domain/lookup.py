@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
+from lcsp_tui.domain.frozen import Frozen, setfield
 from lcsp_tui.domain.personnummer import looks_like_personnummer
 
 REFUSAL = "Ange aldrig hela personnummer"
@@ -34,11 +34,16 @@ def lookup_key(first_name: str, last_name: str, birth_year: int) -> str:
     return f"{initial}|{fold_name(last_name)}|{birth_year}"
 
 
-@dataclass(frozen=True)
-class LookupQuery:
+class LookupQuery(Frozen):
+    __slots__ = ("initial", "surname", "birth_year")
     initial: str
     surname: str
     birth_year: int
+
+    def __init__(self, initial: str, surname: str, birth_year: int) -> None:
+        setfield(self, "initial", initial)
+        setfield(self, "surname", surname)
+        setfield(self, "birth_year", birth_year)
 
     @property
     def key(self) -> str:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lcsp_tui.domain.frozen import Frozen, setfield
 
 
-@dataclass(frozen=True, slots=True)
-class Role:
+class Role(Frozen):
+    __slots__ = ("id", "name", "steps", "needs_unit")
     id: str
     name: str  # Swedish, for the UI
     steps: tuple[str, ...]
-    needs_unit: bool = True
+    needs_unit: bool
+
+    def __init__(self, id: str, name: str, steps: tuple[str, ...], needs_unit: bool = True) -> None:
+        setfield(self, "id", id)
+        setfield(self, "name", name)
+        setfield(self, "steps", steps)
+        setfield(self, "needs_unit", needs_unit)
 
 
 ROLES: dict[str, Role] = {

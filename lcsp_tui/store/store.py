@@ -9,12 +9,9 @@ confirmed state. Readers use ``queries()``; the connection is the store's own.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import signal
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,7 +76,17 @@ def connect(path: Path) -> sqlite3.Connection:
 def _crash_point(name: str) -> None:
     """Crash tests kill the process at named points (LCSP_CRASH_AT=name)."""
     if os.environ.get("LCSP_CRASH_AT") == name:
+        import signal
+
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _new_id() -> str:
+    """A random id (``uuid4``) as text. ``uuid``, ``hashlib`` and ``signal`` are imported where
+    they are used: a command that only reads needs none of them (issue 14)."""
+    import uuid
+
+    return str(uuid.uuid4())
 
 
 class LocalStore:
@@ -123,7 +130,7 @@ class LocalStore:
                 [
                     ("schema_version", str(STORE_SCHEMA_VERSION)),
                     ("read_model", str(READ_MODEL_VERSION)),
-                    ("replica_id", str(uuid.uuid4())),
+                    ("replica_id", _new_id()),
                     ("cursor", "0"),
                     ("origin_seq", "0"),
                 ],
@@ -266,7 +273,7 @@ class LocalStore:
         model, and with ``event=False`` no ``Event`` model either (the event id is returned;
         pydantic is not imported).
         """
-        event_id = str(uuid.uuid4())
+        event_id = _new_id()
         # byte for byte ``fold.payload_json`` (tests/test_lookup_audit.py holds them equal)
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         touches = kind != "audit.read"  # models.AUDIT_READ: touches no read model row
@@ -413,6 +420,8 @@ class LocalStore:
 
     def state_hash(self) -> str:
         """Digest of the confirmed domain state; equal on replicas at the same cursor."""
+        import hashlib
+
         h = hashlib.sha256()
         for table in sorted(DOMAIN_TABLES):
             cols = [r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")]
