@@ -1,7 +1,8 @@
 """The statistics as people read them in a terminal (``lcsp stats``): titled tables whose
 columns are as wide as their widest cell, numbers right-aligned and written the Swedish way
 (``1 913``, ``13,3 %``), times as ``30/9 10:00``. ``text_table`` lays out any such table
-(the CLI's worklist, audit trail and import summary use it too)."""
+(the CLI's worklist, audit trail and import summary use it too); it and ``when_text`` live
+in the light ``lcsp_tui.textout`` and are re-exported here."""
 
 from __future__ import annotations
 
@@ -10,36 +11,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from lcsp_tui.domain.roles import ROLES
-from lcsp_tui.domain.when import day_text, short_time
+from lcsp_tui.domain.when import day_text
 from lcsp_tui.domain.words import NBSP, num
 from lcsp_tui.stats.export import ORG_LABELS, STEP_NAMES, percent_text
 from lcsp_tui.stats.progress import Tally
+from lcsp_tui.textout import text_table as text_table
+from lcsp_tui.textout import when_text as when_text
 
 if TYPE_CHECKING:
     from lcsp_tui.stats import Stats
 
-GAP = "  "  # between columns
 TALLY_HEAD = ["Klart", "Totalt", "Kvar", "Försenade", "Missade", "Andel klart"]
-
-
-def text_table(
-    head: Sequence[str], rows: Sequence[Sequence[str]], align: str | None = None
-) -> list[str]:
-    """The lines of a plain-text table. ``align`` has one letter per column, ``l`` (left) or
-    ``r`` (right, for numbers); by default the first column is left-aligned and the others
-    right. Every column is as wide as its widest cell, the header's included."""
-    n = len(head)
-    align = align or "l" + "r" * (n - 1)
-    widths = [max(len(str(r[k])) for r in [head, *rows]) for k in range(n)]
-
-    def line(cells: Sequence[str]) -> str:
-        out = [
-            str(c).rjust(w) if a == "r" else str(c).ljust(w)
-            for c, w, a in zip(cells, widths, align, strict=True)
-        ]
-        return GAP.join(out).rstrip()
-
-    return [line(head), *(line(r) for r in rows)]
 
 
 def percent(t: Tally) -> str:
@@ -49,16 +31,6 @@ def percent(t: Tally) -> str:
 
 def _tally(t: Tally) -> list[str]:
     return [num(t.done), num(t.total), num(t.open), num(t.overdue), num(t.missed), percent(t)]
-
-
-def when_text(text: str | None, this_year: int) -> str:
-    """An ISO time from the read model as ``30/9 10:00`` (the year only if not this one)."""
-    if not text:
-        return "–"
-    try:
-        return short_time(dt.datetime.fromisoformat(text), this_year=this_year)
-    except ValueError:
-        return text
 
 
 def stats_text(stats: Stats) -> str:
