@@ -14,7 +14,9 @@ temp dir or ``--home DIR`` (kept and reused); the ward is the busiest somatic wa
   (a) headless: ``lcsp worklist --json`` for the ward, run to its exit (stdout to a pipe,
       checked: a JSON list of the ward's rows). Anchor: ``python -c "import sqlite3"``, the
       floor of any Python command that reads SQLite (the interpreter's start and the
-      sqlite3 module; ``python -c pass`` is shown too). Goal: ≤ 3× the anchor.
+      sqlite3 module; ``python -c pass`` is shown too). Goal: ≤ 3× the anchor. Shown too:
+      ``lcsp worklist``, the same rows as a text table (and, with ``--also``, both commands
+      from each other checkout).
   (b) the TUI: ``lcsp --role slutenvard-somatik --unit WARD`` on a 120×36 pseudo-terminal,
       from spawn until the first worklist row is on the terminal — the bytes the app
       writes are read as a terminal would, and the clock stops when the first row's subject
@@ -424,12 +426,14 @@ def headless(
     cwd = {k: ROOT for k in cmds}
     for name, checkout in args.also:
         cmds[name], cwd[name] = [*lcsp, "worklist", "--json"], checkout
+        cmds[f"{name} text"], cwd[f"{name} text"] = [*lcsp, "worklist"], checkout
     labels = {
         "pass": 'python -c "pass" (the interpreter alone)',
         "sqlite3": 'python -c "import sqlite3" (the anchor)',
         "json": f"lcsp worklist --json, {ROLE} @ {ward} ({n} rows)",
         "text": "lcsp worklist (the table as text), same",
         **{name: f"lcsp worklist --json, {name}" for name, _ in args.also},
+        **{f"{name} text": f"lcsp worklist (text), {name}" for name, _ in args.also},
     }
     runs: dict[str, list[Exited]] = {k: [] for k in cmds}
 
@@ -490,8 +494,18 @@ def headless(
             "a lcsp worklist (text), same",
             f"{med(wall['text']) * 1000:.0f} ms",
             f"{base * 1000:.0f} ms",
-            f"{med(wall['text']) / base:.2f}×",
+            f"{med(wall['text']) / base:.2f}× (CPU {med(cpu['text']) / base_cpu:.2f}×)",
             "(context)",
+        ),
+        *(
+            (
+                f"a   the same, {name}",
+                f"{med(wall[k]) * 1000:.0f} ms",
+                f"{base * 1000:.0f} ms",
+                f"{med(wall[k]) / base:.2f}× (CPU {med(cpu[k]) / base_cpu:.2f}×)",
+                f"({name})",
+            )
+            for name, k in ((n, f"{n} text") for n, _ in args.also)
         ),
     ]
 
