@@ -436,7 +436,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from lcsp_tui.paths import absolute
-    from lcsp_tui.stats.text import text_table
+    from lcsp_tui.textout import text_table
     from lcsp_tui.workstation import UsageError
 
     ws = _workstation(args)
@@ -541,7 +541,7 @@ def cmd_worklist(args: argparse.Namespace) -> int:
     from lcsp_tui.domain import FLAG_TEXT
     from lcsp_tui.domain.when import day_text
     from lcsp_tui.rows import KIND_TEXT
-    from lcsp_tui.stats.text import text_table
+    from lcsp_tui.textout import text_table
 
     year = ws.now().year
     n = plural(len(rows), "ärende", "ärenden")
@@ -577,7 +577,7 @@ def cmd_worklist(args: argparse.Namespace) -> int:
 
 
 def cmd_checklist(args: argparse.Namespace) -> int:
-    from lcsp_tui.stats.text import when_text
+    from lcsp_tui.textout import when_text
 
     ws = _workstation(args)
     found = ws.checklist(args.subject)
@@ -670,8 +670,8 @@ def cmd_ack(args: argparse.Namespace) -> int:
 
 def cmd_lookup(args: argparse.Namespace) -> int:
     from lcsp_tui.domain.lookup import LookupRefused
+    from lcsp_tui.domain.words import ORG_LABELS
     from lcsp_tui.lookup import audited_lookup
-    from lcsp_tui.stats.export import ORG_LABELS
     from lcsp_tui.workstation import UsageError
 
     ws = _workstation(args)
@@ -790,7 +790,7 @@ def _ledger_admin(args: argparse.Namespace) -> int:
     import os
 
     from lcsp_tui.ledger import admin
-    from lcsp_tui.stats.text import text_table
+    from lcsp_tui.textout import text_table
 
     if args.ledger_command == "init":
         init = admin.init_ledger(

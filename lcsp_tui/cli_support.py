@@ -147,7 +147,7 @@ def request_table(reqs: Sequence[HelpRequest], now: dt.datetime) -> list[str]:
     """Help requests as a table: their status and age, the patient as initial, surname and
     birth year, the units, what is needed, kvitteringar done and the latest note."""
     from lcsp_tui.helpdesk import STATUS_LABELS, fmt_age
-    from lcsp_tui.stats.text import text_table
+    from lcsp_tui.textout import text_table
 
     rows = [
         [
@@ -231,7 +231,7 @@ def audit_text(rows: Sequence[AuditRow], this_year: int, labels: dict[str, str])
     kind when there are no words), last since it is the longest; times as ``30/9 10:00``;
     support's kvittering ``åt`` the unit it was done for."""
     from lcsp_tui.audit import what_text
-    from lcsp_tui.stats.text import text_table, when_text
+    from lcsp_tui.textout import text_table, when_text
 
     if not rows:
         return ["inga händelser i granskningsloggen"]

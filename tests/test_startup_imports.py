@@ -139,11 +139,6 @@ def test_the_text_table_module_is_light() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py (not this change's) still imports text_table from lcsp_tui.stats.text, whose "
-    "package loads the region data and pydantic; importing it from lcsp_tui.textout passes this",
-)
 def test_worklist_as_text_loads_no_statistics_nor_region_data(home: Path) -> None:
     mods, out = imported(home, WORKLIST[:-1])
     assert "på arbetslistan" in out

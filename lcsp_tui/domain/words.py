@@ -26,3 +26,12 @@ _DIGITS = re.compile(r"(\d+)")
 def natural_key(text: str) -> tuple[object, ...]:
     """Sort key: numbers inside a name by value (``Avd 2`` before ``Avd 11``), case-insensitive."""
     return tuple(int(p) if p.isdigit() else p.casefold() for p in _DIGITS.split(text))
+
+
+# The SIP coordinator's organisation, as the statistics and the lookup name it.
+ORG_LABELS = {
+    "kommun": "Kommun",
+    "primarvard": "Primärvård",
+    "slutenvard": "Slutenvård",
+    "total": "Totalt",
+}

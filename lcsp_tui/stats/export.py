@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.domain.words import ORG_LABELS as ORG_LABELS  # (re-exported)
 from lcsp_tui.stats.progress import Tally
 
 if TYPE_CHECKING:
@@ -23,12 +24,6 @@ STEP_NAMES = {
     "5B": "Kommunal HSL",
     "6": "Utskrivning (slutenvård)",
     "7": "SIP (samordningsansvarig)",
-}
-ORG_LABELS = {
-    "kommun": "Kommun",
-    "primarvard": "Primärvård",
-    "slutenvard": "Slutenvård",
-    "total": "Totalt",
 }
 TALLY_HEAD = ["Klart", "Totalt", "Kvar", "Försenade", "Missade", "Procent klart"]
 
