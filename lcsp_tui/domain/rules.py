@@ -47,11 +47,20 @@ def needs_step1(patient: Patient, has_ongoing_sip: bool, municipalities: Municip
     Private providers (privat_aktor) are included, except where the municipality says
     otherwise (Sundsvall in the seed).
     """
-    if has_ongoing_sip or patient.housing in STEP1_HOUSING:
+    return in_step1(patient.housing, patient.municipality, has_ongoing_sip, municipalities)
+
+
+def in_step1(
+    housing: Housing | str, municipality: str, has_ongoing_sip: bool, municipalities: Municipalities
+) -> bool:
+    """``needs_step1`` from the patient's housing and municipality alone (the read model
+    asks it of a stored row before it builds the patient)."""
+    housing = Housing(housing)
+    if has_ongoing_sip or housing in STEP1_HOUSING:
         return True
-    if patient.housing is Housing.PRIVAT_AKTOR:
+    if housing is Housing.PRIVAT_AKTOR:
         try:
-            return municipalities.get(patient.municipality).private_provider_step1
+            return municipalities.get(municipality).private_provider_step1
         except KeyError:
             return True
     return False

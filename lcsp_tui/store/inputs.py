@@ -200,7 +200,7 @@ class Inputs:
         self, ids: Sequence[str]
     ) -> tuple[list[rules.SubjectContext], dict[str, dict[str, Tick]]]:
         """Contexts for the subjects among ``ids`` (of any kind; unknown ids are skipped),
-        and each one's latest ticks."""
+        and each one's latest ticks; patients outside step 1 are skipped too (on no list)."""
         adms = rows(
             self.conn,
             f"SELECT {_ADMISSION_COLS}, a.ready_changed_at, p.* FROM admissions a "
@@ -215,13 +215,20 @@ class Inputs:
             "LEFT JOIN decisions d ON d.sip_id = s.sip_id WHERE s.sip_id IN ({marks})",
             ids,
         )
-        pats = rows(
-            self.conn,
-            "SELECT p.*, EXISTS (SELECT 1 FROM sips s WHERE s.patient_id = p.patient_id "
-            "AND s.status = 'pagaende') AS ongoing_sip FROM patients p "
-            "WHERE p.patient_id IN ({marks})",
-            ids,
-        )
+        municipalities = self.region.municipalities
+        pats = [  # a patient outside step 1 is on no list: no context (``rules.holders``)
+            r
+            for r in rows(
+                self.conn,
+                "SELECT p.*, EXISTS (SELECT 1 FROM sips s WHERE s.patient_id = p.patient_id "
+                "AND s.status = 'pagaende') AS ongoing_sip FROM patients p "
+                "WHERE p.patient_id IN ({marks})",
+                ids,
+            )
+            if rules.in_step1(
+                r["housing"], r["municipality"], bool(r["ongoing_sip"]), municipalities
+            )
+        ]
         found = [r["a_id"] for r in adms] + [r["sip_id"] for r in sips]
         found += [r["patient_id"] for r in pats] + [r["patient_id"] for r in adms]
         ticks = self.ticks(found)
