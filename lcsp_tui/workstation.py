@@ -434,7 +434,6 @@ class Workstation:
         the ledger) when the ledger numbered it right after the store's cursor, as it does
         unless another writer came in between; then the store pulls instead. The read model
         is refreshed once, at the end, for everything the batches touched."""
-        import json
         import uuid
         from collections.abc import Iterable
         from contextlib import suppress
@@ -511,20 +510,7 @@ class Workstation:
                         # Numbered right after the store's cursor, and densely (a ledger
                         # numbers a push's new events in batch order): fold it as it is.
                         rows = [
-                            PulledEvent(
-                                first + i,
-                                e.event_id,
-                                e.replica_id,
-                                e.origin_seq,
-                                e.kind,
-                                e.schema_version,
-                                e.actor,
-                                e.role,
-                                e.unit,
-                                e.recorded_at,
-                                json.dumps(e.payload, ensure_ascii=False, separators=(",", ":")),
-                            )
-                            for i, e in enumerate(batch)
+                            PulledEvent.of(e)._replace(seq=first + i) for i, e in enumerate(batch)
                         ]
                         check(rows)
                         store.apply_pulled(rows, deferred=deferred, last=False)
