@@ -21,6 +21,7 @@ from typing import Any
 
 from lcsp_tui.domain.models import Event
 from lcsp_tui.errors import reason_text
+from lcsp_tui.ledger import buckets
 from lcsp_tui.ledger.base import (
     LEDGER_SCHEMA_VERSION,
     LedgerMismatch,
@@ -42,15 +43,25 @@ CREATE TABLE IF NOT EXISTS events (
     role TEXT NOT NULL,
     unit TEXT NOT NULL,
     recorded_at TEXT NOT NULL,
-    payload TEXT NOT NULL
+    payload TEXT NOT NULL,
+    patient_id TEXT
 );
 """
 
 _COLUMNS = "event_id, replica_id, origin_seq, kind, schema_version, actor, role, unit, recorded_at, payload"
 _INSERT = (
-    f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(event_id) DO NOTHING"
+    f"INSERT INTO events ({_COLUMNS}, patient_id) VALUES (:event_id, :replica_id, :origin_seq, "
+    ":kind, :schema_version, :actor, :role, :unit, :recorded_at, :payload, "
+    f"{buckets.sqlite_patient_expr()}) ON CONFLICT(event_id) DO NOTHING"
 )
 _SELECT = f"SELECT {', '.join(PULL_COLUMNS)} FROM events"
+# The region bucket's patient records, redacted in the select (buckets module doc).
+_REDACTED = (
+    "CASE WHEN e.kind = 'patient.upserted' THEN json_set(json_remove(e.payload, "
+    "'$.personnummer'), '$.first_name', substr(json_extract(e.payload, '$.first_name'), 1, 1), "
+    "'$.birth_year', CAST(substr(json_extract(e.payload, '$.personnummer'), 1, 4) AS INTEGER)) "
+    "ELSE e.payload END"
+)
 _CHUNK = 500  # ids per "IN (…)" lookup, well under SQLite's variable limit
 
 
@@ -60,19 +71,19 @@ def _crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _row(event: Event) -> tuple[Any, ...]:
-    return (
-        event.event_id,
-        event.replica_id,
-        event.origin_seq,
-        event.kind,
-        event.schema_version,
-        event.actor,
-        event.role,
-        event.unit,
-        event.recorded_at,
-        json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")),
-    )
+def _row(event: Event) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "replica_id": event.replica_id,
+        "origin_seq": event.origin_seq,
+        "kind": event.kind,
+        "schema_version": event.schema_version,
+        "actor": event.actor,
+        "role": event.role,
+        "unit": event.unit,
+        "recorded_at": event.recorded_at,
+        "payload": json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")),
+    }
 
 
 class SqliteLedger:
@@ -138,6 +149,8 @@ class SqliteLedger:
                 tables = {"meta", "events"}
             if not {"meta", "events"} <= tables:
                 raise LedgerMismatch(f"ingen gemensam lcsp-databas: {self.path}")
+            if "relation" not in tables:
+                self._add_buckets(conn)
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
             conn.execute("COMMIT")
         except BaseException:
@@ -146,11 +159,24 @@ class SqliteLedger:
             raise
         return ledger_id_from_meta(meta, str(self.path))
 
+    @staticmethod
+    def _add_buckets(conn: sqlite3.Connection) -> None:
+        """What the buckets' filter needs (``buckets``): made with the ledger, or added to a
+        ledger of an earlier release and filled from its events (in the open's transaction)."""
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(events)")}
+        if "patient_id" not in columns:
+            conn.execute("ALTER TABLE events ADD COLUMN patient_id TEXT")
+        for ddl in (*buckets.SQLITE_TABLES, *buckets.SQLITE_TRIGGERS):
+            conn.execute(ddl)
+        if conn.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0]:
+            for statement in buckets.sqlite_backfill():
+                conn.execute(statement)
+
     def push(self, events: Sequence[Event]) -> dict[str, int]:
         if not events:
             return {}
         rows = [_row(e) for e in events]
-        ids = list(dict.fromkeys(r[0] for r in rows))
+        ids = list(dict.fromkeys(r["event_id"] for r in rows))
         result: dict[str, int] = {}
         with self._lock:
             conn = self._conn
@@ -194,6 +220,80 @@ class SqliteLedger:
                     f"den gemensamma databasen {self.path}: {reason_text(exc)}"
                 ) from None
         return list(map(PulledEvent._make, rows))
+
+    def pull_bucket(
+        self, after_seq: int, limit: int, bucket: buckets.Bucket, me: str
+    ) -> buckets.BucketPull:
+        """The events of ``bucket`` after ``after_seq`` (``buckets.BucketPull``), read in one
+        snapshot; ``me``: the pulling replica, whose own events always come back."""
+        payload = _REDACTED if bucket.kind == buckets.REGION else "e.payload"
+        cols = ", ".join(f"e.{c}" for c in PULL_COLUMNS[:-1]) + f", {payload}"
+        inside = buckets.sqlite_filter(bucket)
+        sql = (
+            f"SELECT {cols} FROM events e WHERE e.seq > :after AND e.seq <= :head AND {inside} "
+            "ORDER BY e.seq LIMIT :limit"
+        )
+        params: dict[str, str | int] = {
+            "after": after_seq,
+            "limit": limit,
+            "me": me,
+            "unit": bucket.unit,
+        }
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN")
+                try:
+                    (head,) = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+                    params["head"] = head
+                    rows = list(map(PulledEvent._make, conn.execute(sql, params)))
+                    through = rows[-1].seq if len(rows) == limit else int(head)
+                    purge: set[str] = set()
+                    refill: set[str] = set()
+                    history: list[PulledEvent] = []
+                    if bucket.kind == buckets.CARE:
+                        changed = [
+                            r[0]
+                            for r in conn.execute(
+                                "SELECT DISTINCT patient_id FROM relation_log WHERE unit = ? "
+                                "AND seq > ? AND seq <= ?",
+                                (bucket.unit, after_seq, through),
+                            )
+                        ]
+                        for pid in changed:
+                            purge.add(pid)
+                            if conn.execute(
+                                "SELECT EXISTS (SELECT 1 FROM relation WHERE unit = ? "
+                                "AND patient_id = ?)",
+                                (bucket.unit, pid),
+                            ).fetchone()[0]:
+                                refill.add(pid)
+                                history += map(
+                                    PulledEvent._make,
+                                    conn.execute(
+                                        f"SELECT {cols} FROM events e WHERE e.patient_id = ? "
+                                        "AND e.seq <= ? ORDER BY e.seq",
+                                        (pid, through),
+                                    ),
+                                )
+                    confirmed = [
+                        r[0]
+                        for r in conn.execute(
+                            "SELECT e.event_id FROM events e WHERE e.seq > :after AND "
+                            f"e.seq <= :through AND e.replica_id = :me AND NOT {inside}",
+                            {**params, "through": through},
+                        )
+                    ]
+                finally:
+                    conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                raise LedgerUnreachable(
+                    f"den gemensamma databasen {self.path}: {reason_text(exc)}"
+                ) from None
+        history.sort()
+        return buckets.BucketPull(
+            buckets.merge(rows, history), through, confirmed, frozenset(purge), frozenset(refill)
+        )
 
     def head(self) -> int:
         with self._lock:

@@ -1,0 +1,225 @@
+"""Buckets: which events of the ledger a home may hold (issue 15, docs/need-to-know.md).
+
+A home's bucket follows from its role and unit. A care role at a unit (``care``) gets the
+events of the patients *related* to the unit — a unit is related to a patient when the
+latest version of one of the patient's records names it (``RECORD_UNITS``) — the events
+that concern no patient and carry nothing personal (``GLOBAL_KINDS``), and its own events.
+Support and systemförvaltning (``region``) get every event with the patient records
+redacted (no personnummer, the first name's initial only); the audit reads of others go to
+systemförvaltning alone.
+
+The ledger keeps what the filter needs, in the append's transaction: the patient of each
+event (``events.patient_id``), the patient of each admission, SIP and message
+(``subject_patient``), the units each record names (``relation``) and every change of the
+set of units related to a patient (``relation_log``: granted 1 / revoked 0, at the seq of
+the event that changed it). This module is the one place that says which payload fields
+name a patient and a unit; the SQL of both ledgers is made from it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from lcsp_tui.domain.roles import ROLES
+from lcsp_tui.ledger.pulled import PulledEvent
+
+CARE, REGION = "care", "region"
+
+# record upsert kind -> (its id key, the payload key naming its patient or None: through
+# subject_patient of ``via``, the key naming a subject of the patient; the keys naming units)
+RECORD_UNITS: dict[str, tuple[str, str | None, str | None, tuple[str, ...]]] = {
+    "patient.upserted": (
+        "patient_id",
+        "patient_id",
+        None,
+        (
+            "housing_unit",
+            "home_health_unit",
+            "assistance_unit",
+            "health_centre",
+            "psych_outpatient_unit",
+        ),
+    ),
+    "admission.upserted": ("admission_id", "patient_id", None, ("ward",)),
+    "sip.upserted": ("sip_id", "patient_id", None, ("responsible_unit",)),
+    "message.upserted": ("message_id", None, "admission_id", ("recipient_unit",)),
+}
+
+# kind -> the payload key naming the subject (admission, SIP, message or patient) it is about
+SUBJECT_KEY: dict[str, str] = {
+    "item.ticked": "subject",
+    "sip.decided": "sip_id",
+    "message.acked": "message_id",
+    "admission.discharged": "admission_id",
+}
+
+# Events of no patient that every bucket gets: nothing personal in them. Help requests carry
+# a patient's initial, surname and birth year (never a personnummer); every home sees the
+# desk's requests (a unit acknowledges the messages a request is about).
+GLOBAL_KINDS = ("unit.upserted", "import.completed", "demo.fictitious")
+GLOBAL_PREFIXES = ("help.",)
+AUDIT_PREFIX = "audit."
+
+
+class Bucket(NamedTuple):
+    kind: str  # CARE or REGION
+    unit: str = ""  # the care bucket's unit
+    audit: bool = False  # the region bucket gets the audit reads of others
+
+    @property
+    def name(self) -> str:
+        return f"{CARE}:{self.unit}" if self.kind == CARE else REGION
+
+
+def bucket_of(role: str | None, unit: str | None) -> Bucket:
+    """The bucket of a home whose role is ``role`` at ``unit``."""
+    if role is None or not ROLES[role].needs_unit:
+        return Bucket(REGION, audit=role == "systemforvaltning")
+    return Bucket(CARE, unit or "")
+
+
+# ------------------------------------------------------------------ SQL (SQLite dialect)
+
+
+def _j(key: str, row: str = "NEW.payload") -> str:
+    return f"json_extract({row}, '$.{key}')"
+
+
+def sqlite_patient_expr(kind: str = ":kind", payload: str = ":payload") -> str:
+    """SQL for the patient an event about to be inserted concerns (NULL: none)."""
+    whens = []
+    for k, (_id, patient_key, via, _units) in RECORD_UNITS.items():
+        if patient_key is not None:
+            whens.append(f"WHEN '{k}' THEN {_j(patient_key, payload)}")
+        else:
+            whens.append(
+                f"WHEN '{k}' THEN (SELECT patient_id FROM subject_patient "
+                f"WHERE subject = {_j(str(via), payload)})"
+            )
+    for k, key in SUBJECT_KEY.items():
+        whens.append(
+            f"WHEN '{k}' THEN (SELECT patient_id FROM subject_patient "
+            f"WHERE subject = {_j(key, payload)})"
+        )
+    return f"(CASE {kind} {' '.join(whens)} END)"
+
+
+SQLITE_TABLES = (
+    "CREATE TABLE IF NOT EXISTS subject_patient ("
+    "subject TEXT PRIMARY KEY, patient_id TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS relation ("
+    "record TEXT NOT NULL, unit TEXT NOT NULL, patient_id TEXT NOT NULL, "
+    "PRIMARY KEY (record, unit)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS relation_unit ON relation (unit, patient_id)",
+    "CREATE INDEX IF NOT EXISTS relation_patient ON relation (patient_id, unit)",
+    "CREATE TABLE IF NOT EXISTS relation_log ("
+    "seq INTEGER NOT NULL, unit TEXT NOT NULL, patient_id TEXT NOT NULL, "
+    "granted INTEGER NOT NULL, PRIMARY KEY (unit, seq, patient_id)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS events_patient ON events (patient_id, seq)",
+)
+
+
+def _sqlite_trigger(kind: str) -> str:
+    id_key, _patient, _via, unit_keys = RECORD_UNITS[kind]
+    record = f"'{kind}:' || {_j(id_key)}"
+    named = (
+        "(SELECT DISTINCT value AS unit FROM json_each(json_array("
+        + ", ".join(_j(k) for k in unit_keys)
+        + ")) WHERE value IS NOT NULL AND value <> '')"
+    )
+    return f"""
+CREATE TRIGGER IF NOT EXISTS events_relation_{kind.split(".")[0]}
+AFTER INSERT ON events WHEN NEW.kind = '{kind}' AND NEW.patient_id IS NOT NULL
+BEGIN
+    INSERT OR REPLACE INTO subject_patient (subject, patient_id)
+        VALUES ({_j(id_key)}, NEW.patient_id);
+    INSERT INTO relation_log (seq, unit, patient_id, granted)
+        SELECT NEW.seq, n.unit, NEW.patient_id, 1 FROM {named} AS n
+        WHERE NOT EXISTS (SELECT 1 FROM relation r
+                          WHERE r.patient_id = NEW.patient_id AND r.unit = n.unit);
+    INSERT INTO relation_log (seq, unit, patient_id, granted)
+        SELECT NEW.seq, r.unit, r.patient_id, 0 FROM relation r
+        WHERE r.record = {record}
+          AND (r.patient_id <> NEW.patient_id OR r.unit NOT IN (SELECT unit FROM {named}))
+          AND NOT EXISTS (SELECT 1 FROM relation o WHERE o.patient_id = r.patient_id
+                          AND o.unit = r.unit AND o.record <> {record});
+    DELETE FROM relation WHERE record = {record};
+    INSERT INTO relation (record, unit, patient_id)
+        SELECT {record}, n.unit, NEW.patient_id FROM {named} AS n;
+END"""
+
+
+SQLITE_TRIGGERS = tuple(_sqlite_trigger(k) for k in RECORD_UNITS)
+
+
+def sqlite_filter(bucket: Bucket) -> str:
+    """SQL: the event ``e`` belongs to ``bucket`` (``:unit`` its unit)."""
+    if bucket.kind == REGION:
+        return "1" if bucket.audit else f"e.kind NOT LIKE '{AUDIT_PREFIX}%'"
+    globals_ = ", ".join(f"'{k}'" for k in GLOBAL_KINDS)
+    prefixes = " OR ".join(f"e.kind LIKE '{p}%'" for p in GLOBAL_PREFIXES)
+    return (
+        "(e.patient_id IN (SELECT patient_id FROM relation WHERE unit = :unit) "
+        f"OR (e.patient_id IS NULL AND (e.kind IN ({globals_}) OR {prefixes})))"
+    )
+
+
+def sqlite_backfill() -> list[str]:
+    """Fill the bucket tables of a ledger of an earlier release from its events, set-based
+    (the latest version of each record; no ``relation_log``: every home of that release
+    starts its bucket from the first event)."""
+    out = []
+    for kind, (id_key, patient_key, via, unit_keys) in RECORD_UNITS.items():
+        latest = (
+            f"SELECT payload, {_j(id_key, 'payload')} AS rid, row_number() OVER (PARTITION BY "
+            f"{_j(id_key, 'payload')} ORDER BY seq DESC) AS k FROM events WHERE kind = '{kind}'"
+        )
+        patient = (
+            _j(patient_key, "l.payload")
+            if patient_key is not None
+            else f"(SELECT patient_id FROM subject_patient WHERE subject = {_j(str(via), 'l.payload')})"
+        )
+        out.append(
+            f"INSERT OR REPLACE INTO subject_patient (subject, patient_id) "
+            f"SELECT l.rid, {patient} FROM ({latest}) l WHERE l.k = 1 AND {patient} IS NOT NULL"
+        )
+        units = ", ".join(_j(k, "l.payload") for k in unit_keys)
+        out.append(
+            "INSERT OR REPLACE INTO relation (record, unit, patient_id) "
+            f"SELECT DISTINCT '{kind}:' || l.rid, j.value, sp.patient_id FROM ({latest}) l "
+            f"JOIN subject_patient sp ON sp.subject = l.rid, json_each(json_array({units})) j "
+            "WHERE l.k = 1 AND j.value IS NOT NULL AND j.value <> ''"
+        )
+    out.append(
+        f"UPDATE events SET patient_id = {sqlite_patient_expr('events.kind', 'events.payload')}"
+    )
+    return out
+
+
+class BucketPull(NamedTuple):
+    """One pull of a bucket.
+
+    ``rows``: the bucket's events in ``(after, through]``, ascending, and, before them in
+    seq order, the whole history up to ``through`` of each patient in ``refill``;
+    ``through``: how far the ledger looked (the home's next cursor); ``confirmed``: the
+    pulling home's own events in the range that are not its bucket's (an audit read, a tick
+    on a patient it has lost): they leave its outbox, nothing is folded; ``purge``: patients whose
+    relation to the unit changed in the range — the home deletes what it holds of them before
+    folding ``rows`` (those in ``refill`` come back whole: related now; the others are gone).
+    """
+
+    rows: list[PulledEvent]
+    through: int
+    confirmed: list[str]
+    purge: frozenset[str]
+    refill: frozenset[str]
+
+
+def merge(rows: list[PulledEvent], history: list[PulledEvent]) -> list[PulledEvent]:
+    """``rows`` and a refill's ``history``, each ascending, as one ascending list without
+    duplicates."""
+    if not history:
+        return rows
+    by_seq = {r.seq: r for r in history}
+    by_seq.update((r.seq, r) for r in rows)
+    return [by_seq[s] for s in sorted(by_seq)]
