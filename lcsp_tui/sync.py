@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from lcsp_tui.ledger.base import Ledger, LedgerMismatch
+from lcsp_tui.ledger.buckets import Bucket, BucketPull
 from lcsp_tui.ledger.pulled import PulledEvent
 from lcsp_tui.store.readmodel import Touched
-from lcsp_tui.store.store import LocalStore
+from lcsp_tui.store.store import BucketChanged, LocalStore
 
 PUSH_BATCH = 1000
 PULL_BATCH = 5000
@@ -59,6 +60,13 @@ class RowLedger(Protocol):
     def pull_rows(self, after_seq: int, limit: int = PULL_BATCH) -> list[PulledEvent]: ...
 
 
+@runtime_checkable
+class BucketLedger(Protocol):
+    """A ledger that serves buckets (``lcsp_tui.ledger.buckets``)."""
+
+    def pull_bucket(self, after_seq: int, limit: int, bucket: Bucket, me: str) -> BucketPull: ...
+
+
 def pull_batch(ledger: Ledger, after_seq: int, limit: int) -> list[PulledEvent]:
     if isinstance(ledger, RowLedger):
         return ledger.pull_rows(after_seq, limit)
@@ -78,19 +86,35 @@ def pull(
     store.catch_up()
     pulled = 0
     deferred = Touched()
+    name = store.bucket
+    bucket = Bucket.parse(name) if name and isinstance(ledger, BucketLedger) else None
     try:
         while True:
+            if bucket is not None:
+                assert isinstance(ledger, BucketLedger)
+                got = ledger.pull_bucket(store.cursor, batch, bucket, store.replica_id)
+                if got.head < store.cursor:
+                    _restored(got.head, store.cursor)
+                if guard is not None and got.rows:
+                    guard(got.rows)
+                last = got.through >= got.head
+                store.apply_pulled(
+                    got.rows,
+                    deferred=deferred,
+                    last=last,
+                    through=got.through,
+                    confirmed=got.confirmed,
+                    purge=got.purge,
+                    bucket=name,
+                )
+                pulled += len(got.rows)
+                if last:
+                    break
+                continue
             events = pull_batch(ledger, store.cursor, batch)
             if not events:
                 if pulled == 0 and store.cursor > 0 and (head := ledger.head()) < store.cursor:
-                    # Restored from a backup to an earlier point: new events would get seqs
-                    # this home has already applied and be skipped for good. Stop, never
-                    # diverge.
-                    raise LedgerMismatch(
-                        f"den gemensamma databasen slutar vid händelse {head}, men hemmet har "
-                        f"läst till och med {store.cursor}: databasen har återställts till en "
-                        "tidigare punkt; se README (Outage and restore)"
-                    )
+                    _restored(head, store.cursor)
                 break
             if guard is not None:
                 guard(events)
@@ -99,6 +123,8 @@ def pull(
             pulled += len(events)
             if last:
                 break
+    except BucketChanged:
+        pass  # the home switched role or unit: the next pull is of its new bucket
     except Exception:  # (an interrupt leaves the mark: the next pull rebuilds)
         if deferred:
             # what earlier batches folded reaches the read model; if even that fails, the
@@ -108,6 +134,16 @@ def pull(
         raise
     store.catch_up(deferred)
     return pulled
+
+
+def _restored(head: int, cursor: int) -> None:
+    """Restored from a backup to an earlier point: new events would get seqs this home has
+    already applied and be skipped for good. Stop, never diverge."""
+    raise LedgerMismatch(
+        f"den gemensamma databasen slutar vid händelse {head}, men hemmet har "
+        f"läst till och med {cursor}: databasen har återställts till en "
+        "tidigare punkt; se README (Outage and restore)"
+    )
 
 
 def sync(store: LocalStore, ledger: Ledger, guard: Guard | None = None) -> SyncResult:

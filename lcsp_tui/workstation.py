@@ -82,6 +82,25 @@ class Workstation:
             settings.today = parse_today(saved)
         if settings.role and settings.unit:  # given on the command line or in the environment
             self.check_unit_kind(settings.role, settings.unit)
+        self._follow_role()
+
+    def _follow_role(self) -> None:
+        """A home used with another role or unit than its bucket's (``--role`` on one
+        command) holds nothing of the old bucket and pulls the new one now; so does a home
+        upgraded from a release before buckets (it forgot what it pulled). Without the
+        ledger it is empty until the next sync reaches it."""
+        from lcsp_tui.ledger.base import LedgerUnreachable
+        from lcsp_tui.ledger.buckets import bucket_of
+
+        held = self.store.bucket
+        if held == bucket_of(self.role, self.unit).name:
+            return
+        if held is None and not (self.store.get_meta("ledger_id") and self.role):
+            return  # a new home: its first sync chooses
+        try:
+            self.sync()
+        except LedgerUnreachable:
+            self.enter_bucket()
 
     def _resolve_env(self, wanted: str | None) -> str:
         known = self.store.get_meta("env")
@@ -135,6 +154,7 @@ class Workstation:
         self.settings.role, self.settings.unit = role, unit
         self.store.set_meta("role", role)
         self.store.set_meta("unit", unit)
+        self.enter_bucket()  # nothing of the other bucket stays; the next sync pulls this one
 
     def now(self) -> dt.datetime:
         return self.settings.now()
@@ -242,8 +262,16 @@ class Workstation:
             raise
         if self.store.get_meta("ledger") != spec:
             self.store.set_meta("ledger", spec)
+        self.enter_bucket()
         self._check_ledger_env(ledger)
         return ledger
+
+    def enter_bucket(self) -> None:
+        """The home holds what its role at its unit may see (``lcsp_tui.ledger.buckets``):
+        after a switch it forgets the other bucket (its outbox kept) and pulls this one."""
+        from lcsp_tui.ledger.buckets import bucket_of
+
+        self.store.enter_bucket(bucket_of(self.role, self.unit).name)
 
     def _check_ledger_env(self, ledger: Ledger) -> None:
         """A production home checks the whole ledger for demo data before its first push,
@@ -401,7 +429,29 @@ class Workstation:
     # ------------------------------------------------------------ import and demo
 
     def known(self) -> Callable[[str, str], dict[str, object] | None]:
-        return self.store.known()
+        """The importer's view of the records the ledger has. A home whose bucket may not
+        hold personnummer (``lcsp_tui.ledger.buckets``) asks the ledger for the patients:
+        a corrected personnummer must count as a change."""
+        from lcsp_tui.domain.models import Patient
+        from lcsp_tui.ledger.buckets import REGION, Bucket
+
+        store_known = self.store.known()
+        bucket = self.store.bucket
+        if bucket is None or Bucket.parse(bucket).kind != REGION:
+            return store_known
+        ledger = self.open_ledger()
+        try:
+            payloads = ledger.patient_records()
+        finally:
+            ledger.close()
+        patients = {
+            pid: Patient.model_validate(p).model_dump(mode="json") for pid, p in payloads.items()
+        }
+
+        def known(kind: str, record_id: str) -> dict[str, object] | None:
+            return patients.get(record_id) if kind == "patient" else store_known(kind, record_id)
+
+        return known
 
     def import_plan(self, paths: Sequence[Path]) -> StagedImport:
         """Read, check and diff an export against the confirmed records (``ImportFailed``

@@ -131,7 +131,7 @@ def test_the_region_bucket_is_redacted(ledger: SqliteLedger) -> None:
         for p in patients.values():
             assert "personnummer" not in p
             assert len(p["first_name"]) == 1
-            assert 1890 < p["birth_year"] < 2030
+            assert 1890 < p["born"] < 2030
         text = "\n".join(r.payload_json for r in rows)
         assert not any(len(w) >= 10 and w.isdigit() for w in text.replace('"', " ").split())
 

@@ -289,8 +289,19 @@ def test_protected_identity_title_only_for_own_units(tmp_path: Path) -> None:
         )
     ]
     ws = Workstation(settings_from(home=str(tmp_path), user="t", today="2025-10-01T09:00"))
+    ws.publish(diff_events(recs, ws.known()).events, {"test": True})
+    ws.close()
+    # the ward's home: it holds the patient (a home of the region holds no personnummer)
+    ws = Workstation(
+        settings_from(
+            home=str(tmp_path),
+            user="t",
+            today="2025-10-01T09:00",
+            role="slutenvard-somatik",
+            unit="AVD1",
+        )
+    )
     try:
-        ws.publish(diff_events(recs, ws.known()).events, {"test": True})
         q, now = ws.q, ws.now()
         rows = {r.subject: r for r in q.worklist("slutenvard-somatik", "AVD1", now)}
         # the ward's own screen: the care relation sees the personnummer and the name

@@ -82,7 +82,9 @@ class Unit(Record):
 
 class Patient(Record):
     patient_id: str
-    personnummer: str  # normalised, 12 digits
+    # normalised, 12 digits; None in a bucket that may not hold it (issue 15: the ledger
+    # sends support and systemförvaltning the record without it, and ``born`` instead)
+    personnummer: str | None = None
     first_name: str
     last_name: str
     municipality: str
@@ -95,10 +97,11 @@ class Patient(Record):
     visiting_address: str | None = None
     next_of_kin: str | None = None
     protected_identity: bool = False
+    born: int | None = None  # the birth year of a record without personnummer
 
     @property
     def birth_year(self) -> int:
-        return int(self.personnummer[:4])
+        return int(self.personnummer[:4]) if self.personnummer else int(self.born or 0)
 
 
 class Admission(Record):

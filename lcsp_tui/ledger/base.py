@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from lcsp_tui.domain.models import Event
@@ -44,6 +44,10 @@ class Ledger(Protocol):
 
     def head(self) -> int:
         """The highest seq (0 when empty)."""
+        ...
+
+    def patient_records(self) -> dict[str, dict[str, Any]]:
+        """The latest ``patient.upserted`` payload of every patient."""
         ...
 
     def close(self) -> None: ...

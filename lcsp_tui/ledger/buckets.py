@@ -5,7 +5,7 @@ events of the patients *related* to the unit — a unit is related to a patient 
 latest version of one of the patient's records names it (``RECORD_UNITS``) — the events
 that concern no patient and carry nothing personal (``GLOBAL_KINDS``), and its own events.
 Support and systemförvaltning (``region``) get every event with the patient records
-redacted (no personnummer, the first name's initial only); the audit reads of others go to
+redacted (no personnummer: its birth year as ``born``; the first name's initial only); the audit reads of others go to
 systemförvaltning alone.
 
 The ledger keeps what the filter needs, in the append's transaction: the patient of each
@@ -68,7 +68,17 @@ class Bucket(NamedTuple):
 
     @property
     def name(self) -> str:
-        return f"{CARE}:{self.unit}" if self.kind == CARE else REGION
+        """As a home keeps it (``meta.bucket``): ``care:<unit>``, ``region``, ``region:audit``."""
+        if self.kind == CARE:
+            return f"{CARE}:{self.unit}"
+        return f"{REGION}:audit" if self.audit else REGION
+
+    @classmethod
+    def parse(cls, name: str) -> Bucket:
+        kind, _, rest = name.partition(":")
+        if kind == CARE:
+            return cls(CARE, rest)
+        return cls(REGION, audit=rest == "audit")
 
 
 def bucket_of(role: str | None, unit: str | None) -> Bucket:
@@ -210,6 +220,7 @@ class BucketPull(NamedTuple):
 
     rows: list[PulledEvent]
     through: int
+    head: int  # the ledger's head when it answered: through < head, more to pull
     confirmed: list[str]
     purge: frozenset[str]
     refill: frozenset[str]

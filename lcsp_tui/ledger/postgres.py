@@ -473,6 +473,17 @@ class PostgresLedger:
 
         return list(map(PulledEvent._make, self._run(work)))
 
+    def patient_records(self) -> dict[str, dict[str, Any]]:
+        """The latest ``patient.upserted`` payload of every patient (the importer's diff on
+        a home that may not hold personnummer)."""
+
+        def work(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+            return conn.execute(
+                "SELECT payload FROM lcsp_events WHERE kind = 'patient.upserted' ORDER BY seq"
+            ).fetchall()
+
+        return {p["patient_id"]: p for (text,) in self._run(work) for p in [json.loads(text)]}
+
     def head(self) -> int:
         def work(conn: psycopg.Connection[Any]) -> int:
             row = conn.execute("SELECT last_seq FROM lcsp_head WHERE id = 1").fetchone()

@@ -59,7 +59,7 @@ _SELECT = f"SELECT {', '.join(PULL_COLUMNS)} FROM events"
 _REDACTED = (
     "CASE WHEN e.kind = 'patient.upserted' THEN json_set(json_remove(e.payload, "
     "'$.personnummer'), '$.first_name', substr(json_extract(e.payload, '$.first_name'), 1, 1), "
-    "'$.birth_year', CAST(substr(json_extract(e.payload, '$.personnummer'), 1, 4) AS INTEGER)) "
+    "'$.born', CAST(substr(json_extract(e.payload, '$.personnummer'), 1, 4) AS INTEGER)) "
     "ELSE e.payload END"
 )
 _CHUNK = 500  # ids per "IN (…)" lookup, well under SQLite's variable limit
@@ -292,8 +292,22 @@ class SqliteLedger:
                 ) from None
         history.sort()
         return buckets.BucketPull(
-            buckets.merge(rows, history), through, confirmed, frozenset(purge), frozenset(refill)
+            buckets.merge(rows, history),
+            through,
+            int(head),
+            confirmed,
+            frozenset(purge),
+            frozenset(refill),
         )
+
+    def patient_records(self) -> dict[str, dict[str, Any]]:
+        """The latest ``patient.upserted`` payload of every patient (the importer's diff on
+        a home that may not hold personnummer)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT payload FROM events WHERE kind = 'patient.upserted' ORDER BY seq"
+            ).fetchall()
+        return {p["patient_id"]: p for (text,) in rows for p in [json.loads(text)]}
 
     def head(self) -> int:
         with self._lock:

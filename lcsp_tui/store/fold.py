@@ -50,6 +50,7 @@ _PATIENT_COLS = (
     "visiting_address",
     "next_of_kin",
     "protected_identity",
+    "born",
 )
 _ADMISSION_COLS = (
     "admission_id",
@@ -82,7 +83,7 @@ RECORD_KINDS = (
 HELP_KINDS = (m.HELP_REQUESTED, m.HELP_UPDATED, m.HELP_RESOLVED)
 # Payload keys a kind cannot be folded without.
 REQUIRED: dict[str, tuple[str, ...]] = {
-    m.PATIENT_UPSERTED: ("first_name", "last_name", "personnummer"),
+    m.PATIENT_UPSERTED: ("first_name", "last_name"),  # and a personnummer or ``born``
     m.ITEM_TICKED: ("subject", "item"),
     m.MESSAGE_ACKED: ("message_id",),
     m.ADMISSION_DISCHARGED: ("admission_id",),
@@ -162,8 +163,9 @@ def _py_str(json_type: str | None, value: object) -> str | None:
     return str(value)
 
 
-def _lookup_key(first: object, last: object, personnummer: object) -> str:
-    return lookup_key(str(first), str(last), int(str(personnummer)[:4]))
+def _lookup_key(first: object, last: object, personnummer: object, born: object) -> str:
+    year = int(str(personnummer)[:4]) if personnummer else int(str(born))
+    return lookup_key(str(first), str(last), year)
 
 
 def _id(key: str) -> str:
@@ -190,9 +192,11 @@ _PATIENTS = _upsert(
     "patients",
     (*_PATIENT_COLS, "lookup_key"),
     [
-        *(_get(c) for c in _PATIENT_COLS[:-1]),
+        *(_get(c) for c in _PATIENT_COLS[:-2]),
         _truthy("protected_identity"),
-        f"lcsp_lookup_key({_get('first_name')}, {_get('last_name')}, {_get('personnummer')})",
+        _get("born"),
+        f"lcsp_lookup_key({_get('first_name')}, {_get('last_name')}, {_get('personnummer')}, "
+        f"{_get('born')})",
     ],
     m.PATIENT_UPSERTED,
 )
@@ -318,7 +322,7 @@ FAMILIES: dict[str, dict[str, tuple[str, ...]]] = {
 def stage(conn: sqlite3.Connection, events: Sequence[PulledEvent]) -> None:
     """Put a batch (in seq order) into the staging table, replacing the previous one."""
     conn.create_function("lcsp_py_str", 2, _py_str, deterministic=True)
-    conn.create_function("lcsp_lookup_key", 3, _lookup_key, deterministic=True)
+    conn.create_function("lcsp_lookup_key", 4, _lookup_key, deterministic=True)
     conn.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {STAGE.split('.')[1]} "
         f"(seq INTEGER PRIMARY KEY, {', '.join(PULL_COLUMNS[1:])})"
@@ -344,7 +348,10 @@ def _problem() -> str:
         "WHEN typeof(payload) <> 'text' OR NOT json_valid(payload) "
         "THEN 'har inget giltigt JSON-innehåll' "
         "WHEN json_type(payload) <> 'object' THEN 'har inget JSON-objekt som innehåll' "
-        f"{required} END"
+        f"{required} "
+        f"WHEN kind = '{m.PATIENT_UPSERTED}' AND coalesce({_type('personnummer')}, 'null') "
+        f"<> 'text' AND coalesce({_type('born')}, 'null') <> 'integer' "
+        "THEN 'saknar personnummer' END"
     )
 
 

@@ -108,7 +108,8 @@ def _instant(v: object) -> dt.datetime | None:
 def _patient(r: sqlite3.Row) -> Patient:
     return Patient(
         patient_id=r["patient_id"],
-        personnummer=str(r["personnummer"]),
+        personnummer=r["personnummer"],
+        born=r["born"],
         first_name=r["first_name"],
         last_name=r["last_name"],
         municipality=r["municipality"],

@@ -166,7 +166,7 @@ def _subject_rows(
     )
     own = rules.own_units(ctx)
     named, hidden = _titles(ctx)
-    pnr = ctx.patient.personnummer
+    pnr = ctx.patient.personnummer or ""
     lists: list[tuple[object, ...]] = []
     facts: dict[str, rules.ItemFacts] = {}
     roles_of: dict[str, int] = defaultdict(int)
@@ -264,9 +264,6 @@ def _titles(ctx: rules.SubjectContext) -> tuple[str, str]:
     p, adm = ctx.patient, ctx.admission
     care_form = adm.care_form.value if adm is not None else None
     year = str(p.birth_year)
-    own = subject_title(
-        ctx.kind, p.first_name, p.last_name, year, care_form=care_form, personnummer=p.personnummer
-    )
     elsewhere = subject_title(
         ctx.kind,
         p.first_name,
@@ -274,6 +271,11 @@ def _titles(ctx: rules.SubjectContext) -> tuple[str, str]:
         year,
         care_form=care_form,
         protected=p.protected_identity,
+    )
+    if not p.personnummer:  # a bucket that may not hold it has no care relation
+        return elsewhere, elsewhere
+    own = subject_title(
+        ctx.kind, p.first_name, p.last_name, year, care_form=care_form, personnummer=p.personnummer
     )
     return own, elsewhere
 

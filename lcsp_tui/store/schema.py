@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 # 2: help_requests; audit.on_behalf_of. 3: the read model (rm_*); items.value;
-# admissions.discharged_at and ready_changed_at.
-STORE_SCHEMA_VERSION = 3
+# admissions.discharged_at and ready_changed_at. 4: buckets (issue 15) — patients.born, a
+# personnummer only where the bucket may hold it; a home of 2 or 3 held the whole region, so
+# its upgrade empties what it pulled (``LocalStore.reset``, the outbox kept) and pulls its
+# bucket anew.
+STORE_SCHEMA_VERSION = 4
 
 # Domain tables: folded from ledger events; these (and only these) make the state hash.
 DOMAIN_TABLES: dict[str, str] = {
@@ -14,11 +17,12 @@ DOMAIN_TABLES: dict[str, str] = {
             municipality TEXT)""",
     "patients": """
         CREATE TABLE patients (
-            patient_id TEXT PRIMARY KEY, personnummer TEXT NOT NULL, first_name TEXT NOT NULL,
+            patient_id TEXT PRIMARY KEY, personnummer TEXT, first_name TEXT NOT NULL,
             last_name TEXT NOT NULL, municipality TEXT NOT NULL, housing TEXT NOT NULL,
             housing_unit TEXT, home_health_unit TEXT, assistance_unit TEXT, health_centre TEXT,
             psych_outpatient_unit TEXT, visiting_address TEXT, next_of_kin TEXT,
-            protected_identity INTEGER NOT NULL DEFAULT 0, lookup_key TEXT NOT NULL)""",
+            protected_identity INTEGER NOT NULL DEFAULT 0, born INTEGER,
+            lookup_key TEXT NOT NULL)""",
     "admissions": """
         CREATE TABLE admissions (
             admission_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, care_form TEXT NOT NULL,
@@ -162,12 +166,4 @@ INDEXES = (
     "CREATE INDEX audit_actor ON audit(actor)",
     "CREATE INDEX audit_recorded ON audit(recorded_at)",
     "CREATE INDEX help_status ON help_requests(status)",
-)
-
-# A home of schema 2 gets these before its read model is built (new columns are NULL: no
-# value was ever given, no discharge ever recorded in the tool).
-UPGRADE_FROM_2 = (
-    "ALTER TABLE items ADD COLUMN value TEXT",
-    "ALTER TABLE admissions ADD COLUMN discharged_at TEXT",
-    "ALTER TABLE admissions ADD COLUMN ready_changed_at TEXT",
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -27,7 +27,6 @@ from lcsp_tui.store.schema import (
     READ_INDEXES,
     READ_TABLES,
     STORE_SCHEMA_VERSION,
-    UPGRADE_FROM_2,
 )
 
 if TYPE_CHECKING:
@@ -50,6 +49,11 @@ class NewerEvents(NewerStore):
     before anything of the batch is written."""
 
 
+class BucketChanged(StoreError):
+    """The home entered another bucket while a pull of the old one was under way: that
+    pull stops (nothing of its batch is written); the next one pulls the new bucket."""
+
+
 # Set while the read model lags the confirmed state (see ``LocalStore.apply_pulled``).
 READ_MODEL_BEHIND = "read_model_behind"
 
@@ -70,6 +74,9 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=10000")
     conn.execute("PRAGMA foreign_keys=ON")
+    # What a home may no longer hold (a bucket left, a patient moved away) is overwritten
+    # when deleted, not left in free pages (issue 15)
+    conn.execute("PRAGMA secure_delete=ON")
     return conn
 
 
@@ -153,14 +160,50 @@ class LocalStore:
                 f"{self.path} är en lokal lcsp-databas med schema {version}: för gammal"
             )
         if version < STORE_SCHEMA_VERSION:
+            # Before buckets (4) a home held the whole region: what it pulled is dropped and
+            # its bucket pulled anew on the next sync; its identity and outbox are kept.
             with self.transaction() as c:
-                for ddl in UPGRADE_FROM_2:
-                    c.execute(ddl)
                 self._set_meta("schema_version", str(STORE_SCHEMA_VERSION))
-                self._rebuild(c)
+                self._reset(c, None)
         elif self.get_meta("read_model") != str(READ_MODEL_VERSION):
             with self.transaction() as c:
                 self._rebuild(c)
+
+    def _reset(self, c: sqlite3.Connection, bucket: str | None) -> None:
+        """Forget everything pulled (the confirmed tables, the audit trail, the help
+        requests, the cursor) and belong to ``bucket``; the outbox and the identity stay, the
+        read model is rebuilt from the outbox alone. Inside the caller's transaction."""
+        pulled = (*DOMAIN_TABLES, "audit", "help_requests")
+        for table in pulled:
+            c.execute(f"DROP TABLE IF EXISTS {table}")
+        for table in pulled:
+            c.execute((DOMAIN_TABLES | OTHER_TABLES)[table])
+        for ddl in INDEXES:
+            c.execute(ddl)
+        self._set_meta("cursor", "0")
+        self._set_meta("bucket", bucket)
+        self._set_meta(READ_MODEL_BEHIND, None)
+        self._rebuild(c)
+
+    def enter_bucket(self, bucket: str) -> bool:
+        """Belong to ``bucket`` (``lcsp_tui.ledger.buckets``): a home that held another one
+        forgets what it pulled (``_reset``, one transaction: the outbox is kept until
+        pushed) and pulls the new one from the start. True when it had to."""
+        if self.get_meta("bucket") == bucket:
+            return False
+        with self.transaction() as c:
+            self._reset(c, bucket)
+        self._forget_old_pages()
+        return True
+
+    def _forget_old_pages(self) -> None:
+        """Copy the WAL into the file and empty it: the frames of rows deleted when the
+        home left a bucket or a patient are gone from the disk, not only from the tables."""
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    @property
+    def bucket(self) -> str | None:
+        return self.get_meta("bucket")
 
     def _rebuild(self, c: sqlite3.Connection) -> None:
         """The read model made anew: its tables as this release defines them (they are
@@ -348,31 +391,59 @@ class LocalStore:
         *,
         deferred: Touched | None = None,
         last: bool = True,
+        through: int | None = None,
+        confirmed: Sequence[str] = (),
+        purge: Collection[str] = (),
+        bucket: str | None = None,
     ) -> int:
         """Fold a batch pulled from the ledger and advance the cursor, in one transaction.
 
-        The batch must continue the cursor densely; anything else is a bug and stops loudly.
-        The read model is brought up to date for what the batch touched in the same
-        transaction — unless more batches follow (``last`` false): then what it touched is
-        added to ``deferred`` and the store is marked as behind (``READ_MODEL_BEHIND``, in
-        the same transaction), so a pull of many batches derives each subject once, at its
-        last batch (which takes ``deferred`` along). A pull that never gets there leaves the
-        mark, and ``catch_up`` rebuilds the read model before the next one.
+        A whole-ledger batch (``through`` None) must continue the cursor densely. A bucket's
+        batch (``lcsp_tui.ledger.buckets.BucketPull``) is ascending and ends at or before
+        ``through``, the cursor's next value, and is folded only if the home still belongs
+        to ``bucket`` (else ``BucketChanged``); it may hold older events of the patients it
+        refills. First what the home may no longer hold, or gets anew, is deleted (``purge``),
+        and its own events the bucket does not serve leave the outbox (``confirmed``).
+        Anything else is a bug and stops loudly. The read model is brought up to date for
+        what the batch touched in the same transaction — unless more batches follow
+        (``last`` false): then what it touched is added to ``deferred`` and the store is
+        marked as behind (``READ_MODEL_BEHIND``, in the same transaction), so a pull of many
+        batches derives each subject once, at its last batch (which takes ``deferred``
+        along). A pull that never gets there leaves the mark, and ``catch_up`` rebuilds the
+        read model before the next one.
         """
         from lcsp_tui.ledger.pulled import PulledEvent
         from lcsp_tui.store import fold, readmodel
 
-        if not events:
+        if not events and not (through and through > self.cursor) and not confirmed:
             return self.cursor
         rows = [e if isinstance(e, PulledEvent) else PulledEvent.of(e) for e in events]
         with self.transaction() as c:
+            if bucket is not None and self.get_meta("bucket") != bucket:
+                raise BucketChanged("hemmet bytte roll eller enhet under hämtningen")
             cursor = int(self.get_meta("cursor") or 0)
-            for i, e in enumerate(rows, start=cursor + 1):
-                if e.seq != i:
+            if through is None:
+                for i, e in enumerate(rows, start=cursor + 1):
+                    if e.seq != i:
+                        raise StoreError(
+                            "lucka i den gemensamma databasens nummerföljd: väntade händelse "
+                            f"{i}, fick {e.seq}"
+                        )
+                new_cursor = cursor + len(rows)
+            else:
+                seqs = [e.seq for e in rows]
+                if through < cursor or seqs != sorted(set(seqs)) or (seqs and seqs[-1] > through):
                     raise StoreError(
-                        f"lucka i den gemensamma databasens nummerföljd: väntade händelse {i}, "
-                        f"fick {e.seq}"
+                        f"den gemensamma databasen svarade i fel ordning (läst till {cursor}, "
+                        f"svaret till {through})"
                     )
+                new_cursor = through
+            touched = self._purge(c, purge) if purge else readmodel.Touched()
+            if confirmed:
+                c.execute(
+                    "DELETE FROM outbox WHERE event_id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(confirmed)),),
+                )
             fold.stage(c, rows)
             try:
                 fold.check(c)
@@ -383,7 +454,9 @@ class LocalStore:
                 c.execute(
                     f"DELETE FROM outbox WHERE event_id IN (SELECT event_id FROM {fold.STAGE})"
                 )
-            touched = readmodel.touched_by_staged(c)
+            touched.update(readmodel.touched_by_staged(c))
+            if confirmed:
+                touched.help = True  # (a pending help event may have left the outbox)
             if last:
                 if deferred is not None:
                     touched.update(deferred)
@@ -395,11 +468,44 @@ class LocalStore:
                     deferred.update(touched)
                     self._set_meta(READ_MODEL_BEHIND, "1")
             _crash_point("after_fold")
-            new_cursor = cursor + len(rows)
             self._set_meta("cursor", str(new_cursor))
         if last and deferred is not None:
             deferred.clear()
+        if purge:
+            self._forget_old_pages()
         return new_cursor
+
+    def _purge(self, c: sqlite3.Connection, patients: Collection[str]) -> Touched:
+        """Delete every confirmed row of ``patients`` — the records, their subjects' ticks
+        and decisions, the messages, their audit rows, their messages in the read model —
+        and say what that touched (the read model's rows of them go in its refresh)."""
+        from lcsp_tui.store.readmodel import Touched
+
+        pids = json.dumps(sorted(patients))
+        each = "SELECT value FROM json_each(:pids)"
+        admissions = f"SELECT admission_id FROM admissions WHERE patient_id IN ({each})"
+        sips = f"SELECT sip_id FROM sips WHERE patient_id IN ({each})"
+        args = {"pids": pids}
+        subjects = {r[0] for r in c.execute(f"{admissions} UNION {sips}", args)} | set(patients)
+        messages = {
+            r[0]
+            for r in c.execute(
+                f"SELECT message_id FROM messages WHERE admission_id IN ({admissions})", args
+            )
+        }
+        ids = {"pids": pids, "subjects": json.dumps(sorted(subjects | messages))}
+        for sql in (
+            "DELETE FROM items WHERE subject IN (SELECT value FROM json_each(:subjects))",
+            "DELETE FROM decisions WHERE sip_id IN (SELECT value FROM json_each(:subjects))",
+            "DELETE FROM audit WHERE subject IN (SELECT value FROM json_each(:subjects))",
+            "DELETE FROM rm_message WHERE message_id IN (SELECT value FROM json_each(:subjects))",
+            f"DELETE FROM messages WHERE admission_id IN ({admissions})",
+            f"DELETE FROM admissions WHERE patient_id IN ({each})",
+            f"DELETE FROM sips WHERE patient_id IN ({each})",
+            f"DELETE FROM patients WHERE patient_id IN ({each})",
+        ):
+            c.execute(sql, ids if ":subjects" in sql else args)
+        return Touched(subjects=subjects, patients=set(patients), messages=messages)
 
     def catch_up(self, deferred: Touched | None = None) -> None:
         """Bring a read model left behind up to date: the subjects ``deferred`` names when
