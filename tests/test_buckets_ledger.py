@@ -112,7 +112,7 @@ def test_a_ward_gets_a_small_part_and_no_other_personnummer(
             "SELECT unit FROM rm_list WHERE role = 'slutenvard-somatik' GROUP BY unit "
             "ORDER BY count(*) DESC LIMIT 1"
         ).fetchone()
-        every = dict(store.execute("SELECT patient_id, personnummer FROM patients"))
+    every = {pid: p["personnummer"] for pid, p in ledger.patient_records().items()}
     rows = pull_all(ledger, Bucket(CARE, unit))
     held = patients_of(rows)
     assert 0 < len(held) < len(every) / 2

@@ -126,6 +126,7 @@ SQLITE_TABLES = (
     "seq INTEGER NOT NULL, unit TEXT NOT NULL, patient_id TEXT NOT NULL, "
     "granted INTEGER NOT NULL, PRIMARY KEY (unit, seq, patient_id)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS events_patient ON events (patient_id, seq)",
+    "CREATE TABLE IF NOT EXISTS unit_ids (unit_id TEXT PRIMARY KEY) WITHOUT ROWID",
 )
 
 
@@ -137,12 +138,30 @@ def _sqlite_trigger(kind: str) -> str:
         + ", ".join(_j(k) for k in unit_keys)
         + ")) WHERE value IS NOT NULL AND value <> '')"
     )
+    subject = (
+        f"INSERT OR REPLACE INTO subject_patient (subject, patient_id) "
+        f"VALUES ({_j(id_key)}, NEW.patient_id);"
+    )
+    return _relation_trigger(f"relation_{kind.split('.')[0]}", f"'{kind}'", record, named, subject)
+
+
+# A tick whose value names a unit routes the subject there (a psychiatric admission reaches
+# the hälsocentral the ward included, ``rules.admission_units``): the unit is related too.
+_TICK_RECORD = f"'item.ticked:' || {_j('subject')} || ':' || {_j('item')}"
+_TICK_NAMED = (
+    f"(SELECT {_j('value')} AS unit WHERE coalesce({_j('done')}, 1) "
+    f"AND {_j('value')} IN (SELECT unit_id FROM unit_ids))"
+)
+
+
+def _relation_trigger(name: str, kind: str, record: str, named: str, before: str = "") -> str:
+    """A trigger keeping ``relation`` and ``relation_log`` for the record ``record`` of an
+    event of ``kind``, which names the units ``named`` (a SELECT of ``unit``)."""
     return f"""
-CREATE TRIGGER IF NOT EXISTS events_relation_{kind.split(".")[0]}
-AFTER INSERT ON events WHEN NEW.kind = '{kind}' AND NEW.patient_id IS NOT NULL
+CREATE TRIGGER IF NOT EXISTS events_{name}
+AFTER INSERT ON events WHEN NEW.kind = {kind} AND NEW.patient_id IS NOT NULL
 BEGIN
-    INSERT OR REPLACE INTO subject_patient (subject, patient_id)
-        VALUES ({_j(id_key)}, NEW.patient_id);
+    {before}
     INSERT INTO relation_log (seq, unit, patient_id, granted)
         SELECT NEW.seq, n.unit, NEW.patient_id, 1 FROM {named} AS n
         WHERE NOT EXISTS (SELECT 1 FROM relation r
@@ -159,7 +178,16 @@ BEGIN
 END"""
 
 
-SQLITE_TRIGGERS = tuple(_sqlite_trigger(k) for k in RECORD_UNITS)
+SQLITE_TRIGGERS = (
+    *(_sqlite_trigger(k) for k in RECORD_UNITS),
+    _relation_trigger("relation_tick", "'item.ticked'", _TICK_RECORD, _TICK_NAMED),
+    f"""
+CREATE TRIGGER IF NOT EXISTS events_unit_ids AFTER INSERT ON events
+WHEN NEW.kind = 'unit.upserted'
+BEGIN
+    INSERT OR IGNORE INTO unit_ids (unit_id) VALUES ({_j("unit_id")});
+END""",
+)
 
 
 def sqlite_filter(bucket: Bucket) -> str:
@@ -178,7 +206,10 @@ def sqlite_backfill() -> list[str]:
     """Fill the bucket tables of a ledger of an earlier release from its events, set-based
     (the latest version of each record; no ``relation_log``: every home of that release
     starts its bucket from the first event)."""
-    out = []
+    out = [
+        "INSERT OR IGNORE INTO unit_ids (unit_id) SELECT json_extract(payload, '$.unit_id') "
+        "FROM events WHERE kind = 'unit.upserted'"
+    ]
     for kind, (id_key, patient_key, via, unit_keys) in RECORD_UNITS.items():
         latest = (
             f"SELECT payload, {_j(id_key, 'payload')} AS rid, row_number() OVER (PARTITION BY "
@@ -202,6 +233,18 @@ def sqlite_backfill() -> list[str]:
         )
     out.append(
         f"UPDATE events SET patient_id = {sqlite_patient_expr('events.kind', 'events.payload')}"
+    )
+    tick = (
+        f"SELECT payload, patient_id, {_TICK_RECORD.replace('NEW.payload', 'payload')} AS rec, "
+        "row_number() OVER (PARTITION BY json_extract(payload, '$.subject'), "
+        "json_extract(payload, '$.item') ORDER BY seq DESC) AS k FROM events "
+        "WHERE kind = 'item.ticked' AND patient_id IS NOT NULL"
+    )
+    out.append(
+        "INSERT OR REPLACE INTO relation (record, unit, patient_id) "
+        f"SELECT t.rec, json_extract(t.payload, '$.value'), t.patient_id FROM ({tick}) t "
+        "WHERE t.k = 1 AND coalesce(json_extract(t.payload, '$.done'), 1) "
+        "AND json_extract(t.payload, '$.value') IN (SELECT unit_id FROM unit_ids)"
     )
     return out
 
