@@ -18,10 +18,12 @@ name a patient and a unit; the SQL of both ledgers is made from it.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from lcsp_tui.domain.roles import ROLES
-from lcsp_tui.ledger.pulled import PulledEvent
+
+if TYPE_CHECKING:  # (light: a home's start-up asks for its bucket)
+    from lcsp_tui.ledger.pulled import PulledEvent
 
 CARE, REGION = "care", "region"
 

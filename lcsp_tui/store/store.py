@@ -172,14 +172,16 @@ class LocalStore:
     def _reset(self, c: sqlite3.Connection, bucket: str | None) -> None:
         """Forget everything pulled (the confirmed tables, the audit trail, the help
         requests, the cursor) and belong to ``bucket``; the outbox and the identity stay, the
-        read model is rebuilt from the outbox alone. Inside the caller's transaction."""
-        pulled = (*DOMAIN_TABLES, "audit", "help_requests")
+        read model is rebuilt from the outbox alone. The units are kept (every bucket has
+        them, nothing personal: a screen can name them before the new bucket is pulled).
+        Inside the caller's transaction."""
+        pulled = (*(t for t in DOMAIN_TABLES if t != "units"), "audit", "help_requests")
         for table in pulled:
             c.execute(f"DROP TABLE IF EXISTS {table}")
         for table in pulled:
             c.execute((DOMAIN_TABLES | OTHER_TABLES)[table])
         for ddl in INDEXES:
-            c.execute(ddl)
+            c.execute(ddl.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
         self._set_meta("cursor", "0")
         self._set_meta("bucket", bucket)
         self._set_meta(READ_MODEL_BEHIND, None)
