@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lcsp_tui.domain import models as m
     from lcsp_tui.domain.regiondata import ChecklistItem, RegionData
     from lcsp_tui.importer import StagedImport
+    from lcsp_tui.importer.kinds import Known, KnownMany
     from lcsp_tui.ledger.base import Ledger
     from lcsp_tui.sync import SyncResult
 
@@ -428,17 +429,18 @@ class Workstation:
 
     # ------------------------------------------------------------ import and demo
 
-    def known(self) -> Callable[[str, str], dict[str, object] | None]:
-        """The importer's view of the records the ledger has. A home whose bucket may not
-        hold personnummer (``lcsp_tui.ledger.buckets``) asks the ledger for the patients:
-        a corrected personnummer must count as a change."""
+    def record_lookups(self) -> tuple[Known, KnownMany]:
+        """The importer's view of the records the ledger has: ``known`` (one) and
+        ``known_many`` (in bulk). A home whose bucket may not hold personnummer
+        (``lcsp_tui.ledger.buckets``) answers for the patients from the ledger: a corrected
+        personnummer must count as a change."""
         from lcsp_tui.domain.models import Patient
         from lcsp_tui.ledger.buckets import REGION, Bucket
 
-        store_known = self.store.known()
+        store_known, store_many = self.store.known(), self.store.known_many
         bucket = self.store.bucket
         if bucket is None or Bucket.parse(bucket).kind != REGION:
-            return store_known
+            return store_known, store_many
         ledger = self.open_ledger()
         try:
             payloads = ledger.patient_records()
@@ -451,16 +453,23 @@ class Workstation:
         def known(kind: str, record_id: str) -> dict[str, object] | None:
             return patients.get(record_id) if kind == "patient" else store_known(kind, record_id)
 
-        return known
+        def known_many(kind: str, ids: Sequence[str]) -> dict[str, dict[str, object]]:
+            if kind != "patient":
+                return store_many(kind, ids)
+            return {i: patients[i] for i in ids if i in patients}
+
+        return known, known_many
+
+    def known(self) -> Known:
+        return self.record_lookups()[0]
 
     def import_plan(self, paths: Sequence[Path]) -> StagedImport:
         """Read, check and diff an export against the confirmed records (``ImportFailed``
         with every error); nothing is written."""
         from lcsp_tui.importer import stage_import
 
-        return stage_import(
-            paths, self.region, self.known(), self.settings.now().date(), self.store.known_many
-        )
+        known, known_many = self.record_lookups()
+        return stage_import(paths, self.region, known, self.settings.now().date(), known_many)
 
     def publish(
         self,
@@ -494,6 +503,7 @@ class Workstation:
         from lcsp_tui.environments import pull_guard
         from lcsp_tui.importer import bulk
         from lcsp_tui.importer.diff import StagedImport
+        from lcsp_tui.ledger.buckets import REGION, Bucket, redact
         from lcsp_tui.ledger.pulled import PulledEvent
         from lcsp_tui.store.readmodel import Touched
         from lcsp_tui.sync import SyncResult, pull, sync
@@ -548,19 +558,24 @@ class Workstation:
             every = chain(head, source, tail)
             written = folded = 0
             deferred = Touched()
+            # A region home holds all of it, redacted as the ledger would serve it; a care
+            # home only its bucket, so it pulls (the ledger filters).
+            region = Bucket.parse(store.bucket or "").kind == REGION
             try:
                 while batch := [stamped(e) for e in islice(every, bulk.BATCH)]:
                     seqs = ledger.push(batch)
                     written += len(batch)
                     first = seqs[batch[0].event_id]
                     if (
-                        store.cursor == first - 1
+                        region
+                        and store.cursor == first - 1
                         and seqs[batch[-1].event_id] == first + len(batch) - 1
                     ):
                         # Numbered right after the store's cursor, and densely (a ledger
                         # numbers a push's new events in batch order): fold it as it is.
                         rows = [
-                            PulledEvent.of(e)._replace(seq=first + i) for i, e in enumerate(batch)
+                            PulledEvent.of(e, seq=first + i, payload=redact(e.kind, e.payload))
+                            for i, e in enumerate(batch)
                         ]
                         check(rows)
                         store.apply_pulled(rows, deferred=deferred, last=False)

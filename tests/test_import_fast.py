@@ -91,9 +91,11 @@ def test_the_diff_asks_in_bulk_and_a_reimport_changes_nothing(
         ws.publish(ws.import_plan(region_export), {"records": 1})
         asked: list[tuple[str, int]] = []
 
+        _known, known_many = ws.record_lookups()
+
         def many(kind: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
             asked.append((kind, len(ids)))
-            return ws.store.known_many(kind, ids)
+            return known_many(kind, ids)
 
         again = stage_import(region_export, REGION, asked_per_id, REF, many)
         assert len(again) == 0 and not list(again.payloads())
@@ -119,7 +121,7 @@ def test_the_diff_asks_in_bulk_and_a_reimport_changes_nothing(
         edited = tmp_path / "later" / "patienter.csv"
         edited.parent.mkdir()
         edited.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
-        later = stage_import([edited], REGION, asked_per_id, REF, ws.store.known_many)
+        later = stage_import([edited], REGION, asked_per_id, REF, known_many)
         assert later.counts == {
             "patienter.csv": {"new": 0, "changed": 1, "unchanged": rows["patient"] - 1}
         }

@@ -39,7 +39,7 @@ def fill(
     from lcsp_tui.importer import diff_events
 
     records = generate(size, seed, (lambda _ph, d, t: generating(d, t)) if generating else None)
-    plan = diff_events(records, ws.known(), ws.store.known_many)
+    plan = diff_events(records, *ws.record_lookups())
     rehearsal = None if ws.settings.simulated else DEMO_TODAY
     if rehearsal:  # before the work under way is recorded: it was done before this moment
         ws.store.set_meta("today", rehearsal)

@@ -91,6 +91,10 @@ def _read_files(
     check_references(files, ids, unreadable, known, known_many)
     if log:
         raise log.failure()
+    for cls, f in files.items():  # a field no export column fills (Patient.born) keeps its default
+        for name, info in cls.model_fields.items():
+            if name not in f.values:
+                f.values[name] = [info.default] * len(f.lines)
     return {cls: files[cls] for cls in KIND_OF if cls in files}
 
 

@@ -18,7 +18,7 @@ name a patient and a unit; the SQL of both ledgers is made from it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lcsp_tui.domain.roles import ROLES
 
@@ -61,6 +61,33 @@ SUBJECT_KEY: dict[str, str] = {
 GLOBAL_KINDS = ("unit.upserted", "import.completed", "demo.fictitious")
 GLOBAL_PREFIXES = ("help.",)
 AUDIT_PREFIX = "audit."
+
+
+# What the region bucket gets of a patient record: no personnummer (its birth year as
+# ``born``), the first name's initial. ``redact`` in Python, ``sqlite_redacted`` in SQL (a
+# test holds them equal).
+REDACTED_KIND = "patient.upserted"
+
+
+def redact(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` as the region bucket may hold it."""
+    if kind != REDACTED_KIND:
+        return payload
+    out = dict(payload)
+    pnr = out.pop("personnummer", None)
+    out["first_name"] = str(out.get("first_name") or "")[:1]
+    out["born"] = int(str(pnr)[:4]) if pnr else out.get("born")
+    return out
+
+
+def sqlite_redacted(kind: str = "e.kind", payload: str = "e.payload") -> str:
+    """SQL: ``redact`` of the row's payload (JSON text)."""
+    return (
+        f"CASE WHEN {kind} = '{REDACTED_KIND}' THEN json_set(json_remove({payload}, "
+        f"'$.personnummer'), '$.first_name', substr(json_extract({payload}, '$.first_name'), "
+        f"1, 1), '$.born', coalesce(CAST(substr(json_extract({payload}, '$.personnummer'), 1, "
+        f"4) AS INTEGER), json_extract({payload}, '$.born'))) ELSE {payload} END"
+    )
 
 
 class Bucket(NamedTuple):

@@ -482,7 +482,11 @@ class PostgresLedger:
                 "SELECT payload FROM lcsp_events WHERE kind = 'patient.upserted' ORDER BY seq"
             ).fetchall()
 
-        return {p["patient_id"]: p for (text,) in self._run(work) for p in [json.loads(text)]}
+        return {
+            p["patient_id"]: p
+            for (value,) in self._run(work)
+            for p in [value if isinstance(value, dict) else json.loads(value)]
+        }
 
     def head(self) -> int:
         def work(conn: psycopg.Connection[Any]) -> int:

@@ -65,10 +65,13 @@ class PulledEvent(NamedTuple):
         )
 
     @classmethod
-    def of(cls, e: Event) -> PulledEvent:
-        """An ``Event`` (a test's, or one folded straight after a push) as a pulled row."""
+    def of(
+        cls, e: Event, *, seq: int | None = None, payload: dict[str, Any] | None = None
+    ) -> PulledEvent:
+        """An ``Event`` (a test's, or one folded straight after a push: ``seq`` the ledger
+        gave it, ``payload`` as the home's bucket holds it) as a pulled row."""
         return cls(
-            e.seq or 0,
+            seq if seq is not None else e.seq or 0,
             e.event_id,
             e.replica_id,
             e.origin_seq,
@@ -78,5 +81,9 @@ class PulledEvent(NamedTuple):
             e.role,
             e.unit,
             e.recorded_at,
-            json.dumps(e.payload, ensure_ascii=False, separators=(",", ":")),
+            json.dumps(
+                e.payload if payload is None else payload,
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ),
         )

@@ -55,13 +55,6 @@ _INSERT = (
     f"{buckets.sqlite_patient_expr()}) ON CONFLICT(event_id) DO NOTHING"
 )
 _SELECT = f"SELECT {', '.join(PULL_COLUMNS)} FROM events"
-# The region bucket's patient records, redacted in the select (buckets module doc).
-_REDACTED = (
-    "CASE WHEN e.kind = 'patient.upserted' THEN json_set(json_remove(e.payload, "
-    "'$.personnummer'), '$.first_name', substr(json_extract(e.payload, '$.first_name'), 1, 1), "
-    "'$.born', CAST(substr(json_extract(e.payload, '$.personnummer'), 1, 4) AS INTEGER)) "
-    "ELSE e.payload END"
-)
 _CHUNK = 500  # ids per "IN (…)" lookup, well under SQLite's variable limit
 
 
@@ -226,7 +219,7 @@ class SqliteLedger:
     ) -> buckets.BucketPull:
         """The events of ``bucket`` after ``after_seq`` (``buckets.BucketPull``), read in one
         snapshot; ``me``: the pulling replica, whose own events always come back."""
-        payload = _REDACTED if bucket.kind == buckets.REGION else "e.payload"
+        payload = buckets.sqlite_redacted() if bucket.kind == buckets.REGION else "e.payload"
         cols = ", ".join(f"e.{c}" for c in PULL_COLUMNS[:-1]) + f", {payload}"
         inside = buckets.sqlite_filter(bucket)
         sql = (
