@@ -46,8 +46,16 @@ def build_demo_home(home: Path) -> Path:
 
 
 def copy_home(template: Path, dest: Path) -> Path:
-    """A private copy of a demo home (store and its ledger) for one test."""
+    """A private copy of a demo home (store and its ledger) for one test: the copy syncs with
+    its own copy of the ledger (a switch of role syncs, issue 15)."""
+    import sqlite3
+    from contextlib import closing
+
     shutil.copytree(template, dest)
+    with closing(sqlite3.connect(dest / "store.sqlite")) as conn, conn:
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'ledger'", (str(dest / "ledger.sqlite"),)
+        )
     return dest
 
 

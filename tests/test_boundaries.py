@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from lcsp_tui.cli import main
-from tests.snapshot_app import build_demo_home
+from tests.snapshot_app import build_demo_home, copy_home
 
 WARD = ("--role", "slutenvard-somatik", "--unit", "SUS-AVD11")
 ADMIN = ("--role", "systemforvaltning")
@@ -38,7 +37,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def home(template: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(template, tmp_path / "home"))
+    return copy_home(template, tmp_path / "home")
 
 
 class Run:
@@ -88,9 +87,10 @@ class Run:
         conn = sqlite3.connect(self.home / "store.sqlite")
         try:
             return [
-                (f"{f[:1]} {last}", pnr[:4])
-                for f, last, pnr in conn.execute(
-                    "SELECT first_name, last_name, personnummer FROM patients p "
+                (f"{f[:1]} {last}", str(year))
+                for f, last, year in conn.execute(
+                    "SELECT first_name, last_name, coalesce(substr(personnummer, 1, 4), born) "
+                    "FROM patients p "
                     "JOIN admissions a ON a.patient_id = p.patient_id "
                     "WHERE p.protected_identity = 0"
                 )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from lcsp_tui.store.queries import Queries
 from screens.dashboard import TABS, DashboardScreen
 from screens.drilldown import DrillScreen, SubjectScreen
 from screens.worklist import WorklistScreen
-from tests.snapshot_app import make_workstation
+from tests.snapshot_app import copy_home, make_workstation
 from tests.test_stats import NOW, build_home
 from tests.test_support_tui import assert_swedish, screen_text
 
@@ -40,7 +39,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def home(template: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(template, tmp_path / "home"))
+    return copy_home(template, tmp_path / "home")
 
 
 def make_app(home: Path, role: str = "systemforvaltning", unit: str | None = None) -> LcspApp:

@@ -158,7 +158,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
         f"AND recipient_unit != '{h.facts['message_unit']}' ORDER BY message_id"
     )
     (h.facts["name"], h.facts["year"]), *_ = h.query(
-        "SELECT substr(first_name, 1, 1) || ' ' || last_name, substr(personnummer, 1, 4) "
+        "SELECT substr(first_name, 1, 1) || ' ' || last_name, coalesce(substr(personnummer, 1, 4), born) "
         "FROM patients WHERE protected_identity = 0 ORDER BY patient_id"
     )
     yield h

@@ -118,7 +118,7 @@ def patient_with_unacked(home: Path) -> dict[str, object]:
     ws = make_workstation(home)
     try:
         row = ws.store._conn.execute(
-            "SELECT p.patient_id, p.first_name, p.last_name, substr(p.personnummer, 1, 4), "
+            "SELECT p.patient_id, p.first_name, p.last_name, coalesce(substr(p.personnummer, 1, 4), p.born), "
             "p.personnummer, group_concat(m.message_id), group_concat(m.recipient_unit) "
             "FROM patients p JOIN admissions a ON a.patient_id = p.patient_id "
             "JOIN messages m ON m.admission_id = a.admission_id "
@@ -126,16 +126,23 @@ def patient_with_unacked(home: Path) -> dict[str, object]:
             "AND (SELECT count(*) FROM patients q WHERE q.lookup_key = p.lookup_key) = 1 "
             "GROUP BY p.patient_id ORDER BY p.patient_id LIMIT 1"
         ).fetchone()
+        assert row, "the small demo has a patient with unacknowledged messages"
+        # the desk's home holds no personnummer (issue 15): the one a caller reads out
+        # comes from the ledger's record
+        ledger = ws.open_ledger()
+        try:
+            record = ledger.patient_records()[row[0]]
+        finally:
+            ledger.close()
     finally:
         ws.close()
-    assert row, "the small demo has a patient with unacknowledged messages"
     return {
         "id": row[0],
-        "first": row[1],
+        "first": record["first_name"],  # (the desk's home has its initial only)
         "name": f"{row[1][0]} {row[2]}",
         "surname": row[2],
-        "year": row[3],
-        "pnr": row[4],
+        "year": str(row[3]),
+        "pnr": record["personnummer"],
         "messages": row[5].split(","),
         "units": row[6].split(","),
     }
@@ -145,12 +152,12 @@ def protected_patient(home: Path) -> tuple[str, str, str]:
     ws = make_workstation(home)
     try:
         first, last, year = ws.store._conn.execute(
-            "SELECT first_name, last_name, substr(personnummer, 1, 4) FROM patients "
+            "SELECT first_name, last_name, coalesce(substr(personnummer, 1, 4), born) FROM patients "
             "WHERE protected_identity = 1 ORDER BY patient_id LIMIT 1"
         ).fetchone()
     finally:
         ws.close()
-    return f"{first[0]} {last}", last, year
+    return f"{first[0]} {last}", last, str(year)
 
 
 async def type_lookup(pilot, name: str, year: str) -> None:  # type: ignore[no-untyped-def]
