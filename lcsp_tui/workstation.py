@@ -94,7 +94,7 @@ class Workstation:
         from lcsp_tui.ledger.buckets import bucket_of
 
         held = self.store.bucket
-        if held == bucket_of(self.role, self.unit).name:
+        if held == bucket_of(self.role, self.unit).name or (held and self.role is None):
             return
         if held is None and not (self.store.get_meta("ledger_id") and self.role):
             return  # a new home: its first sync chooses
@@ -269,9 +269,13 @@ class Workstation:
 
     def enter_bucket(self) -> None:
         """The home holds what its role at its unit may see (``lcsp_tui.ledger.buckets``):
-        after a switch it forgets the other bucket (its outbox kept) and pulls this one."""
+        after a switch it forgets the other bucket (its outbox kept) and pulls this one. A
+        command without a role keeps the bucket the home has (a new home: the region's,
+        which holds no personnummer)."""
         from lcsp_tui.ledger.buckets import bucket_of
 
+        if self.role is None and self.store.bucket is not None:
+            return
         self.store.enter_bucket(bucket_of(self.role, self.unit).name)
 
     def _check_ledger_env(self, ledger: Ledger) -> None:

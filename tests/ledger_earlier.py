@@ -118,6 +118,20 @@ def drop_append(url: str) -> None:
         conn.execute(f"DROP FUNCTION IF EXISTS {APPEND_SIGNATURE}")
 
 
+def drop_buckets(url: str) -> None:
+    """Remove what serves buckets (a ledger made before issue 15)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER IF EXISTS lcsp_events_bucket ON lcsp_events")
+        conn.execute(
+            "DROP FUNCTION IF EXISTS lcsp_bucket_row(), lcsp_bucket_apply(bigint, text, jsonb)"
+        )
+        conn.execute(
+            "DROP TABLE IF EXISTS lcsp_subject_patient, lcsp_relation, lcsp_relation_log, "
+            "lcsp_unit_ids"
+        )
+        conn.execute("ALTER TABLE lcsp_events DROP COLUMN IF EXISTS patient_id")
+
+
 def earlier_ledger(url: str) -> str:
     """Make the ledger of ``url`` (an empty database, as its owner) what the earlier
     release's ``lcsp ledger init`` made: schema, guards, the app role (``<database>_app``)
@@ -125,6 +139,7 @@ def earlier_ledger(url: str) -> str:
     app_role = default_app_role(url.rsplit("/", 1)[1])
     PostgresLedger(url).close()
     drop_append(url)
+    drop_buckets(url)
     schema = "public"
     nsp = sql.Identifier(schema)
     role = sql.Identifier(app_role)

@@ -218,3 +218,63 @@ def test_a_ledger_of_an_earlier_release_is_filled_on_open(
     assert buckets.bucket_of("support", None) == Bucket(REGION)
     assert buckets.bucket_of("systemforvaltning", None) == Bucket(REGION, audit=True)
     assert buckets.bucket_of("primarvard", "HC-1") == Bucket(CARE, "HC-1")
+
+
+@pytest.mark.postgres
+def test_postgres_serves_the_same_buckets(ledger: SqliteLedger, pg_url: str) -> None:
+    """The PostgreSQL ledger, its tables kept by its trigger, answers every bucket as the
+    SQLite ledger does (the same events, redactions, grants and revocations), also after
+    a patient moved; and a ledger of an earlier release is filled once by replaying it."""
+    import psycopg
+
+    from lcsp_tui.ledger.postgres import PostgresLedger, install_buckets
+    from tests.ledger_earlier import drop_buckets
+
+    events = ledger.pull(0, 100_000)
+    pg = PostgresLedger(pg_url)
+    try:
+        pg.push([e.model_copy(update={"seq": None}) for e in events])
+        units = [r.payload["unit_id"] for r in events if r.kind == m.UNIT_UPSERTED]
+
+        def same(after: int) -> None:
+            for bucket in [Bucket(CARE, u) for u in units] + [
+                Bucket(REGION),
+                Bucket(REGION, audit=True),
+            ]:
+                a = ledger.pull_bucket(after, 5000, bucket, ME)
+                b = pg.pull_bucket(after, 5000, bucket, ME)
+                assert [(r.seq, r.event_id, r.payload) for r in a.rows] == [
+                    (r.seq, r.event_id, r.payload) for r in b.rows
+                ], bucket
+                assert (a.through, a.head, a.confirmed, a.purge, a.refill) == (
+                    b.through,
+                    b.head,
+                    b.confirmed,
+                    b.purge,
+                    b.refill,
+                ), bucket
+
+        same(0)
+        head = ledger.head()
+        moved = []
+        for p in list(ledger.patient_records().values())[:5]:
+            hc = p.get("health_centre")
+            moved.append(
+                m.Event(
+                    kind=m.PATIENT_UPSERTED,
+                    payload={**p, "health_centre": None if hc else units[0]},
+                )
+            )
+        ledger.push(moved)
+        pg.push(moved)
+        same(head)
+        # as a ledger of an earlier release: no bucket tables; opened, it is replayed
+        pg.close()
+        drop_buckets(pg_url)
+        with psycopg.connect(pg_url, autocommit=True) as conn, conn.transaction():
+            install_buckets(conn)  # what lcsp ledger init does
+        pg = PostgresLedger(pg_url)
+        same(0)
+        same(head)
+    finally:
+        pg.close()

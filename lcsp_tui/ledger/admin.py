@@ -367,7 +367,8 @@ def _install(
     generated for it (if any)."""
     from psycopg import sql
 
-    from lcsp_tui.ledger.postgres import APPEND_FUNCTION, APPEND_SIGNATURE
+    from lcsp_tui.ledger.buckets import PG_BUCKET_TABLES, PG_FUNCTIONS
+    from lcsp_tui.ledger.postgres import APPEND_FUNCTION, APPEND_SIGNATURE, install_buckets
 
     owner, schema = conn.execute(
         "SELECT pg_get_userbyid(c.relowner), n.nspname FROM pg_class c "
@@ -394,14 +395,21 @@ def _install(
     # The push: made in the tables' schema, then owned by their owner and run as it.
     conn.execute("SELECT set_config('search_path', quote_ident(%s), true)", (schema,))
     conn.execute(APPEND_FUNCTION)
+    # The buckets' tables, kept by a trigger whose functions run as the owner too (a ledger
+    # of an earlier release is replayed through them once, here).
+    install_buckets(conn)
     append = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.SQL(APPEND_SIGNATURE))
-    for ddl in (
-        sql.SQL("ALTER FUNCTION {} OWNER TO {}").format(append, sql.Identifier(owner)),
-        sql.SQL(
-            "ALTER FUNCTION {} SECURITY DEFINER SET search_path = pg_catalog, {}, pg_temp"
-        ).format(append, sql.Identifier(schema)),
+    for function in (
+        append,
+        *(sql.SQL("{}.{}").format(sql.Identifier(schema), sql.SQL(f)) for f in PG_FUNCTIONS),
     ):
-        conn.execute(ddl)
+        for ddl in (
+            sql.SQL("ALTER FUNCTION {} OWNER TO {}").format(function, sql.Identifier(owner)),
+            sql.SQL(
+                "ALTER FUNCTION {} SECURITY DEFINER SET search_path = pg_catalog, {}, pg_temp"
+            ).format(function, sql.Identifier(schema)),
+        ):
+            conn.execute(ddl)
 
     role = sql.Identifier(app_role)
     existing = conn.execute(
@@ -433,7 +441,8 @@ def _install(
     db = sql.Identifier(conn.info.dbname)
     nsp = sql.Identifier(schema)
     tables = sql.SQL(", ").join(
-        sql.Identifier(schema, t) for t in ("lcsp_meta", "lcsp_events", "lcsp_head")
+        sql.Identifier(schema, t)
+        for t in ("lcsp_meta", "lcsp_events", "lcsp_head", *PG_BUCKET_TABLES)
     )
     for grant in (
         sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(tables),

@@ -306,3 +306,150 @@ def merge(rows: list[PulledEvent], history: list[PulledEvent]) -> list[PulledEve
     by_seq = {r.seq: r for r in history}
     by_seq.update((r.seq, r) for r in rows)
     return [by_seq[s] for s in sorted(by_seq)]
+
+
+# ------------------------------------------------------------------ SQL (PostgreSQL dialect)
+
+
+def _pj(key: str, payload: str = "p_payload") -> str:
+    return f"({payload} ->> '{key}')"
+
+
+def _pg_apply() -> str:
+    """``lcsp_bucket_apply(seq, kind, payload)``: what ``SQLITE_TRIGGERS`` and the patient of
+    ``sqlite_patient_expr`` do for one event, in PL/pgSQL; returns the event's patient."""
+    whens = []
+    for k, (_id, patient_key, via, _units) in RECORD_UNITS.items():
+        key = patient_key if patient_key is not None else str(via)
+        look = patient_key is None
+        whens.append((k, key, look))
+    patient = " ".join(
+        f"WHEN '{k}' THEN "
+        + (
+            f"(SELECT s.patient_id FROM lcsp_subject_patient s WHERE s.subject = {_pj(key)})"
+            if look
+            else _pj(key)
+        )
+        for k, key, look in whens
+    )
+    patient += " " + " ".join(
+        f"WHEN '{k}' THEN (SELECT s.patient_id FROM lcsp_subject_patient s "
+        f"WHERE s.subject = {_pj(key)})"
+        for k, key in SUBJECT_KEY.items()
+    )
+    records = []
+    for k, (id_key, _p, _v, unit_keys) in RECORD_UNITS.items():
+        units = ", ".join(_pj(u) for u in unit_keys)
+        records.append(
+            f"""ELSIF p_kind = '{k}' THEN
+        rec := '{k}:' || {_pj(id_key)};
+        named := ARRAY(SELECT DISTINCT u FROM unnest(ARRAY[{units}]) AS u
+                       WHERE u IS NOT NULL AND u <> '');
+        INSERT INTO lcsp_subject_patient AS s (subject, patient_id)
+        VALUES ({_pj(id_key)}, pid)
+        ON CONFLICT (subject) DO UPDATE SET patient_id = excluded.patient_id;"""
+        )
+    tick = _pj("value")
+    return f"""
+CREATE OR REPLACE FUNCTION lcsp_bucket_apply(p_seq bigint, p_kind text, p_payload jsonb)
+RETURNS text LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    pid text;
+    rec text;
+    named text[];
+BEGIN
+    IF p_kind = 'unit.upserted' THEN
+        INSERT INTO lcsp_unit_ids (unit_id) VALUES ({_pj("unit_id")}) ON CONFLICT DO NOTHING;
+    END IF;
+    pid := CASE p_kind {patient} END;
+    IF pid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF false THEN
+        NULL;
+    {" ".join(records)}
+    ELSIF p_kind = 'item.ticked' THEN
+        rec := 'item.ticked:' || {_pj("subject")} || ':' || {_pj("item")};
+        named := CASE WHEN coalesce({_pj("done")}, 'true') NOT IN ('false', '0')
+                       AND EXISTS (SELECT 1 FROM lcsp_unit_ids WHERE unit_id = {tick})
+                      THEN ARRAY[{tick}] ELSE '{{}}'::text[] END;
+    ELSE
+        RETURN pid;
+    END IF;
+    INSERT INTO lcsp_relation_log (seq, unit, patient_id, granted)
+        SELECT p_seq, u, pid, true FROM unnest(named) AS u
+        WHERE NOT EXISTS (SELECT 1 FROM lcsp_relation r WHERE r.patient_id = pid AND r.unit = u);
+    INSERT INTO lcsp_relation_log (seq, unit, patient_id, granted)
+        SELECT p_seq, r.unit, r.patient_id, false FROM lcsp_relation r
+        WHERE r.record = rec AND (r.patient_id <> pid OR NOT r.unit = ANY (named))
+          AND NOT EXISTS (SELECT 1 FROM lcsp_relation o WHERE o.patient_id = r.patient_id
+                          AND o.unit = r.unit AND o.record <> rec);
+    DELETE FROM lcsp_relation WHERE record = rec;
+    INSERT INTO lcsp_relation (record, unit, patient_id) SELECT rec, u, pid FROM unnest(named) AS u;
+    RETURN pid;
+END $$"""
+
+
+PG_TRIGGER_FUNCTION = """
+CREATE OR REPLACE FUNCTION lcsp_bucket_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.patient_id := lcsp_bucket_apply(NEW.seq, NEW.kind, NEW.payload);
+    RETURN NEW;
+END $$"""
+
+# What the buckets' filter needs on PostgreSQL (kept by a BEFORE INSERT trigger, so by every
+# push in its own transaction; ``lcsp ledger init`` makes the functions SECURITY DEFINER).
+PG_TABLES = (
+    "ALTER TABLE lcsp_events ADD COLUMN IF NOT EXISTS patient_id text",
+    "CREATE TABLE IF NOT EXISTS lcsp_subject_patient ("
+    "subject text PRIMARY KEY, patient_id text NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS lcsp_relation (record text NOT NULL, unit text NOT NULL, "
+    "patient_id text NOT NULL, PRIMARY KEY (record, unit))",
+    "CREATE INDEX IF NOT EXISTS lcsp_relation_unit ON lcsp_relation (unit, patient_id)",
+    "CREATE INDEX IF NOT EXISTS lcsp_relation_patient ON lcsp_relation (patient_id, unit)",
+    "CREATE TABLE IF NOT EXISTS lcsp_relation_log (seq bigint NOT NULL, unit text NOT NULL, "
+    "patient_id text NOT NULL, granted boolean NOT NULL, PRIMARY KEY (unit, seq, patient_id))",
+    "CREATE TABLE IF NOT EXISTS lcsp_unit_ids (unit_id text PRIMARY KEY)",
+    "CREATE INDEX IF NOT EXISTS lcsp_events_patient ON lcsp_events (patient_id, seq)",
+    _pg_apply(),
+    PG_TRIGGER_FUNCTION,
+    "DROP TRIGGER IF EXISTS lcsp_events_bucket ON lcsp_events",
+    "CREATE TRIGGER lcsp_events_bucket BEFORE INSERT ON lcsp_events "
+    "FOR EACH ROW EXECUTE FUNCTION lcsp_bucket_row()",
+)
+PG_BUCKET_TABLES = ("lcsp_subject_patient", "lcsp_relation", "lcsp_relation_log", "lcsp_unit_ids")
+PG_FUNCTIONS = ("lcsp_bucket_apply(bigint, text, jsonb)", "lcsp_bucket_row()")
+
+# A ledger of an earlier release: every event replayed through the same function, in order.
+PG_BACKFILL = """
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT seq, kind, payload FROM lcsp_events ORDER BY seq LOOP
+        UPDATE lcsp_events SET patient_id = lcsp_bucket_apply(r.seq, r.kind, r.payload)
+        WHERE seq = r.seq;
+    END LOOP;
+END $$"""
+
+
+def pg_filter(bucket: Bucket) -> str:
+    """SQL: the event ``e`` belongs to ``bucket`` (``%(unit)s`` its unit)."""
+    if bucket.kind == REGION:
+        return "true" if bucket.audit else f"e.kind NOT LIKE '{AUDIT_PREFIX}%%'"
+    globals_ = ", ".join(f"'{k}'" for k in GLOBAL_KINDS)
+    prefixes = " OR ".join(f"e.kind LIKE '{p}%%'" for p in GLOBAL_PREFIXES)
+    return (
+        "(e.patient_id IN (SELECT r.patient_id FROM lcsp_relation r WHERE r.unit = %(unit)s) "
+        f"OR (e.patient_id IS NULL AND (e.kind IN ({globals_}) OR {prefixes})))"
+    )
+
+
+def pg_redacted() -> str:
+    """SQL: ``redact`` of ``e.payload`` (jsonb), as text."""
+    return (
+        f"CASE WHEN e.kind = '{REDACTED_KIND}' THEN ((e.payload - 'personnummer') || "
+        "jsonb_build_object('first_name', left(e.payload ->> 'first_name', 1), 'born', "
+        "coalesce(left(e.payload ->> 'personnummer', 4)::int, (e.payload ->> 'born')::int)))"
+        "::text ELSE e.payload::text END"
+    )

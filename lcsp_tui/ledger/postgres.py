@@ -50,6 +50,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from lcsp_tui.domain.models import Event
+from lcsp_tui.ledger import buckets
 from lcsp_tui.ledger.base import (
     LEDGER_SCHEMA_VERSION,
     LedgerMismatch,
@@ -235,6 +236,34 @@ _PULL = (
 )
 
 
+def _one(conn: psycopg.Connection[Any], query: str) -> Any:
+    """The one value ``query`` selects."""
+    row = conn.execute(query).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def install_buckets(conn: psycopg.Connection[Any]) -> None:
+    """The buckets' tables and trigger (``buckets.PG_TABLES``), as the tables' owner, inside
+    the caller's transaction; a ledger that has events but no buckets yet is replayed through
+    the trigger's function once (``buckets.PG_BACKFILL``)."""
+    if _one(conn, "SELECT to_regclass('lcsp_relation') IS NOT NULL"):
+        return
+    for statement in buckets.PG_TABLES:
+        conn.execute(statement)
+    if _one(conn, "SELECT EXISTS (SELECT 1 FROM lcsp_events)"):
+        guarded = _one(
+            conn,
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'lcsp_events'::regclass "
+            "AND tgname = 'lcsp_events_append_only')",
+        )
+        if guarded:  # (the append-only guard: only this replay may fill the new column)
+            conn.execute("ALTER TABLE lcsp_events DISABLE TRIGGER lcsp_events_append_only")
+        conn.execute(buckets.PG_BACKFILL)
+        if guarded:
+            conn.execute("ALTER TABLE lcsp_events ENABLE TRIGGER lcsp_events_append_only")
+
+
 def _crash_point(name: str) -> None:
     """Crash tests set LCSP_CRASH_AT to die (SIGKILL, no cleanup) at a named point."""
     if os.environ.get("LCSP_CRASH_AT") == name:
@@ -361,6 +390,7 @@ class PostgresLedger:
                     "('schema_version', %s)",
                     (str(uuid.uuid4()), str(LEDGER_SCHEMA_VERSION)),
                 )
+                install_buckets(conn)  # (an existing ledger gets them from lcsp ledger init)
             meta = dict(conn.execute("SELECT key, value FROM lcsp_meta").fetchall())
         return ledger_id_from_meta(meta, f"på {self.where}")
 
@@ -487,6 +517,78 @@ class PostgresLedger:
             for (value,) in self._run(work)
             for p in [value if isinstance(value, dict) else json.loads(value)]
         }
+
+    def pull_bucket(
+        self, after_seq: int, limit: int, bucket: buckets.Bucket, me: str
+    ) -> buckets.BucketPull:
+        """The events of ``bucket`` after ``after_seq`` (``buckets.BucketPull``), filtered
+        on the server (the relation's and the events' patient indexes), read in one snapshot;
+        ``me``: the pulling replica, whose own events always come back."""
+        payload = buckets.pg_redacted() if bucket.kind == buckets.REGION else "e.payload::text"
+        cols = ", ".join(f"e.{c}" for c in PULL_COLUMNS[:-1]) + f", {payload}"
+        inside = buckets.pg_filter(bucket)
+        params: dict[str, Any] = {"after": after_seq, "limit": limit, "me": me, "unit": bucket.unit}
+
+        def work(conn: psycopg.Connection[Any]) -> buckets.BucketPull:
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                if _one(conn, "SELECT to_regclass('lcsp_relation') IS NULL"):
+                    raise LedgerMismatch(
+                        f"den gemensamma databasen på {self.where} delar inte upp uppgifterna "
+                        "per enhet ännu: kör lcsp ledger init som dess ägare"
+                    )
+                head = _one(conn, "SELECT last_seq FROM lcsp_head WHERE id = 1")
+                params["head"] = head
+                rows = [
+                    PulledEvent._make(r)
+                    for r in conn.execute(
+                        f"SELECT {cols} FROM lcsp_events e WHERE e.seq > %(after)s AND "
+                        f"e.seq <= %(head)s AND {inside} ORDER BY e.seq LIMIT %(limit)s",
+                        params,
+                    )
+                ]
+                params["through"] = through = rows[-1].seq if len(rows) == limit else int(head)
+                confirmed = [
+                    str(r[0])
+                    for r in conn.execute(
+                        "SELECT e.event_id FROM lcsp_events e WHERE e.seq > %(after)s AND "
+                        f"e.seq <= %(through)s AND e.replica_id = %(me)s AND NOT {inside}",
+                        params,
+                    )
+                ]
+                purge: set[str] = set()
+                refill: set[str] = set()
+                history: list[PulledEvent] = []
+                if bucket.kind == buckets.CARE:
+                    for pid, related in conn.execute(
+                        "SELECT DISTINCT l.patient_id, EXISTS (SELECT 1 FROM lcsp_relation r "
+                        "WHERE r.unit = l.unit AND r.patient_id = l.patient_id) "
+                        "FROM lcsp_relation_log l WHERE l.unit = %(unit)s "
+                        "AND l.seq > %(after)s AND l.seq <= %(through)s",
+                        params,
+                    ).fetchall():
+                        purge.add(pid)
+                        if related:
+                            refill.add(pid)
+                            history += map(
+                                PulledEvent._make,
+                                conn.execute(
+                                    f"SELECT {cols} FROM lcsp_events e WHERE e.patient_id = %s "
+                                    "AND e.seq <= %s ORDER BY e.seq",
+                                    (pid, through),
+                                ),
+                            )
+            history.sort()
+            return buckets.BucketPull(
+                buckets.merge(rows, history),
+                through,
+                int(head),
+                confirmed,
+                frozenset(purge),
+                frozenset(refill),
+            )
+
+        return self._run(work)
 
     def head(self) -> int:
         def work(conn: psycopg.Connection[Any]) -> int:
