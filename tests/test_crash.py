@@ -151,8 +151,9 @@ def test_sigkill_during_sync_loses_and_duplicates_nothing(
     s = setup
     rng = random.Random(f"crash-{point}")
     g = ("--home", str(s.home), "--ledger", str(s.ledger))
-    second = tmp_path / "second"
-    g2 = ("--home", str(second), "--ledger", str(s.ledger))
+    second = tmp_path / "second"  # a home of the same bucket (issue 15): the ward's
+    at = ("--role", ROLE, "--unit", s.unit)
+    g2 = ("--home", str(second), "--ledger", str(s.ledger), *at)
     run_main(capsys, *g2, "sync", "--json")
     base_head = len(ledger_rows(s.ledger))
     started = time.monotonic()
@@ -203,7 +204,7 @@ def test_sigkill_during_sync_loses_and_duplicates_nothing(
     elapsed = time.monotonic() - started
     # The same check through real processes, against a third home folded from scratch.
     third = tmp_path / "third"
-    assert lcsp("--home", str(third), "--ledger", str(s.ledger), "sync").returncode == 0
+    assert lcsp("--home", str(third), "--ledger", str(s.ledger), *at, "sync").returncode == 0
     hashes = {
         lcsp("--home", str(h), "--ledger", str(s.ledger), "state-hash").stdout.strip()
         for h in (s.home, second, third)

@@ -121,11 +121,14 @@ class Home:
             return [r[0] for r in c.execute(sql)]
 
 
-def find_work(home: Home, role: str, units_sql: str) -> Work:
-    """The first unit (from ``units_sql``) where ``role`` has work, and a tickable item."""
+def find_work(home: Home, role: str, units_sql: str, besides: str = "") -> Work:
+    """The first unit (from ``units_sql``) where ``role`` has work, and a tickable item (of
+    another subject than ``besides``)."""
     for unit in dict.fromkeys(home.query(units_sql)):
         rows = json.loads(home.ok("--role", role, "--unit", unit, "worklist", "--json"))
         for row in rows:
+            if row["subject"] == besides:
+                continue
             data = json.loads(
                 home.ok("--role", role, "--unit", unit, "checklist", row["subject"], "--json")
             )
@@ -173,8 +176,10 @@ def ledger_spec(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def test_two_homes_see_each_others_ticks_and_agree(tmp_path: Path, ledger_spec: str) -> None:
+    """Two nurses of one ward (two homes of one bucket, issue 15) on two admissions."""
     a, b = two_homes(tmp_path, ledger_spec)
-    wa, wb = somatic_work(a), sip_work(b)
+    wa = somatic_work(a)
+    wb = find_work(b, wa.role, f"SELECT '{wa.unit}'", besides=wa.subject)
     assert wa.subject != wb.subject
     a.tick(wa)
     b.tick(wb)

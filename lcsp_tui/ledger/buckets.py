@@ -220,13 +220,15 @@ END""",
 
 
 def sqlite_filter(bucket: Bucket) -> str:
-    """SQL: the event ``e`` belongs to ``bucket`` (``:unit`` its unit)."""
+    """SQL: the event ``e`` belongs to ``bucket`` (``:unit`` its unit); never NULL (its
+    negation picks the home's own events outside it)."""
     if bucket.kind == REGION:
         return "1" if bucket.audit else f"e.kind NOT LIKE '{AUDIT_PREFIX}%'"
     globals_ = ", ".join(f"'{k}'" for k in GLOBAL_KINDS)
     prefixes = " OR ".join(f"e.kind LIKE '{p}%'" for p in GLOBAL_PREFIXES)
     return (
-        "(e.patient_id IN (SELECT patient_id FROM relation WHERE unit = :unit) "
+        "((e.patient_id IS NOT NULL AND e.patient_id IN (SELECT patient_id FROM relation "
+        "WHERE unit = :unit)) "
         f"OR (e.patient_id IS NULL AND (e.kind IN ({globals_}) OR {prefixes})))"
     )
 
@@ -440,7 +442,8 @@ def pg_filter(bucket: Bucket) -> str:
     globals_ = ", ".join(f"'{k}'" for k in GLOBAL_KINDS)
     prefixes = " OR ".join(f"e.kind LIKE '{p}%%'" for p in GLOBAL_PREFIXES)
     return (
-        "(e.patient_id IN (SELECT r.patient_id FROM lcsp_relation r WHERE r.unit = %(unit)s) "
+        "((e.patient_id IS NOT NULL AND e.patient_id IN (SELECT r.patient_id "
+        "FROM lcsp_relation r WHERE r.unit = %(unit)s)) "
         f"OR (e.patient_id IS NULL AND (e.kind IN ({globals_}) OR {prefixes})))"
     )
 
