@@ -59,6 +59,7 @@ class UsageError(Refusal):
 class Workstation:
     def __init__(self, settings: Settings, region: RegionData | LazyRegion | None = None) -> None:
         self.settings = settings
+        self._followed = True  # (reads while opening do not switch the bucket: see the end)
         # The region's data is loaded when an action or a screen reads it, not to open the
         # home: the store reads it only to derive its read model (``LocalStore`` takes any
         # object with its three parts, loaded or not).
@@ -83,24 +84,32 @@ class Workstation:
             settings.today = parse_today(saved)
         if settings.role and settings.unit:  # given on the command line or in the environment
             self.check_unit_kind(settings.role, settings.unit)
-        self._follow_role()
+        self._followed = False  # the command's first read or write follows its role
 
     def _follow_role(self) -> None:
         """A home used with another role or unit than its bucket's (``--role`` on one
-        command) holds nothing of the old bucket and pulls the new one now; so does a home
-        upgraded from a release before buckets (it forgot what it pulled). Without the
+        command) holds nothing of the old bucket and pulls the new one, when the command
+        first reads or writes (a command refused before that changes nothing); so does a
+        home upgraded from a release before buckets (it forgot what it pulled). Without the
         ledger it is empty until the next sync reaches it."""
-        from lcsp_tui.ledger.base import LedgerUnreachable
+        from lcsp_tui.ledger.base import LedgerError
         from lcsp_tui.ledger.buckets import bucket_of
+        from lcsp_tui.errors import PathRefused
 
+        if self._followed:
+            return
+        self._followed = True
         held = self.store.bucket
         if held == bucket_of(self.role, self.unit).name or (held and self.role is None):
             return
         if held is None and not (self.store.get_meta("ledger_id") and self.role):
             return  # a new home: its first sync chooses
+        unit = self.unit
+        if unit and self.store.queries().has_units() and self.store.queries().unit(unit) is None:
+            return  # an unknown unit: the command refuses it (units stay across buckets)
         try:
             self.sync()
-        except LedgerUnreachable:
+        except (LedgerError, PathRefused):  # (the next sync says why)
             self.enter_bucket()
 
     def _resolve_env(self, wanted: str | None) -> str:
@@ -163,6 +172,7 @@ class Workstation:
     @property
     def q(self) -> Queries:
         """Every read of this home's store (the read model, records, the audit trail)."""
+        self._follow_role()
         return self.store.queries()
 
     @contextmanager
@@ -226,6 +236,7 @@ class Workstation:
         )
 
     def _record(self, kind: str, payload: dict[str, object]) -> m.Event:
+        self._follow_role()
         return self.store.record(
             kind,
             payload,

@@ -323,10 +323,15 @@ def test_bad_subject_item_role_unit_today(cli: Cli) -> None:
     assert_refused(cli, *who, "tick", subject, "s2.no_such_item", says="s2.no_such_item")
     line = assert_refused(cli, *who, "tick", subject, "s3.fragor", says="Primärvården")
     assert "s3.fragor" in line
-    (elsewhere,) = cli.query(
-        "SELECT admission_id FROM admissions WHERE ward != ? ORDER BY admission_id LIMIT 1", ward
-    )[0]
-    line = assert_refused(cli, *who, "tick", str(elsewhere), "s2.personuppgifter", says=ward)
+    # an admission of another ward: the ward's home does not even hold it (issue 15)
+    with closing(sqlite3.connect(cli.home / "ledger.sqlite")) as ledger:
+        (elsewhere,) = ledger.execute(
+            "SELECT json_extract(payload, '$.admission_id') FROM events "
+            "WHERE kind = 'admission.upserted' AND json_extract(payload, '$.ward') != ? "
+            "ORDER BY 1 LIMIT 1",
+            (ward,),
+        ).fetchone()
+    line = assert_refused(cli, *who, "tick", str(elsewhere), "s2.personuppgifter", says="okänt id")
     assert str(elsewhere) in line
     assert_refused(cli, *who, "checklist", str(elsewhere), says=str(elsewhere))
     for bad in ("2025-13-01", "30/9 2025", "2025-09-30 09:00:00", "igår"):

@@ -49,6 +49,9 @@ def home(tmp_path: Path) -> Path:
     ws.publish(diff_events(records(), ws.known()).events, {"test": True})
     ws.sync()  # an empty outbox to start from
     ws.close()
+    desk = support(h)  # the desk's home: the support bucket (issue 15) pulled once
+    desk.sync()
+    desk.close()
     return h
 
 

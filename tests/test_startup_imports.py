@@ -24,13 +24,14 @@ import pytest
 
 from lcsp_tui import rows
 from lcsp_tui.cli import _Formatter, build_parser, command_of
+from lcsp_tui.cli import main as cli_main
 from lcsp_tui.config import ConfigError, Settings, parse_today, settings_from
 from lcsp_tui.domain.frozen import Frozen
 from lcsp_tui.domain.lookup import LookupQuery
 from lcsp_tui.domain.personnummer import Personnummer, parse
 from lcsp_tui.domain.regiondata import load_region
 from lcsp_tui.domain.roles import Role
-from tests.snapshot_app import TODAY, build_demo_home, make_app, make_workstation, settle
+from tests.snapshot_app import TODAY, build_demo_home, clean_env, make_app, make_workstation, settle
 
 ROOT = Path(__file__).resolve().parents[1]
 SOMATIK, AVD11 = "slutenvard-somatik", "SUS-AVD11"
@@ -39,7 +40,12 @@ WORKLIST = ["--role", SOMATIK, "--unit", AVD11, "worklist", "--json"]
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_home(tmp_path_factory.mktemp("startup") / "home")
+    """The demo's home, used as the ward: its bucket (issue 15) pulled once, as a ward PC
+    starts every day."""
+    home = build_demo_home(tmp_path_factory.mktemp("startup") / "home")
+    with clean_env():
+        assert cli_main(["--home", str(home), "--today", TODAY, *WORKLIST[:-2], "sync"]) == 0
+    return home
 
 
 def child_env() -> dict[str, str]:
