@@ -149,6 +149,7 @@ class LcspApp(App[int]):
         self.sync_state = SyncState(pending=ws.store.pending_count())
         self._sync_lock = threading.Lock()
         self._sync_running = False
+        self._sync_again = False  # a sync was asked for while one ran (a switch of bucket)
         self._sync_soon: Timer | None = None
         self._shown_minute: dt.datetime | None = None
         # Set once the main screen has been painted: until then the first sync waits and
@@ -273,10 +274,13 @@ class LcspApp(App[int]):
 
     # ------------------------------------------------------------ sync
 
-    def start_sync(self, manual: bool = False) -> None:
+    def start_sync(self, manual: bool = False, again: bool = False) -> None:
+        """Sync in the background; ``again``: if one is running, run another after it (a
+        switch of role or unit: the running one stops at the switch)."""
         if self._sync_running:
             if manual:
                 self.notify("Synk pågår redan", timeout=2)
+            self._sync_again = self._sync_again or again
             return
         self._sync_running = True
         self.sync_state = dataclasses.replace(self.sync_state, syncing=True)
@@ -311,6 +315,9 @@ class LcspApp(App[int]):
     @on(SyncFinished)
     def _sync_finished(self, msg: SyncFinished) -> None:
         self._sync_running = False
+        if self._sync_again:
+            self._sync_again = False
+            self.call_later(self.start_sync)
         before = self.sync_state
         pending = self.ws.store.pending_count()
         if msg.outcome == "ok":
@@ -412,6 +419,8 @@ class LcspApp(App[int]):
         changed = (role, unit) != (ws.role, ws.unit)
         ws.remember(role, unit)
         await self.show_main()
+        if changed and not first:
+            self.start_sync(again=True)  # the home holds the new role's bucket (issue 15)
         if changed and not first:
             where = f" på {self._unit_name(unit)}" if unit and ROLES[role].needs_unit else ""
             self.notify(f"Du arbetar nu som {ROLES[role].name}{where}", timeout=4)

@@ -92,9 +92,9 @@ class Workstation:
         first reads or writes (a command refused before that changes nothing); so does a
         home upgraded from a release before buckets (it forgot what it pulled). Without the
         ledger it is empty until the next sync reaches it."""
+        from lcsp_tui.errors import PathRefused
         from lcsp_tui.ledger.base import LedgerError
         from lcsp_tui.ledger.buckets import bucket_of
-        from lcsp_tui.errors import PathRefused
 
         if self._followed:
             return

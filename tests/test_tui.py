@@ -349,6 +349,7 @@ async def test_every_row_is_reachable_however_long_the_list(
 def test_the_care_relation_sees_name_and_personnummer(home: Path) -> None:
     ws = make_workstation(home, SOMATIK, AVD11)
     try:
+        rows = ws.worklist()  # (the first read: the home holds the ward's bucket, issue 15)
         pnr = {
             r[0]: (r[1], r[2], r[3])
             for r in ws.store._conn.execute(
@@ -356,7 +357,6 @@ def test_the_care_relation_sees_name_and_personnummer(home: Path) -> None:
                 "FROM admissions a JOIN patients p USING (patient_id)"
             )
         }
-        rows = ws.worklist()
         assert rows
         for r in rows:
             digits, first, last = pnr[r.subject]
@@ -500,6 +500,8 @@ async def test_switch_role_and_unit(home: Path) -> None:
         await pilot.press("e", *"skönsberg", "enter")
         await pilot.pause()
         assert ws.unit == "HC-SKONSBERG"
+        await settle(pilot)  # the home pulls the unit's bucket (issue 15)
+        await settle(pilot)
         table = app.screen.query_one("#worklist", DataTable)
         assert table.row_count == len(ws.q.worklist("primarvard", "HC-SKONSBERG", ws.now())) > 0
 
@@ -566,7 +568,17 @@ async def test_sync_pushes_local_work(home: Path) -> None:
         assert app.screen.states[0].done  # confirmed by the ledger now
 
 
+def ward_home(home: Path) -> None:
+    """The home as a ward PC has it: the ward's bucket pulled (issue 15)."""
+    ws = make_workstation(home, SOMATIK, AVD11)
+    try:
+        ws.sync()
+    finally:
+        ws.close()
+
+
 async def test_unreachable_ledger_shows_offline(home: Path, tmp_path: Path) -> None:
+    ward_home(home)
     app = make_app(home, SOMATIK, AVD11, ledger=str(tmp_path / "moved" / "ledger.sqlite"))
     ws = app.ws
     seen = record_notifications(app)
@@ -678,6 +690,7 @@ def test_snapshot_first_start(snap_compare, home: Path) -> None:  # type: ignore
 
 
 def test_snapshot_offline(snap_compare, home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ward_home(home)
     app = make_app(home, SOMATIK, AVD11, ledger=str(tmp_path / "gone.sqlite"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
 
