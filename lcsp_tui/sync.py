@@ -64,7 +64,9 @@ class RowLedger(Protocol):
 class BucketLedger(Protocol):
     """A ledger that serves buckets (``lcsp_tui.ledger.buckets``)."""
 
-    def pull_bucket(self, after_seq: int, limit: int, bucket: Bucket, me: str) -> BucketPull: ...
+    def pull_bucket(
+        self, after_seq: int, limit: int, bucket: Bucket, me: str, upto: int | None = None
+    ) -> BucketPull: ...
 
 
 def pull_batch(ledger: Ledger, after_seq: int, limit: int) -> list[PulledEvent]:

@@ -1,6 +1,11 @@
 """Replicas doing local writes, pushes, pulls, crashes, lost acks and duplicate pushes
 converge to ``fold(ledger)``; the ledger keeps unique event ids and a dense seq.
 
+Replicas hold buckets (issue 15): some the whole ledger, some a unit's or the region's
+bucket; a replica may switch unit mid-way, and an import re-lists a patient at another
+hälsocentral or biståndsenhet. A replica of a bucket converges to a fresh home of the same
+bucket at the same cursor, and never holds another bucket's patients.
+
 A Hypothesis ``RuleBasedStateMachine`` run against both ledger backends: a SQLite ledger
 file in a temp dir, and PostgreSQL (a fresh database per example on the test server).
 """
@@ -46,6 +51,7 @@ TMP_ROOT = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 SEED_RECORDS: list[m.Record] = [
     m.Unit(unit_id="U-WARD", name="Avd 1", type=m.UnitType.SLUTENVARD_SOMATIK),
     m.Unit(unit_id="U-HC", name="Hälsocentral", type=m.UnitType.HALSOCENTRAL),
+    m.Unit(unit_id="U-HC2", name="Hälsocentral 2", type=m.UnitType.HALSOCENTRAL),
     m.Unit(
         unit_id="U-BIST",
         name="Biståndsenheten",
@@ -106,6 +112,21 @@ ITEMS = ["s2.personuppgifter", "s2.inskrivningsmeddelande", "s6.avsluta_lcsp", "
 MESSAGES = ["M1", "M2", "M3", "M4", "M-unknown"]
 SIPS = ["S1", "S2"]
 ENVELOPE = {"actor": "tester", "role": "slutenvard-somatik", "unit": "U-WARD"}
+# None: the whole ledger (the replica the invariants fold event by event)
+BUCKETS = [None, "care:U-WARD", "care:U-HC", "care:U-HC2", "care:U-BIST", "region", "region:audit"]
+
+
+class Upto:
+    """A ledger read as if it ended at ``upto`` (a bucket's state at a cursor)."""
+
+    def __init__(self, ledger: Ledger, upto: int) -> None:
+        self.ledger, self.upto = ledger, upto
+
+    def pull_bucket(self, after: int, limit: int, bucket: Any, me: str) -> Any:
+        return self.ledger.pull_bucket(after, limit, bucket, me, upto=self.upto)  # type: ignore[attr-defined]
+
+    def head(self) -> int:
+        return self.upto
 
 
 def seed_events() -> list[m.Event]:
@@ -179,6 +200,7 @@ class SyncMachine(RuleBasedStateMachine):
         # The reference fold: one event at a time; hash after each prefix length.
         self.reference = LocalStore(self.tmp / "reference.sqlite")
         self.prefix_hash: list[str] = [self.reference.state_hash()]
+        self.bucket_hashes: dict[tuple[str, int], str] = {}
         self.clock = 0
 
     # -- helpers --------------------------------------------------------------------
@@ -206,12 +228,31 @@ class SyncMachine(RuleBasedStateMachine):
 
     # -- setup ----------------------------------------------------------------------
 
-    @initialize(n=st.integers(min_value=2, max_value=3))
-    def make_replicas(self, n: int) -> None:
+    @initialize(
+        n=st.integers(min_value=2, max_value=3),
+        buckets=st.lists(st.sampled_from(BUCKETS), min_size=3, max_size=3),
+    )
+    def make_replicas(self, n: int, buckets: list[str | None]) -> None:
         for r in range(n):
             self.stores.append(LocalStore(self.path(r)))
+            if buckets[r] is not None:
+                self.stores[r].enter_bucket(buckets[r])
         for s in self.stores:
             sync.check_identity(s, self.ledger)
+
+    def bucket_hash(self, bucket: str, cursor: int) -> str:
+        """The state of a fresh home of ``bucket`` pulled to ``cursor``."""
+        key = (bucket, cursor)
+        if key not in self.bucket_hashes:
+            fresh = LocalStore(self.tmp / f"fresh-{len(self.bucket_hashes)}.sqlite")
+            try:
+                fresh.enter_bucket(bucket)
+                sync.pull(fresh, Upto(self.ledger, cursor), batch=3)  # type: ignore[arg-type]
+                assert fresh.cursor == cursor
+                self.bucket_hashes[key] = fresh.state_hash()
+            finally:
+                fresh.close()
+        return self.bucket_hashes[key]
 
     # -- local writes ---------------------------------------------------------------
 
@@ -260,6 +301,31 @@ class SyncMachine(RuleBasedStateMachine):
             status=m.AdmissionStatus.PAGAENDE,
         )
         self.ledger.push([m.record_event(record, replica_id="importer", recorded_at="x")])
+
+    @rule(
+        patient=st.sampled_from(["P1", "P2"]),
+        hc=st.sampled_from(["U-HC", "U-HC2", None]),
+        bist=st.sampled_from(["U-BIST", None]),
+    )
+    def relist(self, patient: str, hc: str | None, bist: str | None) -> None:
+        """A later export re-lists a patient at another hälsocentral (or none), another
+        biståndsenhet: the units' buckets gain and lose the patient."""
+        record = next(r for r in SEED_RECORDS if getattr(r, "patient_id", None) == patient)
+        assert isinstance(record, m.Patient)
+        moved = record.model_copy(update={"health_centre": hc, "assistance_unit": bist})
+        self.ledger.push([m.record_event(moved, replica_id="importer", recorded_at="x")])
+
+    @rule(r=replica, bucket=st.sampled_from(BUCKETS[1:]))
+    def switch_bucket(self, r: int, bucket: str) -> None:
+        """The home's user switches role or unit: it forgets the old bucket, keeps its
+        outbox, and pulls the new one from the start (a replica of the whole ledger stays)."""
+        store = self.stores[r % len(self.stores)]
+        if store.bucket is None:
+            return
+        pending = store.pending_count()
+        if store.enter_bucket(bucket):  # (the same bucket again: nothing to do)
+            assert store.cursor == 0
+        assert store.pending_count() == pending
 
     # -- sync -----------------------------------------------------------------------
 
@@ -356,13 +422,16 @@ class SyncMachine(RuleBasedStateMachine):
         for r, store in enumerate(self.stores):
             cursor = store.cursor
             assert cursor <= len(events)
-            assert store.state_hash() == self.prefix_hash[cursor], f"replica {r}"
+            if store.bucket is None:
+                assert store.state_hash() == self.prefix_hash[cursor], f"replica {r}"
             confirmed = {e.event_id for e in events[:cursor]}
             pending = {e.event_id for e in store.outbox()}
             # an outbox row leaves exactly when its event came back in a pull
             assert not pending & confirmed
             mine = {i for i, (who, _, _) in self.recorded.items() if who == r}
-            assert mine <= pending | confirmed, "a recorded event was lost"
+            # (a home that switched bucket starts again from 0: its work is in the ledger)
+            known = confirmed if store.bucket is None else {e.event_id for e in events}
+            assert mine <= pending | known, "a recorded event was lost"
 
     # -- the end --------------------------------------------------------------------
 
@@ -383,13 +452,38 @@ class SyncMachine(RuleBasedStateMachine):
         for r, store in enumerate(self.stores):
             assert store.pending_count() == 0, f"replica {r} kept work in its outbox"
             assert store.cursor == len(events)
-            assert store.state_hash() == expected, f"replica {r} diverged"
+            bucket = store.bucket
+            if bucket is None:
+                assert store.state_hash() == expected, f"replica {r} diverged"
+            else:  # the same as a fresh home of its bucket, and nothing of others'
+                assert store.state_hash() == self.bucket_hash(bucket, len(events)), bucket
+                self.check_holds_only_its_bucket(store, bucket)
         counts = Counter(e.event_id for e in events)
         by_id = {e.event_id: e for e in events}
         for event_id, (_, kind, payload) in self.recorded.items():
             assert counts[event_id] == 1
             assert by_id[event_id].kind == kind
             assert by_id[event_id].payload == payload
+
+    def check_holds_only_its_bucket(self, store: LocalStore, bucket: str) -> None:
+        patients = {
+            r[0]: r[1] for r in store._conn.execute("SELECT patient_id, personnummer FROM patients")
+        }
+        if bucket.startswith("region"):
+            assert not any(patients.values()), "a region home holds a personnummer"
+            return
+        unit = bucket.split(":", 1)[1]
+        related = set()
+        for r in store._conn.execute(
+            "SELECT patient_id FROM patients WHERE ? IN (housing_unit, home_health_unit, "
+            "assistance_unit, health_centre, psych_outpatient_unit) UNION SELECT patient_id "
+            "FROM admissions WHERE ward = ? UNION SELECT patient_id FROM sips "
+            "WHERE responsible_unit = ? UNION SELECT a.patient_id FROM messages m JOIN "
+            "admissions a USING (admission_id) WHERE m.recipient_unit = ?",
+            (unit, unit, unit, unit),
+        ):
+            related.add(r[0])
+        assert set(patients) <= related, (bucket, set(patients) - related)
 
     def teardown(self) -> None:
         try:

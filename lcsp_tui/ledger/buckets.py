@@ -154,6 +154,7 @@ SQLITE_TABLES = (
     "CREATE TABLE IF NOT EXISTS relation_log ("
     "seq INTEGER NOT NULL, unit TEXT NOT NULL, patient_id TEXT NOT NULL, "
     "granted INTEGER NOT NULL, PRIMARY KEY (unit, seq, patient_id)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS relation_log_patient ON relation_log (unit, patient_id, seq)",
     "CREATE INDEX IF NOT EXISTS events_patient ON events (patient_id, seq)",
     "CREATE TABLE IF NOT EXISTS unit_ids (unit_id TEXT PRIMARY KEY) WITHOUT ROWID",
 )
@@ -219,24 +220,36 @@ END""",
 )
 
 
-def sqlite_filter(bucket: Bucket) -> str:
-    """SQL: the event ``e`` belongs to ``bucket`` (``:unit`` its unit); never NULL (its
-    negation picks the home's own events outside it)."""
-    if bucket.kind == REGION:
-        return "1" if bucket.audit else f"e.kind NOT LIKE '{AUDIT_PREFIX}%'"
-    globals_ = ", ".join(f"'{k}'" for k in GLOBAL_KINDS)
-    prefixes = " OR ".join(f"e.kind LIKE '{p}%'" for p in GLOBAL_PREFIXES)
+def related_as_of(log: str, unit: str, through: str, true: str) -> str:
+    """SQL: the patients related to ``unit`` as of seq ``through`` — the last change of
+    the relation (``log``: relation_log) up to it was a grant. A pull filters by the relation
+    as of the end of its range, so a bucket's state at a cursor does not depend on when it
+    was pulled (two homes of one bucket at one cursor agree)."""
     return (
-        "((e.patient_id IS NOT NULL AND e.patient_id IN (SELECT patient_id FROM relation "
-        "WHERE unit = :unit)) "
+        f"SELECT l.patient_id FROM {log} l WHERE l.unit = {unit} AND l.seq <= {through} "
+        f"AND l.granted = {true} AND NOT EXISTS (SELECT 1 FROM {log} n WHERE n.unit = l.unit "
+        f"AND n.patient_id = l.patient_id AND n.seq > l.seq AND n.seq <= {through})"
+    )
+
+
+def bucket_filter(bucket: Bucket, related: str, everything: str, percent: str) -> str:
+    """SQL: the event ``e`` belongs to ``bucket`` (``related``: the SELECT of its unit's
+    patients; never NULL: its negation picks a home's own events outside it)."""
+    if bucket.kind == REGION:
+        return everything if bucket.audit else f"e.kind NOT LIKE '{AUDIT_PREFIX}{percent}'"
+    globals_ = ", ".join(f"'{k}'" for k in GLOBAL_KINDS)
+    prefixes = " OR ".join(f"e.kind LIKE '{p}{percent}'" for p in GLOBAL_PREFIXES)
+    return (
+        f"((e.patient_id IS NOT NULL AND e.patient_id IN ({related})) "
         f"OR (e.patient_id IS NULL AND (e.kind IN ({globals_}) OR {prefixes})))"
     )
 
 
 def sqlite_backfill() -> list[str]:
-    """Fill the bucket tables of a ledger of an earlier release from its events, set-based
-    (the latest version of each record; no ``relation_log``: every home of that release
-    starts its bucket from the first event)."""
+    """Fill the bucket tables of a ledger of an earlier release from its events, set-based:
+    the latest version of each record; the relation's history is not replayed (the relation
+    as it is counts from before the first event: every home of that release starts its
+    bucket from the first event, and all of them the same way)."""
     out = [
         "INSERT OR IGNORE INTO unit_ids (unit_id) SELECT json_extract(payload, '$.unit_id') "
         "FROM events WHERE kind = 'unit.upserted'"
@@ -276,6 +289,11 @@ def sqlite_backfill() -> list[str]:
         f"SELECT t.rec, json_extract(t.payload, '$.value'), t.patient_id FROM ({tick}) t "
         "WHERE t.k = 1 AND coalesce(json_extract(t.payload, '$.done'), 1) "
         "AND json_extract(t.payload, '$.value') IN (SELECT unit_id FROM unit_ids)"
+    )
+    # the relation as it is, granted before the first event (its history is not replayed)
+    out.append(
+        "INSERT OR IGNORE INTO relation_log (seq, unit, patient_id, granted) "
+        "SELECT DISTINCT 0, unit, patient_id, 1 FROM relation"
     )
     return out
 
@@ -411,6 +429,8 @@ PG_TABLES = (
     "CREATE INDEX IF NOT EXISTS lcsp_relation_patient ON lcsp_relation (patient_id, unit)",
     "CREATE TABLE IF NOT EXISTS lcsp_relation_log (seq bigint NOT NULL, unit text NOT NULL, "
     "patient_id text NOT NULL, granted boolean NOT NULL, PRIMARY KEY (unit, seq, patient_id))",
+    "CREATE INDEX IF NOT EXISTS lcsp_relation_log_patient ON lcsp_relation_log "
+    "(unit, patient_id, seq)",
     "CREATE TABLE IF NOT EXISTS lcsp_unit_ids (unit_id text PRIMARY KEY)",
     "CREATE INDEX IF NOT EXISTS lcsp_events_patient ON lcsp_events (patient_id, seq)",
     _pg_apply(),
@@ -433,19 +453,6 @@ BEGIN
         WHERE seq = r.seq;
     END LOOP;
 END $$"""
-
-
-def pg_filter(bucket: Bucket) -> str:
-    """SQL: the event ``e`` belongs to ``bucket`` (``%(unit)s`` its unit)."""
-    if bucket.kind == REGION:
-        return "true" if bucket.audit else f"e.kind NOT LIKE '{AUDIT_PREFIX}%%'"
-    globals_ = ", ".join(f"'{k}'" for k in GLOBAL_KINDS)
-    prefixes = " OR ".join(f"e.kind LIKE '{p}%%'" for p in GLOBAL_PREFIXES)
-    return (
-        "((e.patient_id IS NOT NULL AND e.patient_id IN (SELECT r.patient_id "
-        "FROM lcsp_relation r WHERE r.unit = %(unit)s)) "
-        f"OR (e.patient_id IS NULL AND (e.kind IN ({globals_}) OR {prefixes})))"
-    )
 
 
 def pg_redacted() -> str:

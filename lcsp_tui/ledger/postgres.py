@@ -50,7 +50,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from lcsp_tui.domain.models import Event
-from lcsp_tui.ledger import buckets
+from lcsp_tui.ledger import buckets, serving
 from lcsp_tui.ledger.base import (
     LEDGER_SCHEMA_VERSION,
     LedgerMismatch,
@@ -233,6 +233,17 @@ RETURNING e.event_id, e.seq
 _PULL = (
     f"SELECT {', '.join(PULL_COLUMNS[:-1])}, payload::text FROM lcsp_events "
     "WHERE seq > %s ORDER BY seq LIMIT %s"
+)
+
+
+POSTGRES = serving.Dialect(
+    "lcsp_events",
+    "lcsp_relation_log",
+    "%({})s",
+    "true",
+    "%%",
+    "e.payload::text",
+    buckets.pg_redacted(),
 )
 
 
@@ -519,15 +530,12 @@ class PostgresLedger:
         }
 
     def pull_bucket(
-        self, after_seq: int, limit: int, bucket: buckets.Bucket, me: str
+        self, after_seq: int, limit: int, bucket: buckets.Bucket, me: str, upto: int | None = None
     ) -> buckets.BucketPull:
-        """The events of ``bucket`` after ``after_seq`` (``buckets.BucketPull``), filtered
-        on the server (the relation's and the events' patient indexes), read in one snapshot;
-        ``me``: the pulling replica, whose own events always come back."""
-        payload = buckets.pg_redacted() if bucket.kind == buckets.REGION else "e.payload::text"
-        cols = ", ".join(f"e.{c}" for c in PULL_COLUMNS[:-1]) + f", {payload}"
-        inside = buckets.pg_filter(bucket)
-        params: dict[str, Any] = {"after": after_seq, "limit": limit, "me": me, "unit": bucket.unit}
+        """The events of ``bucket`` after ``after_seq`` (``serving.serve``), filtered on the
+        server (the relation log's and the events' patient indexes) in one REPEATABLE READ
+        snapshot; ``me``: the pulling replica, whose own events outside it are confirmed;
+        ``upto``: read as if the ledger ended there (a bucket's state at a cursor, in tests)."""
 
         def work(conn: psycopg.Connection[Any]) -> buckets.BucketPull:
             with conn.transaction():
@@ -537,56 +545,16 @@ class PostgresLedger:
                         f"den gemensamma databasen på {self.where} delar inte upp uppgifterna "
                         "per enhet ännu: kör lcsp ledger init som dess ägare"
                     )
-                head = _one(conn, "SELECT last_seq FROM lcsp_head WHERE id = 1")
-                params["head"] = head
-                rows = [
-                    PulledEvent._make(r)
-                    for r in conn.execute(
-                        f"SELECT {cols} FROM lcsp_events e WHERE e.seq > %(after)s AND "
-                        f"e.seq <= %(head)s AND {inside} ORDER BY e.seq LIMIT %(limit)s",
-                        params,
-                    )
-                ]
-                params["through"] = through = rows[-1].seq if len(rows) == limit else int(head)
-                confirmed = [
-                    str(r[0])
-                    for r in conn.execute(
-                        "SELECT e.event_id FROM lcsp_events e WHERE e.seq > %(after)s AND "
-                        f"e.seq <= %(through)s AND e.replica_id = %(me)s AND NOT {inside}",
-                        params,
-                    )
-                ]
-                purge: set[str] = set()
-                refill: set[str] = set()
-                history: list[PulledEvent] = []
-                if bucket.kind == buckets.CARE:
-                    for pid, related in conn.execute(
-                        "SELECT DISTINCT l.patient_id, EXISTS (SELECT 1 FROM lcsp_relation r "
-                        "WHERE r.unit = l.unit AND r.patient_id = l.patient_id) "
-                        "FROM lcsp_relation_log l WHERE l.unit = %(unit)s "
-                        "AND l.seq > %(after)s AND l.seq <= %(through)s",
-                        params,
-                    ).fetchall():
-                        purge.add(pid)
-                        if related:
-                            refill.add(pid)
-                            history += map(
-                                PulledEvent._make,
-                                conn.execute(
-                                    f"SELECT {cols} FROM lcsp_events e WHERE e.patient_id = %s "
-                                    "AND e.seq <= %s ORDER BY e.seq",
-                                    (pid, through),
-                                ),
-                            )
-            history.sort()
-            return buckets.BucketPull(
-                buckets.merge(rows, history),
-                through,
-                int(head),
-                confirmed,
-                frozenset(purge),
-                frozenset(refill),
-            )
+                head = int(_one(conn, "SELECT last_seq FROM lcsp_head WHERE id = 1"))
+                return serving.serve(
+                    lambda sql, params: conn.execute(sql, params).fetchall(),
+                    min(head, upto if upto is not None else head),
+                    after_seq,
+                    limit,
+                    bucket,
+                    me,
+                    POSTGRES,
+                )
 
         return self._run(work)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from lcsp_tui.domain.models import Event
 from lcsp_tui.errors import reason_text
-from lcsp_tui.ledger import buckets
+from lcsp_tui.ledger import buckets, serving
 from lcsp_tui.ledger.base import (
     LEDGER_SCHEMA_VERSION,
     LedgerMismatch,
@@ -56,6 +56,11 @@ _INSERT = (
 )
 _SELECT = f"SELECT {', '.join(PULL_COLUMNS)} FROM events"
 _CHUNK = 500  # ids per "IN (…)" lookup, well under SQLite's variable limit
+
+
+SQLITE = serving.Dialect(
+    "events", "relation_log", ":{}", "1", "%", "e.payload", buckets.sqlite_redacted()
+)
 
 
 def _crash_point(name: str) -> None:
@@ -215,83 +220,32 @@ class SqliteLedger:
         return list(map(PulledEvent._make, rows))
 
     def pull_bucket(
-        self, after_seq: int, limit: int, bucket: buckets.Bucket, me: str
+        self, after_seq: int, limit: int, bucket: buckets.Bucket, me: str, upto: int | None = None
     ) -> buckets.BucketPull:
-        """The events of ``bucket`` after ``after_seq`` (``buckets.BucketPull``), read in one
-        snapshot; ``me``: the pulling replica, whose own events always come back."""
-        payload = buckets.sqlite_redacted() if bucket.kind == buckets.REGION else "e.payload"
-        cols = ", ".join(f"e.{c}" for c in PULL_COLUMNS[:-1]) + f", {payload}"
-        inside = buckets.sqlite_filter(bucket)
-        sql = (
-            f"SELECT {cols} FROM events e WHERE e.seq > :after AND e.seq <= :head AND {inside} "
-            "ORDER BY e.seq LIMIT :limit"
-        )
-        params: dict[str, str | int] = {
-            "after": after_seq,
-            "limit": limit,
-            "me": me,
-            "unit": bucket.unit,
-        }
+        """The events of ``bucket`` after ``after_seq`` (``serving.serve``), read in one
+        snapshot; ``me``: the pulling replica, whose own events outside it are confirmed;
+        ``upto``: read as if the ledger ended there (a bucket's state at a cursor, in tests)."""
         with self._lock:
             conn = self._conn
             try:
                 conn.execute("BEGIN")
                 try:
                     (head,) = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
-                    params["head"] = head
-                    rows = list(map(PulledEvent._make, conn.execute(sql, params)))
-                    through = rows[-1].seq if len(rows) == limit else int(head)
-                    purge: set[str] = set()
-                    refill: set[str] = set()
-                    history: list[PulledEvent] = []
-                    if bucket.kind == buckets.CARE:
-                        changed = [
-                            r[0]
-                            for r in conn.execute(
-                                "SELECT DISTINCT patient_id FROM relation_log WHERE unit = ? "
-                                "AND seq > ? AND seq <= ?",
-                                (bucket.unit, after_seq, through),
-                            )
-                        ]
-                        for pid in changed:
-                            purge.add(pid)
-                            if conn.execute(
-                                "SELECT EXISTS (SELECT 1 FROM relation WHERE unit = ? "
-                                "AND patient_id = ?)",
-                                (bucket.unit, pid),
-                            ).fetchone()[0]:
-                                refill.add(pid)
-                                history += map(
-                                    PulledEvent._make,
-                                    conn.execute(
-                                        f"SELECT {cols} FROM events e WHERE e.patient_id = ? "
-                                        "AND e.seq <= ? ORDER BY e.seq",
-                                        (pid, through),
-                                    ),
-                                )
-                    confirmed = [
-                        r[0]
-                        for r in conn.execute(
-                            "SELECT e.event_id FROM events e WHERE e.seq > :after AND "
-                            f"e.seq <= :through AND e.replica_id = :me AND NOT {inside}",
-                            {**params, "through": through},
-                        )
-                    ]
+                    return serving.serve(
+                        lambda sql, params: conn.execute(sql, params).fetchall(),
+                        min(int(head), upto if upto is not None else int(head)),
+                        after_seq,
+                        limit,
+                        bucket,
+                        me,
+                        SQLITE,
+                    )
                 finally:
                     conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
                 raise LedgerUnreachable(
                     f"den gemensamma databasen {self.path}: {reason_text(exc)}"
                 ) from None
-        history.sort()
-        return buckets.BucketPull(
-            buckets.merge(rows, history),
-            through,
-            int(head),
-            confirmed,
-            frozenset(purge),
-            frozenset(refill),
-        )
 
     def patient_records(self) -> dict[str, dict[str, Any]]:
         """The latest ``patient.upserted`` payload of every patient (the importer's diff on
