@@ -54,6 +54,9 @@ class BucketChanged(StoreError):
     pull stops (nothing of its batch is written); the next one pulls the new bucket."""
 
 
+# The bucket that gets every event (systemförvaltning's): its pulls must be dense.
+EVERY_EVENT = "region:audit"
+
 # Set while the read model lags the confirmed state (see ``LocalStore.apply_pulled``).
 READ_MODEL_BEHIND = "read_model_behind"
 
@@ -438,6 +441,11 @@ class LocalStore:
                     raise StoreError(
                         f"den gemensamma databasen svarade i fel ordning (läst till {cursor}, "
                         f"svaret till {through})"
+                    )
+                if bucket == EVERY_EVENT and seqs != list(range(cursor + 1, through + 1)):
+                    gap = next(i for i, s in enumerate(seqs + [0], start=cursor + 1) if s != i)
+                    raise StoreError(
+                        f"lucka i den gemensamma databasens nummerföljd: väntade händelse {gap}"
                     )
                 new_cursor = through
             touched = self._purge(c, purge) if purge else readmodel.Touched()
