@@ -57,6 +57,8 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def records(ledger: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
     """(patient id -> personnummer, unit -> the patients related to it), from the ledger."""
     latest: dict[tuple[str, str], dict[str, object]] = {}
+    units: set[str] = set()
+    routed: list[dict[str, object]] = []
     with closing(sqlite3.connect(ledger)) as conn:
         for kind, text in conn.execute("SELECT kind, payload FROM events ORDER BY seq"):
             p = json.loads(text)
@@ -68,8 +70,10 @@ def records(ledger: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
             }.get(kind)
             if key is not None:
                 latest[(kind, str(p[key]))] = p
-            elif kind == m.ITEM_TICKED:
-                latest[(kind, f"{p['subject']}|{p['item']}")] = p
+            elif kind == m.UNIT_UPSERTED:
+                units.add(str(p["unit_id"]))
+            elif kind == m.ITEM_TICKED and p.get("value") in units:
+                routed.append(p)  # a unit a tick routed the subject to stays related
     pnr: dict[str, str] = {}
     patient_of: dict[str, str] = {}
     for (kind, rid), p in latest.items():
@@ -81,7 +85,6 @@ def records(ledger: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
     for (kind, rid), p in latest.items():
         if kind == m.MESSAGE_UPSERTED:
             patient_of[rid] = patient_of[str(p["admission_id"])]
-    units = {rid for (kind, rid) in latest if kind == m.UNIT_UPSERTED}
     related: dict[str, set[str]] = defaultdict(set)
     fields = {
         m.PATIENT_UPSERTED: (
@@ -100,8 +103,8 @@ def records(ledger: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
             for f in fields[kind]:
                 if p.get(f):
                     related[str(p[f])].add(patient_of[rid])
-        elif kind == m.ITEM_TICKED and p.get("done", True) and p.get("value") in units:
-            related[str(p["value"])].add(patient_of[str(p["subject"])])
+    for p in routed:
+        related[str(p["value"])].add(patient_of[str(p["subject"])])
     return pnr, related
 
 

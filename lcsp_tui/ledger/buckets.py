@@ -176,20 +176,25 @@ def _sqlite_trigger(kind: str) -> str:
 
 
 # A tick whose value names a unit routes the subject there (a psychiatric admission reaches
-# the hälsocentral the ward included, ``rules.admission_units``): the unit is related too.
-_TICK_RECORD = f"'item.ticked:' || {_j('subject')} || ':' || {_j('item')}"
+# the hälsocentral the ward included, ``rules.admission_units``): the unit is related too,
+# and stays so (an undone or changed value does not take the relation back: the unit has
+# had the patient, and a tick without a value keeps the item's value). One record per value.
+_TICK_RECORD = f"'item.ticked:' || {_j('subject')} || ':' || {_j('item')} || ':' || {_j('value')}"
 _TICK_NAMED = (
-    f"(SELECT {_j('value')} AS unit WHERE coalesce({_j('done')}, 1) "
-    f"AND {_j('value')} IN (SELECT unit_id FROM unit_ids))"
+    f"(SELECT {_j('value')} AS unit WHERE {_j('value')} IN (SELECT unit_id FROM unit_ids))"
 )
 
 
-def _relation_trigger(name: str, kind: str, record: str, named: str, before: str = "") -> str:
+def _relation_trigger(
+    name: str, kind: str, record: str, named: str, before: str = "", when: str = "1"
+) -> str:
     """A trigger keeping ``relation`` and ``relation_log`` for the record ``record`` of an
-    event of ``kind``, which names the units ``named`` (a SELECT of ``unit``)."""
+    event of ``kind`` (and ``when`` not NULL), which names the units ``named`` (a SELECT of
+    ``unit``)."""
     return f"""
 CREATE TRIGGER IF NOT EXISTS events_{name}
-AFTER INSERT ON events WHEN NEW.kind = {kind} AND NEW.patient_id IS NOT NULL
+AFTER INSERT ON events
+WHEN NEW.kind = {kind} AND NEW.patient_id IS NOT NULL AND {when} IS NOT NULL
 BEGIN
     {before}
     INSERT INTO relation_log (seq, unit, patient_id, granted)
@@ -210,7 +215,9 @@ END"""
 
 SQLITE_TRIGGERS = (
     *(_sqlite_trigger(k) for k in RECORD_UNITS),
-    _relation_trigger("relation_tick", "'item.ticked'", _TICK_RECORD, _TICK_NAMED),
+    _relation_trigger(
+        "relation_tick", "'item.ticked'", _TICK_RECORD, _TICK_NAMED, when=_j("value")
+    ),
     f"""
 CREATE TRIGGER IF NOT EXISTS events_unit_ids AFTER INSERT ON events
 WHEN NEW.kind = 'unit.upserted'
@@ -278,17 +285,12 @@ def sqlite_backfill() -> list[str]:
     out.append(
         f"UPDATE events SET patient_id = {sqlite_patient_expr('events.kind', 'events.payload')}"
     )
-    tick = (
-        f"SELECT payload, patient_id, {_TICK_RECORD.replace('NEW.payload', 'payload')} AS rec, "
-        "row_number() OVER (PARTITION BY json_extract(payload, '$.subject'), "
-        "json_extract(payload, '$.item') ORDER BY seq DESC) AS k FROM events "
-        "WHERE kind = 'item.ticked' AND patient_id IS NOT NULL"
-    )
     out.append(
         "INSERT OR REPLACE INTO relation (record, unit, patient_id) "
-        f"SELECT t.rec, json_extract(t.payload, '$.value'), t.patient_id FROM ({tick}) t "
-        "WHERE t.k = 1 AND coalesce(json_extract(t.payload, '$.done'), 1) "
-        "AND json_extract(t.payload, '$.value') IN (SELECT unit_id FROM unit_ids)"
+        f"SELECT {_TICK_RECORD.replace('NEW.payload', 'payload')}, "
+        "json_extract(payload, '$.value'), patient_id FROM events "
+        "WHERE kind = 'item.ticked' AND patient_id IS NOT NULL "
+        "AND json_extract(payload, '$.value') IN (SELECT unit_id FROM unit_ids)"
     )
     # the relation as it is, granted before the first event (its history is not replayed)
     out.append(
@@ -389,9 +391,8 @@ BEGIN
         NULL;
     {" ".join(records)}
     ELSIF p_kind = 'item.ticked' THEN
-        rec := 'item.ticked:' || {_pj("subject")} || ':' || {_pj("item")};
-        named := CASE WHEN coalesce({_pj("done")}, 'true') NOT IN ('false', '0')
-                       AND EXISTS (SELECT 1 FROM lcsp_unit_ids WHERE unit_id = {tick})
+        rec := 'item.ticked:' || {_pj("subject")} || ':' || {_pj("item")} || ':' || {tick};
+        named := CASE WHEN EXISTS (SELECT 1 FROM lcsp_unit_ids WHERE unit_id = {tick})
                       THEN ARRAY[{tick}] ELSE '{{}}'::text[] END;
     ELSE
         RETURN pid;
@@ -410,12 +411,31 @@ BEGIN
 END $$"""
 
 
-PG_TRIGGER_FUNCTION = """
+def _pg_trigger() -> str:
+    """The trigger: most events (ticks, kvitteringar, decisions) only need their patient,
+    one index probe; the others go through ``lcsp_bucket_apply``."""
+    keys = " ".join(f"WHEN '{k}' THEN '{key}'" for k, key in SUBJECT_KEY.items())
+    records = ", ".join(f"'{k}'" for k in RECORD_UNITS)
+    return f"""
 CREATE OR REPLACE FUNCTION lcsp_bucket_row() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    key text;
 BEGIN
-    NEW.patient_id := lcsp_bucket_apply(NEW.seq, NEW.kind, NEW.payload);
+    IF NEW.kind IN ({records}, 'unit.upserted')
+       OR (NEW.kind = 'item.ticked' AND NEW.payload ->> 'value' IS NOT NULL) THEN
+        NEW.patient_id := lcsp_bucket_apply(NEW.seq, NEW.kind, NEW.payload);
+        RETURN NEW;
+    END IF;
+    key := CASE NEW.kind {keys} END;
+    IF key IS NOT NULL THEN
+        SELECT s.patient_id INTO NEW.patient_id FROM lcsp_subject_patient s
+        WHERE s.subject = NEW.payload ->> key;
+    END IF;
     RETURN NEW;
 END $$"""
+
+
+PG_TRIGGER_FUNCTION = _pg_trigger()
 
 # What the buckets' filter needs on PostgreSQL (kept by a BEFORE INSERT trigger, so by every
 # push in its own transaction; ``lcsp ledger init`` makes the functions SECURITY DEFINER).
