@@ -104,8 +104,8 @@ class Workstation:
             return
         if held is None and not (self.store.get_meta("ledger_id") and self.role):
             return  # a new home: its first sync chooses
-        unit = self.unit
-        if unit and self.store.queries().has_units() and self.store.queries().unit(unit) is None:
+        unit, q = self.unit, self.store.queries()
+        if unit and q.has_units() and q.unit(unit) is None:
             return  # an unknown unit: the command refuses it (units stay across buckets)
         try:
             self.sync()

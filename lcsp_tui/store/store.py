@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from lcsp_tui.errors import reason_text
+from lcsp_tui.ledger.buckets import REGION, Bucket
 from lcsp_tui.store.keys import READ_MODEL_VERSION
 from lcsp_tui.store.queries import Queries
 from lcsp_tui.store.schema import (
@@ -55,7 +56,7 @@ class BucketChanged(StoreError):
 
 
 # The bucket that gets every event (systemförvaltning's): its pulls must be dense.
-EVERY_EVENT = "region:audit"
+EVERY_EVENT = Bucket(REGION, audit=True).name
 
 # Set while the read model lags the confirmed state (see ``LocalStore.apply_pulled``).
 READ_MODEL_BEHIND = "read_model_behind"
