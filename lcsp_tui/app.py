@@ -419,8 +419,8 @@ class LcspApp(App[int]):
         changed = (role, unit) != (ws.role, ws.unit)
         ws.remember(role, unit)
         await self.show_main()
-        if changed and not first:
-            self.start_sync(again=True)  # the home holds the new role's bucket (issue 15)
+        if changed:  # the home holds the new role's bucket (issue 15): pull it now
+            self.start_sync(again=True)
         if changed and not first:
             where = f" på {self._unit_name(unit)}" if unit and ROLES[role].needs_unit else ""
             self.notify(f"Du arbetar nu som {ROLES[role].name}{where}", timeout=4)
